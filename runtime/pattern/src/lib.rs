@@ -1,0 +1,41 @@
+//! patter's pure program model.
+//!
+//! Contract: everything here is a pure function of its inputs. No I/O, no threads, no
+//! clocks, no global state; time is exact ([`Time`], rational); the same program and seed
+//! always give the same events. A compiled [`Program`] answers `query(window)` with
+//! [`Event`]s, and query additivity holds for every pattern:
+//! `query(a..c) == query(a..b) ++ query(b..c)` — each onset is reported exactly once however
+//! the timeline is tiled. Work per query is bounded by a [`Budget`]; a runaway pattern gets
+//! [`Overrun`], never a hang or unbounded memory.
+//!
+//! Two pattern domains meet here:
+//! - [`Pat`]: Tidal's cycle-domain algebra (mini-notation strings, `fast`, `every`, …);
+//! - [`Stream`]: SuperCollider's index-domain value streams (`Pseq`, `Prand`, …),
+//!
+//! and [`Bind`] (a Pbind) turns keys bound to them into events with SuperCollider's default
+//! Event pitch and duration model ([`pitch`]).
+
+#![warn(missing_docs)]
+
+mod euclid;
+mod pat;
+pub mod pitch;
+mod player;
+mod program;
+mod query;
+pub mod rand;
+pub mod scale;
+mod signal;
+mod stream;
+mod stream_eval;
+mod time;
+mod value;
+
+pub use euclid::bjorklund;
+pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
+pub use player::QueryCache;
+pub use program::{Bind, Event, EventPat, Key, Player, Program};
+pub use query::{Budget, Overrun};
+pub use stream::{Repeats, Stream, StreamCtx, StreamRef};
+pub use time::{Time, TimeSpan};
+pub use value::{fmt_num, note_name, Value};

@@ -1,0 +1,1 @@
+//! SuperCollider pitch model.

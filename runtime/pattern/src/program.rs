@@ -1,0 +1,101 @@
+//! Compiled programs, players and the events they produce.
+
+use std::sync::Arc;
+
+use crate::stream::StreamRef;
+use crate::time::{Time, TimeSpan};
+use crate::value::Value;
+
+/// A key name (`degree`, `dur`, `s`, or any user key).
+pub type Key = Arc<str>;
+
+/// A Pbind: keys bound to value streams, evaluated in order (a later key may read an
+/// earlier one, as in SuperCollider's Pbind). Rhythm comes from `dur` (or `delta`) unless a
+/// key is bound to a cycle pattern (a mini-notation string, `Stream::Cycle` at the root or
+/// as the left operand of an operator): then the first such key gives Tidal-style structure
+/// and every other key is sampled at each of its onsets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bind {
+    /// Keys in source order.
+    pub keys: Vec<(Key, StreamRef)>,
+}
+
+/// What a player plays: one Pbind, or several in parallel (`ppar`/`ptpar`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventPat {
+    /// A single key/value stream.
+    Bind(Bind),
+    /// Parallel event patterns, each starting at its offset in beats (`ptpar`; `ppar` uses
+    /// offset 0 for all).
+    Par(Vec<(Time, Arc<EventPat>)>),
+}
+
+/// A named player of a program.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Player {
+    /// Name (`play NAME { … }`).
+    pub name: Arc<str>,
+    /// Body.
+    pub body: Arc<EventPat>,
+    /// Seed for this player's stream randomness: derived from the program seed and the
+    /// player name only, so editing one player never changes another's random values.
+    pub seed: u64,
+    /// Muted players produce no events.
+    pub muted: bool,
+}
+
+/// A compiled program: everything the runtime needs, with no reference to source text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Program {
+    /// Tempo in beats per minute.
+    pub tempo: f64,
+    /// Beats per cycle (default 4): the length of one mini-notation string.
+    pub cycle_beats: Time,
+    /// The program seed (`seed N`).
+    pub seed: u64,
+    /// Players in declaration order.
+    pub players: Vec<Player>,
+    /// Soloed player names; when non-empty only these sound.
+    pub solo: Vec<Arc<str>>,
+}
+
+impl Default for Program {
+    fn default() -> Self {
+        Program {
+            tempo: 120.0,
+            cycle_beats: Time::int(4),
+            seed: 0,
+            players: Vec::new(),
+            solo: Vec::new(),
+        }
+    }
+}
+
+/// One sounding event (one note: chords are expanded).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Index of the player in [`Program::players`].
+    pub player: u32,
+    /// Onset and end in cycles, exact.
+    pub whole: TimeSpan,
+    /// Onset in beats, exact.
+    pub beat: Time,
+    /// Time to the next event of this stream (stream players) or length of the whole
+    /// (cycle players), in beats, exact.
+    pub dur: Time,
+    /// How long the note sounds, in beats (`dur · legato · stretch` unless given).
+    pub sustain: f64,
+    /// Every key with its value, including derived `midinote`/`freq` (and `amp`) where the
+    /// event has pitch. Sorted by key name.
+    pub params: Vec<(Key, Value)>,
+}
+
+impl Event {
+    /// The value of a key.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.params
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| v)
+    }
+}
