@@ -96,6 +96,8 @@ pub enum UnOp {
     Neg,
     /// Logical not.
     Not,
+    /// `1 / x` (zero gives a rest): patterned divisors, `slow "<2 4>"`.
+    Recip,
 }
 
 /// Periodic and random continuous signals. All are functions of time in cycles; a period
