@@ -1,6 +1,8 @@
 //! Shared helpers for patter's cross-crate tests: compile a source, query it, and print
 //! events and diagnostics as stable text for snapshots.
 
+pub mod programs;
+
 use patter_lang::{compile_with, Compiled, NoImports, Options};
 use patter_pattern::{fmt_num, Budget, Event, Program, QueryCache, Time, TimeSpan};
 
