@@ -102,7 +102,7 @@ fn render_one(
         if !message.is_empty() {
             label = label.with_message(message);
         }
-        report = report.with_label(label.with_order(i as i32));
+        report = report.with_label(label);
     }
     if let Some(help) = &d.help {
         report = report.with_help(help);

@@ -110,9 +110,6 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     };
     let mut seen = std::collections::HashSet::new();
     for err in errors {
-        if std::env::var_os("PATTER_DEBUG_PARSE").is_some() {
-            eprintln!("RAW {err:?} ctx={:?}", err.contexts().collect::<Vec<_>>());
-        }
         if let Some(d) = report::from_rich(&ctx, err) {
             if seen.insert((d.code, d.span().map(|s| s.start))) {
                 diagnostics.push(d);

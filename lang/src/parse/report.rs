@@ -335,10 +335,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
             )),
         )
     } else if has(Want::Label(want::NAME)) || has(Want::Label(want::PATH)) {
-        let (what, ex) = match inner {
-            Some((label, _)) => (label, example(label)),
-            None => ("item", example("")),
-        };
+        let ex = example(inner.map(|(l, _)| l).unwrap_or(""));
         let thing = if has(Want::Label(want::PATH)) {
             "a file path in double quotes"
         } else {
@@ -350,7 +347,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
             primary,
         )
         .with_label(format!("expected {thing} here"))
-        .with_help(format!("a {what} looks like {ex}"))
+        .with_help(format!("write it like {ex}"))
     } else if has(Want::Tok(Token::Assign)) {
         let ex = inner.map(|(l, _)| example(l)).unwrap_or(example(c::LET));
         while_parsing(
