@@ -1,0 +1,576 @@
+//! The chumsky grammar: tokens (without comments) to a [`Module`].
+//!
+//! Recursion only happens through brackets (`recursive` below): prefix operators, `**`
+//! and lambda heads are folded iteratively, so the stack depth of a parse is bounded by
+//! the bracket depth, which [`super::depth_check`] limits before this runs.
+//!
+//! Semantic errors found while parsing (chained comparisons, overflowing numbers) are
+//! raised as `Rich::custom` with a tagged message (see [`custom`]) so that they take part
+//! in chumsky's backtracking; `super::report` turns them back into coded diagnostics.
+
+use chumsky::input::ValueInput;
+use chumsky::prelude::*;
+
+use crate::ast::{Arg, BinaryOp, Expr, ExprKind, Ident, Item, ItemKind, Module, Setting, UnaryOp};
+use crate::span::{FileId, Span, Spanned};
+use crate::token::Token;
+
+/// Parser extra: rich errors over our tokens.
+pub(super) type Extra<'a> = extra::Err<Rich<'a, Token, SimpleSpan>>;
+
+/// Separates the fields of a tagged custom error message.
+pub(super) const TAG_SEP: char = '\u{1f}';
+
+/// A custom error carrying our code, message, label text and help.
+fn custom<'a>(
+    span: SimpleSpan,
+    code: &str,
+    message: &str,
+    label: &str,
+    help: &str,
+) -> Rich<'a, Token, SimpleSpan> {
+    Rich::custom(
+        span,
+        format!("{code}{TAG_SEP}{message}{TAG_SEP}{label}{TAG_SEP}{help}"),
+    )
+}
+
+/// Context labels (shown as "while parsing this …"); `super::report` matches on them.
+pub(super) mod ctx {
+    pub const RECORD: &str = "record";
+    pub const LIST: &str = "list";
+    pub const ARGS: &str = "argument list";
+    pub const PARENS: &str = "parenthesised expression";
+    pub const PARAMS: &str = "parameter list";
+    pub const LET: &str = "`let` binding";
+    pub const FN: &str = "function definition";
+    pub const PLAY: &str = "`play` item";
+    pub const SETTING: &str = "setting";
+    pub const IMPORT: &str = "`import`";
+    pub const NAMES: &str = "list of player names";
+}
+
+/// Expected-pattern labels; `super::report` matches on them.
+pub(super) mod want {
+    pub const EXPR: &str = "expression";
+    pub const NAME: &str = "name";
+    pub const KEY: &str = "record key";
+    pub const ITEM: &str = "item";
+    pub const OPERATOR: &str = "operator";
+    pub const PATH: &str = "path string";
+}
+
+/// Tokens accepted as record keys, argument names and method names.
+const NAME_LIKE: [Token; 19] = [
+    Token::Ident,
+    Token::Let,
+    Token::Fn,
+    Token::Play,
+    Token::Stop,
+    Token::Hush,
+    Token::Mute,
+    Token::Unmute,
+    Token::Solo,
+    Token::Unsolo,
+    Token::Tempo,
+    Token::Cycle,
+    Token::Scale,
+    Token::Root,
+    Token::Seed,
+    Token::Import,
+    Token::True,
+    Token::False,
+    Token::Rest,
+];
+
+const BRACKETS: [Token; 6] = [
+    Token::LParen,
+    Token::RParen,
+    Token::LBracket,
+    Token::RBracket,
+    Token::LBrace,
+    Token::RBrace,
+];
+
+/// Tokens that start an item (where top-level recovery resumes).
+const ITEM_KEYWORDS: [Token; 15] = [
+    Token::Let,
+    Token::Fn,
+    Token::Play,
+    Token::Stop,
+    Token::Hush,
+    Token::Mute,
+    Token::Unmute,
+    Token::Solo,
+    Token::Unsolo,
+    Token::Tempo,
+    Token::Cycle,
+    Token::Scale,
+    Token::Root,
+    Token::Seed,
+    Token::Import,
+];
+
+/// Raw content of a string token (the parser also receives unterminated strings as `Str`,
+/// already reported by the lexer, so the closing quote may be missing).
+fn string_content(src: &str, span: SimpleSpan) -> String {
+    let text = src.get(span.start..span.end).unwrap_or("");
+    let text = text.strip_prefix('"').unwrap_or(text);
+    text.strip_suffix('"').unwrap_or(text).to_string()
+}
+
+/// The whole-file parser.
+pub(super) fn module<'a, I>(src: &'a str, file: FileId) -> impl Parser<'a, I, Module, Extra<'a>>
+where
+    I: ValueInput<'a, Token = Token, Span = SimpleSpan>,
+{
+    let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
+    let text = move |s: SimpleSpan| src.get(s.start..s.end).unwrap_or("").to_string();
+
+    let ident = just(Token::Ident)
+        .map_with(move |_, e| Spanned::new(text(e.span()), sp(e.span())))
+        .labelled(want::NAME);
+    let name_like = one_of(NAME_LIKE)
+        .map_with(move |_, e| Spanned::new(text(e.span()), sp(e.span())))
+        .labelled(want::NAME);
+    let string = just(Token::Str)
+        .map_with(move |_, e| Spanned::new(string_content(src, e.span()), sp(e.span())));
+
+    let expr = recursive(|expr| {
+        let args = name_like
+            .clone()
+            .then_ignore(just(Token::Colon))
+            .or_not()
+            .then(expr.clone())
+            .map(|(name, value)| Arg { name, value })
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .map(Some)
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .labelled(ctx::ARGS)
+            .as_context()
+            .recover_with(via_parser(nested_delimiters(
+                Token::LParen,
+                Token::RParen,
+                [
+                    (Token::LBracket, Token::RBracket),
+                    (Token::LBrace, Token::RBrace),
+                ],
+                |_| None,
+            )))
+            .boxed();
+
+        let number = just(Token::Num).validate(move |_, e, emitter| {
+            let span: SimpleSpan = e.span();
+            let value: f64 = src
+                .get(span.start..span.end)
+                .and_then(|t| t.parse().ok())
+                .unwrap_or(f64::INFINITY);
+            if value.is_finite() {
+                ExprKind::Num(value)
+            } else {
+                emitter.emit(custom(
+                    span,
+                    "E0117",
+                    "this number is too large",
+                    "it does not fit in a 64-bit float",
+                    "numbers must lie within about ±1.8e308",
+                ));
+                ExprKind::Error
+            }
+        });
+
+        let literal = choice((
+            number,
+            just(Token::Str).map_with(move |_, e| ExprKind::Str(string_content(src, e.span()))),
+            just(Token::True).to(ExprKind::Bool(true)),
+            just(Token::False).to(ExprKind::Bool(false)),
+            just(Token::Rest).to(ExprKind::Rest),
+            just(Token::Tilde).to(ExprKind::Rest),
+            just(Token::Ident).map_with(move |_, e| ExprKind::Ident(text(e.span()))),
+        ))
+        .map_with(move |kind, e| Spanned::new(kind, sp(e.span())));
+
+        let list = expr
+            .clone()
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .map(ExprKind::List)
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .labelled(ctx::LIST)
+            .as_context()
+            .map_with(move |kind, e| Spanned::new(kind, sp(e.span())))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBracket,
+                Token::RBracket,
+                [
+                    (Token::LParen, Token::RParen),
+                    (Token::LBrace, Token::RBrace),
+                ],
+                move |s| Spanned::new(ExprKind::Error, sp(s)),
+            )));
+
+        let key = name_like.clone().or(string.clone()).labelled(want::KEY);
+        let record = key
+            .then_ignore(just(Token::Colon))
+            .then(expr.clone())
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .collect::<Vec<_>>()
+            .map(ExprKind::Record)
+            .delimited_by(just(Token::LBrace), just(Token::RBrace))
+            .labelled(ctx::RECORD)
+            .as_context()
+            .map_with(move |kind, e| Spanned::new(kind, sp(e.span())))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LBrace,
+                Token::RBrace,
+                [
+                    (Token::LParen, Token::RParen),
+                    (Token::LBracket, Token::RBracket),
+                ],
+                move |s| Spanned::new(ExprKind::Error, sp(s)),
+            )));
+
+        // The span of a parenthesised expression includes the parentheses.
+        let parens = expr
+            .clone()
+            .delimited_by(just(Token::LParen), just(Token::RParen))
+            .labelled(ctx::PARENS)
+            .as_context()
+            .map_with(move |inner: Expr, e| Spanned::new(inner.node, sp(e.span())))
+            .recover_with(via_parser(nested_delimiters(
+                Token::LParen,
+                Token::RParen,
+                [
+                    (Token::LBracket, Token::RBracket),
+                    (Token::LBrace, Token::RBrace),
+                ],
+                move |s| Spanned::new(ExprKind::Error, sp(s)),
+            )));
+
+        let atom = choice((literal, list, record, parens)).boxed();
+
+        enum Postfix {
+            Call(Option<Vec<Arg>>),
+            Method(Ident, Option<Vec<Arg>>),
+        }
+        let postfix = choice((
+            args.clone().map(Postfix::Call),
+            just(Token::Dot)
+                .ignore_then(name_like.clone())
+                .then(args.clone().or_not())
+                .map(|(name, args)| Postfix::Method(name, args.unwrap_or(Some(Vec::new())))),
+        ));
+        let call = atom
+            .foldl_with(postfix.repeated(), move |lhs: Expr, post, e| {
+                let kind = match post {
+                    Postfix::Call(Some(args)) => ExprKind::Call {
+                        callee: Box::new(lhs),
+                        args,
+                    },
+                    Postfix::Method(name, Some(args)) => ExprKind::Method {
+                        receiver: Box::new(lhs),
+                        name,
+                        args,
+                    },
+                    // Broken argument lists were already reported.
+                    Postfix::Call(None) | Postfix::Method(_, None) => ExprKind::Error,
+                };
+                Spanned::new(kind, sp(e.span()))
+            })
+            .boxed();
+
+        let prefix = choice((
+            just(Token::Minus).to(UnaryOp::Neg),
+            just(Token::Bang).to(UnaryOp::Not),
+        ))
+        .map_with(move |op, e| (op, sp(e.span())));
+        let unary = prefix
+            .repeated()
+            .foldr(call, |(op, span), expr: Expr| {
+                let span = span.join(expr.span);
+                Spanned::new(
+                    ExprKind::Unary {
+                        op,
+                        expr: Box::new(expr),
+                    },
+                    span,
+                )
+            })
+            .labelled(want::EXPR)
+            .boxed();
+
+        // `**` is right-associative: collect the operands, fold from the right.
+        let pow = unary
+            .clone()
+            .then(
+                just(Token::StarStar)
+                    .labelled(want::OPERATOR)
+                    .ignore_then(unary)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .map(|(first, rest)| {
+                let mut operands = rest;
+                let mut acc = match operands.pop() {
+                    Some(last) => last,
+                    None => return first,
+                };
+                while let Some(lhs) = operands.pop() {
+                    acc = binary(BinaryOp::Pow, lhs, acc);
+                }
+                binary(BinaryOp::Pow, first, acc)
+            });
+
+        let product = pow.clone().foldl(
+            choice((
+                just(Token::Star).to(BinaryOp::Mul),
+                just(Token::Slash).to(BinaryOp::Div),
+                just(Token::Percent).to(BinaryOp::Mod),
+            ))
+            .labelled(want::OPERATOR)
+            .then(pow)
+            .repeated(),
+            |lhs, (op, rhs)| binary(op, lhs, rhs),
+        );
+        let sum = product
+            .clone()
+            .foldl(
+                choice((
+                    just(Token::Plus).to(BinaryOp::Add),
+                    just(Token::Minus).to(BinaryOp::Sub),
+                ))
+                .labelled(want::OPERATOR)
+                .then(product)
+                .repeated(),
+                |lhs, (op, rhs)| binary(op, lhs, rhs),
+            )
+            .boxed();
+
+        let range = sum
+            .clone()
+            .then(
+                just(Token::DotDot)
+                    .labelled(want::OPERATOR)
+                    .map_with(|_, e| e.span())
+                    .then(sum)
+                    .repeated()
+                    .collect::<Vec<_>>(),
+            )
+            .validate(|(first, rest), _, emitter| {
+                if let Some((op_span, _)) = rest.get(1) {
+                    emitter.emit(custom(
+                        *op_span,
+                        "E0115",
+                        "ranges can't be chained",
+                        "this second `..` is not allowed",
+                        "a range goes from one number to another, like `0..7`",
+                    ));
+                }
+                rest.into_iter()
+                    .fold(first, |from: Expr, (_, to): (SimpleSpan, Expr)| {
+                        let span = from.span.join(to.span);
+                        Spanned::new(
+                            ExprKind::Range {
+                                from: Box::new(from),
+                                to: Box::new(to),
+                            },
+                            span,
+                        )
+                    })
+            });
+
+        let comparison = range
+            .clone()
+            .then(
+                choice((
+                    just(Token::EqEq).to(BinaryOp::Eq),
+                    just(Token::NotEq).to(BinaryOp::Ne),
+                    just(Token::Lt).to(BinaryOp::Lt),
+                    just(Token::Le).to(BinaryOp::Le),
+                    just(Token::Gt).to(BinaryOp::Gt),
+                    just(Token::Ge).to(BinaryOp::Ge),
+                ))
+                .labelled(want::OPERATOR)
+                .map_with(|op, e| (op, e.span()))
+                .then(range)
+                .repeated()
+                .collect::<Vec<_>>(),
+            )
+            .validate(|(first, rest), _, emitter| {
+                if let Some(((_, op_span), _)) = rest.get(1) {
+                    emitter.emit(custom(
+                        *op_span,
+                        "E0114",
+                        "comparisons can't be chained",
+                        "this second comparison is not allowed",
+                        "combine two comparisons with `&&`, like `0 < x && x < 7`",
+                    ));
+                }
+                rest.into_iter()
+                    .fold(first, |lhs, ((op, _), rhs)| binary(op, lhs, rhs))
+            })
+            .boxed();
+
+        let and = comparison.clone().foldl(
+            just(Token::AndAnd)
+                .labelled(want::OPERATOR)
+                .ignore_then(comparison)
+                .repeated(),
+            |lhs, rhs| binary(BinaryOp::And, lhs, rhs),
+        );
+        let or = and.clone().foldl(
+            just(Token::OrOr)
+                .labelled(want::OPERATOR)
+                .ignore_then(and)
+                .repeated(),
+            |lhs, rhs| binary(BinaryOp::Or, lhs, rhs),
+        );
+
+        // `x =>`, `(a, b) =>`, `() =>`; tried before the body and backtracked if no `=>`.
+        let lambda_head = choice((
+            ident.clone().map(|i| vec![i]),
+            ident
+                .clone()
+                .separated_by(just(Token::Comma))
+                .allow_trailing()
+                .collect::<Vec<_>>()
+                .delimited_by(just(Token::LParen), just(Token::RParen)),
+        ))
+        .then_ignore(just(Token::FatArrow))
+        .map_with(move |params, e| (params, sp(e.span())));
+
+        lambda_head
+            .repeated()
+            .foldr(or, |(params, span), body: Expr| {
+                let span = span.join(body.span);
+                Spanned::new(
+                    ExprKind::Lambda {
+                        params,
+                        body: Box::new(body),
+                    },
+                    span,
+                )
+            })
+            .labelled(want::EXPR)
+    });
+
+    let names = |at_least: usize| {
+        ident
+            .clone()
+            .separated_by(just(Token::Comma))
+            .at_least(at_least)
+            .collect::<Vec<_>>()
+            .labelled(ctx::NAMES)
+    };
+
+    let let_ = just(Token::Let)
+        .ignore_then(ident.clone())
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|(name, value)| ItemKind::Let { name, value })
+        .labelled(ctx::LET)
+        .as_context();
+
+    let params = ident
+        .clone()
+        .separated_by(just(Token::Comma))
+        .allow_trailing()
+        .collect::<Vec<_>>()
+        .delimited_by(just(Token::LParen), just(Token::RParen))
+        .labelled(ctx::PARAMS)
+        .as_context();
+    let fn_ = just(Token::Fn)
+        .ignore_then(ident.clone())
+        .then(params)
+        .then_ignore(just(Token::Assign))
+        .then(expr.clone())
+        .map(|((name, params), body)| ItemKind::Fn { name, params, body })
+        .labelled(ctx::FN)
+        .as_context();
+
+    let play = just(Token::Play)
+        .ignore_then(ident.clone())
+        .then(expr.clone())
+        .map(|(name, body)| ItemKind::Play { name, body })
+        .labelled(ctx::PLAY)
+        .as_context();
+
+    let setting = choice((
+        just(Token::Tempo).to(Setting::Tempo),
+        just(Token::Cycle).to(Setting::Cycle),
+        just(Token::Scale).to(Setting::Scale),
+        just(Token::Root).to(Setting::Root),
+        just(Token::Seed).to(Setting::Seed),
+    ))
+    .then(expr)
+    .map(|(setting, value)| ItemKind::Setting { setting, value })
+    .labelled(ctx::SETTING)
+    .as_context();
+
+    let import = just(Token::Import)
+        .ignore_then(string.labelled(want::PATH))
+        .map(|path| ItemKind::Import { path })
+        .labelled(ctx::IMPORT)
+        .as_context();
+
+    let commands = choice((
+        just(Token::Stop).ignore_then(names(1)).map(ItemKind::Stop),
+        just(Token::Hush).to(ItemKind::Hush),
+        just(Token::Mute).ignore_then(names(1)).map(ItemKind::Mute),
+        just(Token::Unmute)
+            .ignore_then(names(1))
+            .map(ItemKind::Unmute),
+        just(Token::Solo).ignore_then(names(1)).map(ItemKind::Solo),
+        just(Token::Unsolo)
+            .ignore_then(names(0))
+            .map(ItemKind::Unsolo),
+    ));
+
+    // Recovery at the top level skips to the next item keyword, stepping over bracketed
+    // groups whole (keywords are also record keys); an unclosed group runs to the end, and
+    // a badly nested bracket is skipped like any other token.
+    let group = recursive(|group| {
+        let inner = choice((group, none_of(BRACKETS).ignored())).repeated();
+        let close = |t: Token| just(t).ignored().or(end());
+        choice((
+            inner
+                .clone()
+                .delimited_by(just(Token::LParen), close(Token::RParen)),
+            inner
+                .clone()
+                .delimited_by(just(Token::LBracket), close(Token::RBracket)),
+            inner.delimited_by(just(Token::LBrace), close(Token::RBrace)),
+        ))
+    });
+    let skip_item = choice((group.clone(), any().ignored()))
+        .then(choice((group, none_of(ITEM_KEYWORDS).ignored())).repeated())
+        .map_with(move |_, e| Spanned::new(ItemKind::Error, sp(e.span())));
+
+    let item = choice((let_, fn_, play, setting, import, commands))
+        .labelled(want::ITEM)
+        .map_with(move |kind, e| Item::new(kind, sp(e.span())))
+        .recover_with(via_parser(skip_item))
+        .then_ignore(just(Token::Semi).repeated());
+
+    just(Token::Semi)
+        .repeated()
+        .ignore_then(item.repeated().collect::<Vec<_>>())
+        .then_ignore(end())
+        .map(|items| Module { items })
+}
+
+fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {
+    let span = lhs.span.join(rhs.span);
+    Spanned::new(
+        ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        span,
+    )
+}

@@ -1,0 +1,174 @@
+//! The parser accepts every construct of the language and builds the expected tree.
+#![allow(clippy::unwrap_used)]
+
+use patter_lang::ast::{ExprKind, ItemKind, Module};
+use patter_lang::parse::parse;
+use patter_lang::FileId;
+
+/// Every construct at least once.
+const PROGRAM: &str = r#"// settings
+tempo 120
+cycle 4; scale dorian
+root 2
+seed 42
+scale [0, 2, 3, 5, 7, 8, 10]
+import "drums.pat"
+/* block /* nested */ comment */
+let n = 12
+let f = 0.5 + 1e3 - 2.5e-2
+let s = "bd [sn sn]
+  hh"
+let flags = [true, false, rest, ~]
+let math = -1 + 2 * 3 ** 2 ** 2 / 4 % 5
+let logic = !a || b && c == d
+let cmp = [a != b, a < b, a <= b, a > b, a >= b]
+let r = 0..7
+let calls = seq([0, 2, 4,], repeats: 2, scale: dorian,)
+let methods = p.seed(3).fast(2).rev
+let lambdas = [x => x * 2, (a, b) => a + b, () => 1, (c,) => c, x => y => x]
+let rec = { "quoted key": 1, play: 2, degree: (1 + 2) * 3, }
+fn twice(p) = p.fast(2)
+fn add(a, b,) = a + b
+play bass { degree: seq([0, 2, 4]), dur: 0.5, }
+play drums "bd sn"
+stop a, b
+hush
+mute a, b
+unmute a
+solo a
+unsolo
+unsolo a
+"#;
+
+fn parse_ok(src: &str) -> Module {
+    let (module, diagnostics) = parse(FileId(0), src);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    module
+}
+
+#[test]
+fn every_construct() {
+    let module = parse_ok(PROGRAM);
+    // Each item's source text, then the tree.
+    let items: Vec<&str> = module
+        .items
+        .iter()
+        .map(|i| &PROGRAM[i.span.range()])
+        .collect();
+    insta::assert_debug_snapshot!("every_construct_items", items);
+    insta::assert_debug_snapshot!("every_construct_ast", module);
+}
+
+#[test]
+fn precedence() {
+    let src = "let x = a || b && c < d .. e + f * g ** -h.m(1)";
+    let module = parse_ok(src);
+    insta::assert_snapshot!(sexpr_module(&module));
+}
+
+#[test]
+fn items_need_no_separators() {
+    let module = parse_ok("let a = 1 let b = a play p a tempo 1 hush stop p;;; mute p");
+    assert_eq!(module.items.len(), 7);
+    let module = parse_ok("unsolo\nplay x 1");
+    assert!(matches!(&module.items[0].node, ItemKind::Unsolo(v) if v.is_empty()));
+}
+
+#[test]
+fn keywords_as_names() {
+    let module = parse_ok("let x = { scale: dorian, root: 2, seed: 1 }.seed(3).play");
+    assert_eq!(
+        sexpr_module(&module),
+        "(let x (method (method (record scale:dorian root:2 seed:1) seed 3) play))"
+    );
+    let module = parse_ok("let y = seq(x, repeats: 2, rest: 1)");
+    assert_eq!(
+        sexpr_module(&module),
+        "(let y (call seq x repeats:2 rest:1))"
+    );
+}
+
+#[test]
+fn strings_are_raw_and_spans_include_quotes() {
+    let src = "let s = \"a \\ b\n<c d>\"";
+    let module = parse_ok(src);
+    let ItemKind::Let { value, .. } = &module.items[0].node else {
+        panic!("not a let")
+    };
+    assert_eq!(value.node, ExprKind::Str("a \\ b\n<c d>".into()));
+    assert_eq!(&src[value.span.range()], "\"a \\ b\n<c d>\"");
+}
+
+#[test]
+fn spans_point_at_the_source() {
+    let src = "play bass (1 + 2)";
+    let module = parse_ok(src);
+    let ItemKind::Play { name, body } = &module.items[0].node else {
+        panic!("not a play")
+    };
+    assert_eq!(&src[name.span.range()], "bass");
+    assert_eq!(&src[body.span.range()], "(1 + 2)");
+}
+
+#[test]
+fn empty_and_comment_only_sources() {
+    assert!(parse_ok("").items.is_empty());
+    assert!(parse_ok("  // nothing\n/* at all */ ;").items.is_empty());
+}
+
+/// A compact rendering of the tree, to make precedence visible.
+fn sexpr_module(m: &Module) -> String {
+    m.items.iter().map(item).collect::<Vec<_>>().join("\n")
+}
+
+fn item(i: &patter_lang::ast::Item) -> String {
+    match &i.node {
+        ItemKind::Let { name, value } => format!("(let {} {})", name.node, expr(value)),
+        other => format!("{other:?}"),
+    }
+}
+
+fn expr(e: &patter_lang::ast::Expr) -> String {
+    use patter_lang::ast::Arg;
+    let args = |args: &[Arg]| {
+        args.iter()
+            .map(|a| match &a.name {
+                Some(n) => format!(" {}:{}", n.node, expr(&a.value)),
+                None => format!(" {}", expr(&a.value)),
+            })
+            .collect::<String>()
+    };
+    match &e.node {
+        ExprKind::Num(n) => format!("{n}"),
+        ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::Bool(b) => format!("{b}"),
+        ExprKind::Rest => "rest".into(),
+        ExprKind::Ident(s) => s.clone(),
+        ExprKind::List(xs) => format!("[{}]", xs.iter().map(expr).collect::<Vec<_>>().join(" ")),
+        ExprKind::Record(kv) => format!(
+            "(record{})",
+            kv.iter()
+                .map(|(k, v)| format!(" {}:{}", k.node, expr(v)))
+                .collect::<String>()
+        ),
+        ExprKind::Call { callee, args: a } => format!("(call {}{})", expr(callee), args(a)),
+        ExprKind::Method {
+            receiver,
+            name,
+            args: a,
+        } => format!("(method {} {}{})", expr(receiver), name.node, args(a)),
+        ExprKind::Binary { op, lhs, rhs } => format!("({op:?} {} {})", expr(lhs), expr(rhs)),
+        ExprKind::Unary { op, expr: x } => format!("({op:?} {})", expr(x)),
+        ExprKind::Range { from, to } => format!("(range {} {})", expr(from), expr(to)),
+        ExprKind::Lambda { params, body } => format!(
+            "(fn [{}] {})",
+            params
+                .iter()
+                .map(|p| p.node.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            expr(body)
+        ),
+        ExprKind::Error => "<error>".into(),
+    }
+}
