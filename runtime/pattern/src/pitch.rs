@@ -215,9 +215,7 @@ pub fn pitch_of(params: &[(Key, Value)]) -> (Option<f64>, f64) {
                 }
                 _ => (ScaleRef::Named(scale::major()), Some(12.0)),
             };
-            let spo = num(params, "stepsPerOctave")
-                .or(named_spo)
-                .unwrap_or(12.0);
+            let spo = num(params, "stepsPerOctave").or(named_spo).unwrap_or(12.0);
             let note = match num(params, "note") {
                 Some(n) => n,
                 None => {

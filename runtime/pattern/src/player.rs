@@ -139,8 +139,7 @@ impl Program {
                 out,
             };
             let mut counter = 0usize;
-            if q
-                .event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
+            if q.event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
                 .is_err()
             {
                 out.truncate(start);
@@ -276,7 +275,7 @@ impl Query<'_> {
         };
         let exists = |i: u64| len.is_none_or(|n| i < n);
         let timing_keys = TimingKeys::of(keys);
-        let constant = timing_keys.all(|s| is_constant(s));
+        let constant = timing_keys.all(is_constant);
         let cb = self.cycle_beats;
 
         // Find the first event at or after window.begin.
@@ -405,7 +404,7 @@ impl Query<'_> {
             haps.clear();
             pat.query(qspan, self.budget, &mut haps)?;
             haps.retain(|h| h.has_onset());
-            haps.sort_by(|a, b| a.onset().cmp(&b.onset()));
+            haps.sort_by_key(|h| h.onset());
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
@@ -456,8 +455,7 @@ impl Query<'_> {
                     continue;
                 }
                 let d = whole.duration() * cb;
-                let shifted =
-                    TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
+                let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
                 self.emit(
                     &values,
                     h.gain,
@@ -757,21 +755,16 @@ impl<'a> TimingKeys<'a> {
     }
 
     /// Timing values of event `i`, or `None` when a timing stream has ended.
-    fn eval(
-        &self,
-        i: u64,
-        cycle: Time,
-        salt: u64,
-        ev: &mut Ev,
-    ) -> Result<Option<Timing>, Overrun> {
+    fn eval(&self, i: u64, cycle: Time, salt: u64, ev: &mut Ev) -> Result<Option<Timing>, Overrun> {
         let ctx = StreamCtx { index: i, cycle };
-        let mut get = |k: Option<(usize, &StreamRef)>| -> Result<Option<Option<f64>>, Overrun> {
-            match k {
-                None => Ok(Some(None)),
-                Some((ki, s)) => Ok(stream_eval::root_at(s, ctx, mix(salt, ki as u64), ev)?
-                    .map(|v| first_num(&v))),
-            }
-        };
+        let mut get =
+            |k: Option<(usize, &StreamRef)>| -> Result<Option<Option<f64>>, Overrun> {
+                match k {
+                    None => Ok(Some(None)),
+                    Some((ki, s)) => Ok(stream_eval::root_at(s, ctx, mix(salt, ki as u64), ev)?
+                        .map(|v| first_num(&v))),
+                }
+            };
         let (Some(dur), Some(stretch), Some(delta)) =
             (get(self.dur)?, get(self.stretch)?, get(self.delta)?)
         else {

@@ -211,9 +211,11 @@ fn static_len(s: &Stream) -> Option<Len> {
             }
             Some(mul_len(first, *repeats))
         }
-        Stream::White { lo, hi, length, .. } | Stream::ExpRand { lo, hi, length, .. } => {
-            Some(repeats_len(*length).min(static_len(lo)?).min(static_len(hi)?))
-        }
+        Stream::White { lo, hi, length, .. } | Stream::ExpRand { lo, hi, length, .. } => Some(
+            repeats_len(*length)
+                .min(static_len(lo)?)
+                .min(static_len(hi)?),
+        ),
         Stream::Brown {
             lo,
             hi,
@@ -221,9 +223,7 @@ fn static_len(s: &Stream) -> Option<Len> {
             length,
             ..
         } => {
-            let params = static_len(lo)?
-                .min(static_len(hi)?)
-                .min(static_len(step)?);
+            let params = static_len(lo)?.min(static_len(hi)?).min(static_len(step)?);
             let params = match params {
                 Len::Fin(n) => Len::Fin(n.saturating_sub(1)),
                 Len::Inf => Len::Inf,
@@ -411,8 +411,11 @@ fn len_of(s: &Stream, salt: u64, ev: &mut Ev) -> Result<Len, Overrun> {
             }
             Ok(l)
         }
-        Stream::Bin { left, right, .. } => Ok(len_of(left, mix(salt, TAG_LEFT), ev)?
-            .min(len_of(right, mix(salt, TAG_RIGHT), ev)?)),
+        Stream::Bin { left, right, .. } => Ok(len_of(left, mix(salt, TAG_LEFT), ev)?.min(len_of(
+            right,
+            mix(salt, TAG_RIGHT),
+            ev,
+        )?)),
         Stream::Un { stream, .. } => len_of(stream, salt, ev),
         Stream::Const(_) | Stream::Cycle(_) => Ok(Len::Inf),
     }
@@ -691,39 +694,37 @@ fn locate<'s>(
                 },
             )
         }
-        Stream::Repeat { stream, repeats } => {
-            match static_embed(stream) {
-                Some(Len::Fin(0)) => Ok(None),
-                Some(Len::Fin(l)) => {
-                    let m = idx / l;
-                    if !repeats_len(*repeats).contains(m) {
-                        return Ok(None);
-                    }
-                    Ok(Some(Located {
-                        item: stream,
-                        m,
-                        j: idx % l,
-                    }))
+        Stream::Repeat { stream, repeats } => match static_embed(stream) {
+            Some(Len::Fin(0)) => Ok(None),
+            Some(Len::Fin(l)) => {
+                let m = idx / l;
+                if !repeats_len(*repeats).contains(m) {
+                    return Ok(None);
                 }
-                Some(Len::Inf) => Ok(if repeats_len(*repeats).contains(0) {
-                    Some(Located {
-                        item: stream,
-                        m: 0,
-                        j: idx,
-                    })
-                } else {
-                    None
-                }),
-                None => scan(
-                    (addr(s), salt),
-                    repeats_len(*repeats),
-                    idx,
-                    0,
-                    ev,
-                    |_, _| (Some(stream), 0),
-                ),
+                Ok(Some(Located {
+                    item: stream,
+                    m,
+                    j: idx % l,
+                }))
             }
-        }
+            Some(Len::Inf) => Ok(if repeats_len(*repeats).contains(0) {
+                Some(Located {
+                    item: stream,
+                    m: 0,
+                    j: idx,
+                })
+            } else {
+                None
+            }),
+            None => scan(
+                (addr(s), salt),
+                repeats_len(*repeats),
+                idx,
+                0,
+                ev,
+                |_, _| (Some(stream), 0),
+            ),
+        },
         _ => Ok(None),
     }
 }
@@ -831,9 +832,7 @@ pub(crate) fn eval(
                 return Ok(None);
             };
             Ok(Some(match (lo, hi) {
-                (Some(lo), Some(hi)) => {
-                    Value::Num(lo + (hi - lo) * unit(hash3(*seed, salt, idx)))
-                }
+                (Some(lo), Some(hi)) => Value::Num(lo + (hi - lo) * unit(hash3(*seed, salt, idx))),
                 _ => Value::Rest,
             }))
         }
