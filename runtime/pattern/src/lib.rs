@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod build;
 mod euclid;
 mod pat;
 pub mod pitch;
@@ -31,7 +32,7 @@ mod stream_eval;
 mod time;
 mod value;
 
-pub use euclid::bjorklund;
+pub use euclid::{bjorklund, MAX_STEPS};
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
 pub use player::QueryCache;
 pub use program::{Bind, Event, EventPat, Key, Player, Program};
