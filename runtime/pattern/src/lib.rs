@@ -38,5 +38,6 @@ pub use player::QueryCache;
 pub use program::{Bind, Event, EventPat, Key, Player, Program};
 pub use query::{Budget, Overrun};
 pub use stream::{Repeats, Stream, StreamCtx, StreamRef};
+pub use stream_eval::{apply_bin, apply_un, StreamMemo};
 pub use time::{Time, TimeSpan};
 pub use value::{fmt_num, note_name, Value};
