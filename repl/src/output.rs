@@ -72,6 +72,10 @@ fn json_string(s: &str) -> String {
 }
 
 fn json_num(x: f64) -> String {
+    if x.is_finite() && x == x.trunc() && x.abs() < 9.0e15 {
+        // Whole numbers print without a fraction: `60`, not `60.0`.
+        return format!("{}", x as i64);
+    }
     if x.is_finite() {
         serde_json::Number::from_f64(x).map(|n| n.to_string()).unwrap_or_else(|| "null".into())
     } else {

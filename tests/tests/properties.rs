@@ -12,7 +12,7 @@ const PROGRAMS: &[&str] = &[
     "play a { degree: seq([0, 2, rand([4, 5])]), dur: seq([0.25, 0.5, 0.75]), amp: white(0.1, 0.4) }",
     "play a { degree: brown(0, 7, 1), dur: wrand([0.25, 0.5], [0.5, 0.5]) }\nplay b { note: \"0 .. 3\".off(0.125, p => p + 7) }",
     "play a ptpar([0, { degree: seq([0, 1, 2]), dur: 0.75 }, 1.5, { degree: 7, dur: 1.25 }])",
-    "play a { note: \"[0,4,7]\".arp(<up down>).ply(2), pan: sine.slow(3) }",
+    "play a { note: \"[0,4,7]\".arp(updown).ply(2), pan: sine.slow(3) }",
 ];
 
 fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {

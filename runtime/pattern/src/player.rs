@@ -15,7 +15,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::pat::{BinOp, Hap, PatRef};
+use crate::pat::{BinOp, Hap, Pat, PatRef};
 use crate::pitch;
 use crate::program::{Bind, Event, EventPat, Key, Program};
 use crate::query::{Budget, Overrun};
@@ -176,6 +176,34 @@ fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
     }
 }
 
+/// True for a pattern whose structure comes from a continuous signal: it has no onsets of
+/// its own, so it cannot give a player its rhythm (it is sampled instead).
+fn is_continuous(p: &Pat) -> bool {
+    match p {
+        Pat::Signal { .. } => true,
+        Pat::Fast { pat, .. }
+        | Pat::Early { pat, .. }
+        | Pat::Rev(pat)
+        | Pat::Map { pat, .. }
+        | Pat::Gain { pat, .. }
+        | Pat::Degrade { pat, .. } => is_continuous(pat),
+        Pat::App { left, .. } => is_continuous(left),
+        _ => false,
+    }
+}
+
+/// Which key gives a bind its structure, if any: none when the bind has `dur` or `delta`
+/// (rhythm from durations, as in SuperCollider's Pbind; strings are then sampled), else the
+/// first key bound to a cycle pattern with onsets of its own.
+fn structure_key(bind: &Bind) -> Option<usize> {
+    if bind.keys.iter().any(|(k, _)| &**k == "dur" || &**k == "delta") {
+        return None;
+    }
+    bind.keys
+        .iter()
+        .position(|(_, s)| structure(s).is_some_and(|(p, _)| !is_continuous(p)))
+}
+
 /// True for streams made of constants only (no index, no onset dependence).
 fn is_constant(s: &Stream) -> bool {
     match s {
@@ -218,7 +246,10 @@ impl Query<'_> {
                 let bc = BindCache::bind_mut(binds, n);
                 let salt = mix(self.seed, n as u64);
                 let local = TimeSpan::new(window.begin - offset, window.end - offset);
-                match bind.keys.iter().find_map(|(_, s)| structure(s)) {
+                let structural = structure_key(bind)
+                    .and_then(|i| bind.keys.get(i))
+                    .and_then(|(_, s)| structure(s));
+                match structural {
                     Some((pat, ops)) => self.cycle_mode(bind, pat, &ops, local, offset, salt, bc),
                     None => self.stream_mode(bind, local, offset, salt, bc),
                 }
@@ -378,11 +409,7 @@ impl Query<'_> {
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         let span = TimeSpan::new(window.begin / cb, window.end / cb);
-        let structure_key = bind
-            .keys
-            .iter()
-            .position(|(_, s)| structure(s).is_some())
-            .unwrap_or(0);
+        let structure_key = structure_key(bind).unwrap_or(0);
         let needs_index = bind
             .keys
             .iter()
@@ -571,6 +598,7 @@ impl Query<'_> {
                 }
             }
             split_sample(&mut params, &keys.n);
+            numeric_words(&mut params);
             let num = |params: &[(Key, Value)], key: &str| {
                 params
                     .iter()
@@ -609,6 +637,25 @@ impl Query<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// Keys whose values are numbers: a word there (a note name such as `c4` or `f#3`) is
+/// written out as its number, so every consumer sees `note=-12`, not `note=c4`.
+const NUMERIC_KEYS: &[&str] = &[
+    "amp", "ctranspose", "db", "degree", "detune", "dur", "freq", "gtranspose", "harmonic", "legato", "midinote",
+    "mtranspose", "n", "note", "octave", "pan", "root", "stepsPerOctave", "stretch", "sustain", "velocity",
+];
+
+fn numeric_words(params: &mut [(Key, Value)]) {
+    for (k, v) in params.iter_mut() {
+        if let Value::Str(_) = v {
+            if NUMERIC_KEYS.contains(&&**k) {
+                if let Some(x) = v.as_num() {
+                    *v = Value::Num(x);
+                }
+            }
+        }
     }
 }
 
