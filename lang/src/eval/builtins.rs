@@ -342,6 +342,11 @@ pub fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTINS.iter().map(|b| b.name)
 }
 
+/// Every bare word that means itself, for suggestions.
+pub fn symbols() -> impl Iterator<Item = &'static str> {
+    ARP_MODES.iter().copied()
+}
+
 /// Bare words that mean themselves (arpeggio modes) and constants.
 pub fn is_symbol(name: &str) -> bool {
     ARP_MODES.contains(&name)

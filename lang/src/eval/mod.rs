@@ -587,6 +587,7 @@ impl<'a> Evaluator<'a> {
         let mut known: Vec<String> = self.env.names().into_iter().map(String::from).collect();
         known.extend(builtins::builtin_names().map(String::from));
         known.extend(patter_pattern::scale::names().map(String::from));
+        known.extend(builtins::symbols().map(String::from));
         let candidates = known.iter().map(|s| s.as_str());
         let d = Diagnostic::error("E0301", format!("I don't know the name `{name}`"), span)
             .with_label("not defined");
