@@ -7,6 +7,7 @@ mod args;
 mod events;
 mod loader;
 mod output;
+mod render;
 
 use std::process::ExitCode;
 
@@ -21,6 +22,9 @@ usage:
       --player NAME                    only this player
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)
+  patter render FILE.pat -o out.mid    write the events to a Standard MIDI File
+      --beats N | --bars N | --cycles N
+      --seed S
   patter help                          this text
   patter --version
 ";
@@ -29,6 +33,7 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     match argv.first().map(String::as_str) {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
+        Some("render") => render::run(argv.get(1..).unwrap_or_default()),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS

@@ -108,3 +108,43 @@ fn errors_are_diagnostics_on_stderr_with_failure() {
     let o = patter(&["events", "-e", "play a { s: \"bd\" }", "--format", "xml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn render_midi_matches_the_events_and_is_deterministic() {
+    let dir = std::env::temp_dir().join(format!("patter-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("p.pat");
+    std::fs::write(&src, "tempo 90\nplay a { degree: seq([0, 2, 4]), dur: 0.5, velocity: 100 }\nplay d { s: \"bd sn\" }\n").unwrap();
+    let out1 = dir.join("a.mid");
+    let out2 = dir.join("b.mid");
+    for out in [&out1, &out2] {
+        let o = patter(&["render", src.to_str().unwrap(), "--bars", "2", "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let bytes = std::fs::read(&out1).unwrap();
+    assert_eq!(bytes, std::fs::read(&out2).unwrap(), "renders must be byte-identical");
+    let smf = midly::Smf::parse(&bytes).unwrap();
+    assert_eq!(smf.tracks.len(), 3);
+    let tempo = smf.tracks[0].iter().find_map(|e| match e.kind {
+        midly::TrackEventKind::Meta(midly::MetaMessage::Tempo(t)) => Some(t.as_int()),
+        _ => None,
+    });
+    assert_eq!(tempo, Some(666_667));
+    let notes = |track: usize| -> Vec<(u64, u8, u8)> {
+        let mut t = 0u64;
+        let mut v = Vec::new();
+        for e in &smf.tracks[track] {
+            t += e.delta.as_int() as u64;
+            if let midly::TrackEventKind::Midi { channel, message: midly::MidiMessage::NoteOn { key, .. } } = e.kind {
+                v.push((t, channel.as_int(), key.as_int()));
+            }
+        }
+        v
+    };
+    let a = notes(1);
+    assert_eq!(a.len(), 16);
+    assert_eq!(&a[..3], &[(0, 0, 60), (3360, 0, 64), (6720, 0, 67)]);
+    let d = notes(2);
+    assert_eq!(d, vec![(0, 9, 36), (13440, 9, 38), (26880, 9, 36), (40320, 9, 38)]);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -2,11 +2,14 @@
 //!
 //! Contract: plays compiled [`patter_pattern::Program`]s against a [`TempoClock`]. The
 //! clock maps exact beats to seconds with no drift; everything that turns events into
-//! messages works from exact beats, so what is recorded live and what is rendered offline
-//! are the same event for event.
+//! messages works from exact beats ([`midi`], [`smf`]), so what is recorded live and what
+//! is rendered offline are the same, message for message.
 
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod midi;
+pub mod render;
+pub mod smf;
 
 pub use clock::{TapTempo, TempoClock};
