@@ -10,6 +10,8 @@
 pub mod clock;
 pub mod midi;
 pub mod render;
+pub mod scheduler;
 pub mod smf;
 
 pub use clock::{TapTempo, TempoClock};
+pub use scheduler::{LoadMode, Notice, Phase, Quant, Scheduled, SchedulerCore};

@@ -11,15 +11,6 @@ use super::{mix, hash_str, Evaluator, Stop};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-/// A mini-notation string that is a single value (`"0.5"`, `"saw"`) is that value, so it
-/// gives no structure of its own and can be used as a plain argument.
-pub(crate) fn simplify_pat(p: PatRef) -> Val {
-    match &*p {
-        Pat::Pure(Value::Num(x)) => Val::Num(*x),
-        _ => Val::Pat(p),
-    }
-}
-
 /// True when a key's stream gives cycle structure (see [`Bind`]).
 pub(crate) fn is_cycle_structured(s: &Stream) -> bool {
     match s {
@@ -37,10 +28,9 @@ impl Evaluator<'_> {
             Val::Bool(b) => Arc::new(Stream::Const(Value::Bool(*b))),
             Val::Rest => Arc::new(Stream::Const(Value::Rest)),
             Val::Sym(s) => Arc::new(Stream::Const(Value::Str(s.clone()))),
-            Val::Pat(p) => match &**p {
-                Pat::Pure(v) => Arc::new(Stream::Const(v.clone())),
-                _ => Arc::new(Stream::Cycle(p.clone())),
-            },
+            // A string keeps its cycle structure even when it is one word: `note: "0"` is one
+            // event per cycle, as in Tidal.
+            Val::Pat(p) => Arc::new(Stream::Cycle(p.clone())),
             Val::Stream(s) => s.clone(),
             Val::List(items) => {
                 // A list where one value is expected is a chord.

@@ -452,7 +452,7 @@ impl<'a> Evaluator<'a> {
                 if failed {
                     return Err(Stop);
                 }
-                Ok(convert::simplify_pat(pat))
+                Ok(Val::Pat(pat))
             }
             ExprKind::Ident(name) => self.lookup(name, e.span),
             ExprKind::List(items) => {
