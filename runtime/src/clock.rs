@@ -91,6 +91,11 @@ impl TempoClock {
         }
     }
 
+    /// The first beat of the map (0 unless rebased).
+    pub fn start_beat(&self) -> Time {
+        self.segments.first().map(|s| s.beat).unwrap_or(Time::ZERO)
+    }
+
     fn segment_for_beat(&self, beat: Time) -> &Segment {
         let i = self.segments.partition_point(|s| s.beat <= beat);
         self.segments
@@ -123,6 +128,13 @@ impl TempoClock {
     pub fn bpm_at(&self, beat: Time) -> f64 {
         let s = self.segment_for_beat(beat);
         s.bpm_at((beat - s.beat).to_f64())
+    }
+
+    /// Restart the map so that `beat` falls at `sec`, keeping the tempo in force at `beat`
+    /// (seek, loop, resume after pause). Planned changes after `beat` are dropped.
+    pub fn rebase(&mut self, beat: Time, sec: f64) {
+        let bpm = self.bpm_at(beat);
+        self.segments = vec![Segment { beat, sec, bpm, ramp: None }];
     }
 
     /// Change to `bpm` from `beat` on. Changes already planned at or after `beat` are
@@ -287,6 +299,14 @@ mod tests {
         c.set_tempo(90.0, Time::int(4));
         assert!(close(c.seconds_at(Time::int(4)), at4));
         assert!(close(c.seconds_at(Time::int(5)), at4 + 60.0 / 90.0));
+    }
+
+    #[test]
+    fn rebase_keeps_tempo_and_moves_the_origin() {
+        let mut c = TempoClock::new(120.0);
+        c.rebase(Time::int(16), 100.0);
+        assert!(close(c.seconds_at(Time::int(18)), 101.0));
+        assert!(close(c.beat_at(102.0), 20.0));
     }
 
     #[test]

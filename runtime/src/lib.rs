@@ -8,10 +8,14 @@
 #![warn(missing_docs)]
 
 pub mod clock;
+pub mod engine;
+pub mod metrics;
 pub mod midi;
 pub mod render;
 pub mod scheduler;
+pub mod sink;
 pub mod smf;
 
 pub use clock::{TapTempo, TempoClock};
+pub use engine::{Command, Engine, EngineConfig, TransportState};
 pub use scheduler::{LoadMode, Notice, Phase, Quant, Scheduled, SchedulerCore};

@@ -12,7 +12,7 @@
 use patter_pattern::{Event, Time};
 
 /// One MIDI message (at most three bytes; no allocation).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MidiMsg {
     /// The bytes; only the first `len` count.
     pub bytes: [u8; 3],
