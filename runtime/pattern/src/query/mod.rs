@@ -52,6 +52,14 @@ pub struct Overrun;
 pub(crate) type Q<'a> =
     &'a mut dyn FnMut(TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
 
+/// A continuation that queries the `i`-th of several patterns (`cat`).
+pub(crate) type QIndexed<'a> =
+    &'a mut dyn FnMut(usize, TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
+
+/// A continuation that queries the pattern a parameter value selects (`tParam`).
+pub(crate) type QValued<'a> =
+    &'a mut dyn FnMut(&Value, TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
+
 impl Pat {
     /// All haps of this pattern intersecting `span` (cycles), appended to `out`.
     pub fn query(

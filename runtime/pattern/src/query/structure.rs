@@ -246,12 +246,16 @@ pub(crate) fn range(
     Ok(())
 }
 
-/// Tidal `arp`: haps sharing a whole (a chord; chord values count as one hap per note) are
-/// spread over that whole in the mode's order.
+/// Tidal `arp`: haps sharing a whole (a chord; a chord value counts as one hap per note)
+/// are spread over that whole in the mode's order.
 ///
-/// Tidal groups by whole alone; we group by whole *and* part, so that the result does not
-/// depend on how a query happens to fragment an event (identical for unfragmented events).
-/// `Random` (not a Tidal mode) shuffles each chord with [`time_to_rands`] at its start.
+/// Tidal groups the haps of the current query by whole, so a chord whose notes come back
+/// fragmented differently (or split by the query window) is spread wrongly. We instead
+/// take each whole the query meets, query the pattern over that whole, and take as the
+/// chord the notes that start there; each spread note is then cut to the query span. This
+/// is what Tidal gives for unfragmented chords, and it makes onsets independent of how the
+/// timeline is tiled. `Random` (not a Tidal mode) shuffles each chord with
+/// [`time_to_rands`] at its start.
 pub(crate) fn arp(
     mode: ArpMode,
     pat: &PatRef,
@@ -261,42 +265,40 @@ pub(crate) fn arp(
 ) -> Result<(), Overrun> {
     let start = out.len();
     pat.query(span, budget, out)?;
-    let mut haps: Vec<Hap> = Vec::new();
-    for h in out.drain(start..) {
-        if h.whole.is_none() {
-            continue;
-        }
-        match &h.value {
-            Value::Chord(vs) => {
-                for v in vs.iter() {
-                    budget.spend(1)?;
-                    haps.push(Hap {
-                        value: v.clone(),
-                        ..h.clone()
-                    });
-                }
+    let mut wholes: Vec<TimeSpan> = out.drain(start..).filter_map(|h| h.whole).collect();
+    wholes.sort_by_key(|w| (w.begin, w.end));
+    wholes.dedup();
+    let mut found = Vec::new();
+    let mut chord: Vec<Hap> = Vec::new();
+    for w in wholes {
+        found.clear();
+        chord.clear();
+        pat.query(w, budget, &mut found)?;
+        for h in found.drain(..) {
+            if h.whole != Some(w) || h.part.begin != w.begin {
+                continue;
             }
-            _ => haps.push(h),
+            match &h.value {
+                Value::Chord(vs) => {
+                    for v in vs.iter() {
+                        budget.spend(1)?;
+                        chord.push(Hap {
+                            value: v.clone(),
+                            ..h.clone()
+                        });
+                    }
+                }
+                _ => chord.push(h),
+            }
         }
-    }
-    let key = |h: &Hap| (h.whole.map(|w| (w.begin, w.end)), h.part.begin, h.part.end);
-    haps.sort_by_key(key);
-    let mut i = 0;
-    while i < haps.len() {
-        let mut j = i + 1;
-        while j < haps.len() && haps.get(j).map(key) == haps.get(i).map(key) {
-            j += 1;
-        }
-        let group = haps.get(i..j).unwrap_or(&[]);
-        let order = arp_order(mode, group);
-        let d = order.len() as i64;
+        let order = arp_order(mode, &chord, w.begin);
+        let d = Time::int(order.len() as i64);
+        let dur = (w.end - w.begin) / d;
         for (n, &idx) in order.iter().enumerate() {
-            let Some(h) = group.get(idx) else { continue };
-            let Some(w) = h.whole else { continue };
-            let dur = (w.end - w.begin) / Time::int(d);
+            let Some(h) = chord.get(idx) else { continue };
             let new_begin = w.begin + dur * Time::int(n as i64);
             let new_whole = TimeSpan::new(new_begin, new_begin + dur);
-            if let Some(part) = new_whole.intersect(h.part) {
+            if let Some(part) = new_whole.intersect(span) {
                 budget.spend(1)?;
                 out.push(Hap {
                     whole: Some(new_whole),
@@ -306,13 +308,12 @@ pub(crate) fn arp(
                 });
             }
         }
-        i = j;
     }
     Ok(())
 }
 
 /// Indices into a chord in the order Tidal's `arps` table gives.
-fn arp_order(mode: ArpMode, group: &[Hap]) -> Vec<usize> {
+fn arp_order(mode: ArpMode, group: &[Hap], onset: Time) -> Vec<usize> {
     let n = group.len();
     let up: Vec<usize> = (0..n).collect();
     let down: Vec<usize> = (0..n).rev().collect();
@@ -329,8 +330,7 @@ fn arp_order(mode: ArpMode, group: &[Hap]) -> Vec<usize> {
             c
         }
         ArpMode::Random => {
-            let t = group.first().map(|h| h.onset()).unwrap_or(Time::ZERO);
-            let rands = time_to_rands(t, n);
+            let rands = time_to_rands(onset, n);
             let mut order = up;
             // Fisher-Yates from the top, one random number per position.
             for i in (1..n).rev() {
