@@ -48,6 +48,35 @@ proptest! {
     }
 
     #[test]
+    fn large_terms_are_exact_whenever_the_result_fits(
+        an in -(1i64 << 40)..(1i64 << 40), ad in 1i64..(1i64 << 32),
+        bn in -(1i64 << 40)..(1i64 << 40), bd in 1i64..(1i64 << 32),
+    ) {
+        let a = Time::new(an, ad);
+        let b = Time::new(bn, bd);
+        let exact = |n: i128, d: i128| -> Option<(i64, i64)> {
+            if d == 0 { return None; }
+            let (n, d) = if d < 0 { (-n, -d) } else { (n, d) };
+            let g = gcd(n, d).max(1);
+            let (n, d) = (n / g, d / g);
+            (n.abs() <= i64::MAX as i128 && d <= i64::MAX as i128).then_some((n as i64, d as i64))
+        };
+        let (an, ad, bn, bd) = (a.num() as i128, a.den() as i128, b.num() as i128, b.den() as i128);
+        let cases = [
+            (a + b, exact(an * bd + bn * ad, ad * bd)),
+            (a - b, exact(an * bd - bn * ad, ad * bd)),
+            (a * b, exact(an * bn, ad * bd)),
+            (a / b, exact(an * bd, ad * bn)),
+        ];
+        for (got, want) in cases {
+            if let Some((n, d)) = want {
+                if n == 0 { prop_assert_eq!(got, Time::ZERO); continue; }
+                prop_assert_eq!((got.num(), got.den()), (n, d));
+            }
+        }
+    }
+
+    #[test]
     fn float_round_trip_of_short_fractions((n, d) in (-500i64..500, 1i64..500)) {
         let t = Time::new(n, d);
         prop_assert_eq!(Time::from_f64(t.to_f64()), t);

@@ -369,10 +369,19 @@ pub(crate) fn timecat(
                 continue;
             }
             let Some((_, p)) = steps.get(i) else { continue };
-            let w = e - s;
-            let r = Time::ONE / w;
-            let qb = cyc + r * (pb - s).max(Time::ZERO);
-            let qe = cyc + (r * (pe - s)).min(Time::ONE);
+            let (w, r) = if equal {
+                (Time::new(1, n), Time::int(n))
+            } else {
+                let w = e - s;
+                (w, Time::ONE / w)
+            };
+            // The common whole-step query skips the arithmetic.
+            let qb = if pb <= s { cyc } else { cyc + r * (pb - s) };
+            let qe = if pe >= e {
+                cyc + Time::ONE
+            } else {
+                cyc + (r * (pe - s)).min(Time::ONE)
+            };
             let start = out.len();
             p.query(TimeSpan::new(qb, qe), budget, out)?;
             squeeze_tail(out, start, w, s);
