@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use patter_pattern::build::*;
-use patter_pattern::{Budget, Hap, PatRef, Time, TimeSpan};
+use patter_pattern::{BinOp, Budget, Hap, PatRef, Time, TimeSpan};
 
 const CYCLES: i64 = 64;
 
@@ -55,12 +55,19 @@ fn cases() -> Vec<(&'static str, PatRef)> {
     let words: Vec<String> = (0..16).map(|i| format!("s{i}")).collect();
     let refs: Vec<&str> = words.iter().map(|s| s.as_str()).collect();
     let stack8 = stack((0..8).map(|_| seq_words(&refs)).collect());
+    // "0 2 4 5 7 9 11 12" + "<0 3 5>"
+    let arith = app(
+        BinOp::Add,
+        seq_nums(&[0.0, 2.0, 4.0, 5.0, 7.0, 9.0, 11.0, 12.0]),
+        slowcat(vec![num(0.0), num(3.0), num(5.0)]),
+    );
     vec![
         ("seq4", seq4),
         ("nested", nested),
         ("alternation", alt),
         ("euclid", eucl),
         ("stack8x16", stack8),
+        ("app", arith),
     ]
 }
 

@@ -54,3 +54,44 @@ fn degenerate_and_huge_inputs() {
     assert_eq!(show(&bjorklund(8, 8)), "xxxxxxxx");
     assert_eq!(bjorklund(1000, 65_536).iter().filter(|b| **b).count(), 1000);
 }
+
+/// A literal port of Drape's list-of-groups algorithm, as the oracle for the compact one.
+fn drape(i: i64, j_total: i64) -> Vec<bool> {
+    let j = (j_total - i).max(0) as usize;
+    let mut xs: Vec<Vec<bool>> = vec![vec![true]; i as usize];
+    let mut ys: Vec<Vec<bool>> = vec![vec![false]; j];
+    let (mut a, mut b) = (i as usize, j);
+    while a.min(b) > 1 {
+        if a > b {
+            let rest = xs.split_off(b);
+            let joined: Vec<Vec<bool>> = xs
+                .iter()
+                .zip(ys.iter())
+                .map(|(x, y)| [x.clone(), y.clone()].concat())
+                .collect();
+            xs = joined;
+            ys = rest;
+            (a, b) = (b, a - b);
+        } else {
+            let rest = ys.split_off(a);
+            let joined: Vec<Vec<bool>> = xs
+                .iter()
+                .zip(ys.iter())
+                .map(|(x, y)| [x.clone(), y.clone()].concat())
+                .collect();
+            xs = joined;
+            ys = rest;
+            b -= a;
+        }
+    }
+    xs.concat().into_iter().chain(ys.concat()).collect()
+}
+
+#[test]
+fn matches_the_list_algorithm_exhaustively() {
+    for n in 1..=48 {
+        for k in 0..=n + 3 {
+            assert_eq!(bjorklund(k, n), drape(k, n), "({k},{n})");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! The time-structure operators: `pure`, `fast`, `rotL`, `rev`, `cat`, `timeCat`
 //! (`compressArc`/`_fastGap`), and `tParam`'s inner join for patterned parameters.
 
-use super::{map_tail_times, retain_tail, Budget, Overrun, QIndexed, QValued, Q};
+use super::{map_tail_times, retain_tail, Budget, Overrun, QIndexed, QValued, Scratch, Q};
 use crate::pat::{CycleCond, Hap, Pat, PatRef};
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
@@ -173,9 +173,18 @@ pub(crate) fn slowcat(
     let n128 = n as i128;
     for piece in span.cycles() {
         budget.spend(1)?;
-        let cyc = piece.begin.floor_int() as i128;
-        let i = cyc.rem_euclid(n128);
-        let offset = cyc - (cyc - i).div_euclid(n128);
+        let cyc = piece.begin.floor_int();
+        let (i, offset) = match (n as i64, cyc) {
+            (n64, c) if n64 > 0 && c.unsigned_abs() < (1 << 62) => {
+                let i = c.rem_euclid(n64);
+                (i as i128, (c - (c - i).div_euclid(n64)) as i128)
+            }
+            (_, c) => {
+                let c = c as i128;
+                let i = c.rem_euclid(n128);
+                (i, c - (c - i).div_euclid(n128))
+            }
+        };
         let off = Time::int(offset.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
         let start = out.len();
         if off.is_zero() {
@@ -408,9 +417,9 @@ pub(crate) fn with_param(
         }
         return Ok(());
     }
-    let mut outer = Vec::new();
+    let mut outer = Scratch::take();
     param.query(span, budget, &mut outer)?;
-    for h in &outer {
+    for h in outer.iter() {
         let start = out.len();
         f(&h.value, h.part, budget, out)?;
         retain_tail(out, start, |ih| {

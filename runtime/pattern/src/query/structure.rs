@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{as_int, as_time, ops, retain_tail, sub_maybe, Budget, Overrun};
+use super::{as_int, as_time, ops, retain_tail, sub_maybe, Budget, Overrun, Scratch};
 use crate::euclid::{bjorklund, MAX_STEPS};
 use crate::pat::{ArpMode, Hap, Pat, PatRef};
 use crate::rand::time_to_rands;
@@ -20,14 +20,14 @@ struct Both {
 /// Tidal `appBoth` of two patterns: for each hap of `pa`, the haps of `pb` over its whole,
 /// with wholes and parts intersected.
 fn app_both(pa: &Pat, pb: &Pat, span: TimeSpan, budget: &mut Budget) -> Result<Vec<Both>, Overrun> {
-    let mut left = Vec::new();
+    let mut left = Scratch::take();
     pa.query(span, budget, &mut left)?;
-    let mut right = Vec::new();
+    let mut right = Scratch::take();
     let mut res = Vec::new();
-    for l in &left {
+    for l in left.iter() {
         right.clear();
         pb.query(l.whole.unwrap_or(l.part), budget, &mut right)?;
-        for r in &right {
+        for r in right.iter() {
             let Some(whole) = sub_maybe(l.whole, r.whole) else {
                 continue;
             };
@@ -71,11 +71,11 @@ pub(crate) fn euclid(
         return Ok(());
     }
     let kn = app_both(k, n, span, budget)?;
-    let mut rots = Vec::new();
+    let mut rots = Scratch::take();
     for c in kn {
         rots.clear();
         rot.query(c.whole.unwrap_or(c.part), budget, &mut rots)?;
-        for r in &rots {
+        for r in rots.iter() {
             let Some(part) = c.part.intersect(r.part) else {
                 continue;
             };
@@ -156,12 +156,12 @@ pub(crate) fn ply(
     budget: &mut Budget,
     out: &mut Vec<Hap>,
 ) -> Result<(), Overrun> {
-    let mut outer = Vec::new();
+    let mut outer = Scratch::take();
     ops::with_param(factor, span, budget, out, &mut |v, s, b, o| {
         let Some(n) = as_time(v) else { return Ok(()) };
         outer.clear();
         pat.query(s, b, &mut outer)?;
-        for h in &outer {
+        for h in outer.iter() {
             let focus = h.whole.unwrap_or(h.part);
             let start = o.len();
             let value = &h.value;
@@ -268,8 +268,8 @@ pub(crate) fn arp(
     let mut wholes: Vec<TimeSpan> = out.drain(start..).filter_map(|h| h.whole).collect();
     wholes.sort_by_key(|w| (w.begin, w.end));
     wholes.dedup();
-    let mut found = Vec::new();
-    let mut chord: Vec<Hap> = Vec::new();
+    let mut found = Scratch::take();
+    let mut chord = Scratch::take();
     for w in wholes {
         found.clear();
         chord.clear();
