@@ -235,7 +235,6 @@ fn cycle_mode_structure() {
         bind(vec![
             ("s", Stream::Cycle(pat).rc()),
             ("n", seq(nums(&[0., 1., 2.]), None)),
-            ("dur", n(0.25)),
         ]),
     )]);
     let es = query(&p, beats(0, 8));
