@@ -166,14 +166,8 @@ fn fast_inside_a_step() {
 
 #[test]
 fn fractional_fast() {
-    assert_eq!(
-        cycle("[a b]*1.5", 0),
-        ev("a@[0,1/3) b@[1/3,2/3) a@[2/3,1)")
-    );
-    assert_eq!(
-        cycle("[a b]*1.5", 1),
-        ev("b@[1,4/3) a@[4/3,5/3) b@[5/3,2)")
-    );
+    assert_eq!(cycle("[a b]*1.5", 0), ev("a@[0,1/3) b@[1/3,2/3) a@[2/3,1)"));
+    assert_eq!(cycle("[a b]*1.5", 1), ev("b@[1,4/3) a@[4/3,5/3) b@[5/3,2)"));
 }
 
 #[test]
@@ -323,18 +317,9 @@ fn parallel_alternations() {
 #[test]
 fn polymeter() {
     let p = "{a b, c d e}";
-    assert_eq!(
-        cycle(p, 0),
-        ev("a@[0,1/2) c@[0,1/2) b@[1/2,1) d@[1/2,1)")
-    );
-    assert_eq!(
-        cycle(p, 1),
-        ev("a@[1,3/2) e@[1,3/2) b@[3/2,2) c@[3/2,2)")
-    );
-    assert_eq!(
-        cycle(p, 2),
-        ev("a@[2,5/2) d@[2,5/2) b@[5/2,3) e@[5/2,3)")
-    );
+    assert_eq!(cycle(p, 0), ev("a@[0,1/2) c@[0,1/2) b@[1/2,1) d@[1/2,1)"));
+    assert_eq!(cycle(p, 1), ev("a@[1,3/2) e@[1,3/2) b@[3/2,2) c@[3/2,2)"));
+    assert_eq!(cycle(p, 2), ev("a@[2,5/2) d@[2,5/2) b@[5/2,3) e@[5/2,3)"));
 }
 
 #[test]
@@ -412,7 +397,9 @@ fn euclid_on_a_subsequence_squeezes() {
 
 #[test]
 fn degenerate_inputs_are_silent() {
-    for p in ["a(5,0)", "a/0", "a(5,c)", "a*0", "a(0,8)", "<>", "{}", "[]", "~"] {
+    for p in [
+        "a(5,0)", "a/0", "a(5,c)", "a*0", "a(0,8)", "<>", "{}", "[]", "~",
+    ] {
         assert_eq!(onsets(p, 3), vec![], "{p}");
     }
 }
@@ -492,8 +479,7 @@ fn degrade_keeps_tidal_stream() {
 fn degrade_probability() {
     // rand(c) for cycles 0..11 (seed 0): keep iff rand >= p.
     let rands = [
-        0.5, 0.5178, 0.0360, 0.8026, 0.0720, 0.1154, 0.6052, 0.1469, 0.1436, 0.4303, 0.2312,
-        0.6044,
+        0.5, 0.5178, 0.0360, 0.8026, 0.0720, 0.1154, 0.6052, 0.1469, 0.1436, 0.4303, 0.2312, 0.6044,
     ];
     let evs = onsets("a?0.2", 12);
     for (c, r) in rands.iter().enumerate() {

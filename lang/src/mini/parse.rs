@@ -57,8 +57,22 @@ fn is_known(c: char) -> bool {
         || c.is_whitespace()
         || matches!(
             c,
-            '~' | '[' | ']' | '<' | '>' | '{' | '}' | '(' | ')' | ',' | '|' | '!' | '@' | '*'
-                | '/' | '?' | '%'
+            '~' | '['
+                | ']'
+                | '<'
+                | '>'
+                | '{'
+                | '}'
+                | '('
+                | ')'
+                | ','
+                | '|'
+                | '!'
+                | '@'
+                | '*'
+                | '/'
+                | '?'
+                | '%'
         )
 }
 
@@ -284,7 +298,9 @@ impl<'a> Parser<'a> {
                             self.char_span(at),
                         )
                         .with_label(format!("no `{open}` before it is still open"))
-                        .with_help(format!("remove it, or add a `{open}` where the group starts")),
+                        .with_help(format!(
+                            "remove it, or add a `{open}` where the group starts"
+                        )),
                     );
                 }
                 '.' => match self.peek_nth(1) {
@@ -396,6 +412,8 @@ impl<'a> Parser<'a> {
         let mut reps: u64 = 1;
         let mut ranged = false;
         loop {
+            // Spans of this step end at its last operator, not at the blanks after it.
+            let before_blanks = self.pos;
             self.skip_ws();
             let at = self.pos;
             match self.peek() {
@@ -453,7 +471,10 @@ impl<'a> Parser<'a> {
                     );
                     pat = self.tight_postfixes(pat, start, &mut ops);
                 }
-                _ => break,
+                _ => {
+                    self.pos = before_blanks;
+                    break;
+                }
             }
         }
         if weight_changed && weight <= Time::ZERO {
@@ -615,8 +636,8 @@ impl<'a> Parser<'a> {
             }
         }
         self.open.pop();
-        self.close(')', open);
-        if choice_reported {
+        // An unclosed `(` is reported once; its arguments are likely incomplete anyway.
+        if !self.close(')', open) || choice_reported {
             return pat;
         }
         let end = self.pos;
@@ -637,15 +658,12 @@ impl<'a> Parser<'a> {
         }
         let names = ["pulses", "steps", "rotation"];
         let mut ok = true;
-        for (i, (seq, s, e)) in args.iter().enumerate() {
+        for (i, (seq, s, _)) in args.iter().enumerate() {
             if seq.items.is_empty() {
                 ok = false;
                 let name = names.get(i).copied().unwrap_or("argument");
-                let span = if s < e {
-                    self.span(*s, *e)
-                } else {
-                    self.span(open, end)
-                };
+                // An empty argument has no characters: point at what follows it.
+                let span = self.char_span(*s);
                 self.report(
                     Diagnostic::error(
                         codes::BAD_EUCLID,
@@ -785,14 +803,22 @@ impl<'a> Parser<'a> {
                     };
                 }
                 (true, Some(_), Some(_)) => {
-                    self.bad_number(start, "I can't divide by zero", "`1%3` is a third");
+                    self.bad_number(
+                        start,
+                        "I can't divide by zero",
+                        "for example `1%3` is a third",
+                    );
                     out = Number {
                         time: Time::ONE,
                         float: 1.0,
                     };
                 }
                 (true, _, _) => {
-                    self.bad_number(start, "this ratio is too large", "`1%3` is a third");
+                    self.bad_number(
+                        start,
+                        "this ratio is too large",
+                        "for example `1%3` is a third",
+                    );
                     out = Number {
                         time: Time::ONE,
                         float: 1.0,
@@ -802,7 +828,7 @@ impl<'a> Parser<'a> {
                     self.bad_number(
                         start,
                         "a ratio needs whole numbers on both sides of `%`",
-                        "`3%2` is one and a half",
+                        "for example `3%2` is one and a half",
                     );
                     out = Number {
                         time: Time::ONE,
@@ -811,7 +837,11 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if !value.is_finite() {
-            self.bad_number(start, "this number is too large", "numbers up to about 1e300");
+            self.bad_number(
+                start,
+                "this number is too large",
+                "numbers go up to about `1e300`",
+            );
             out = Number {
                 time: Time::ONE,
                 float: 1.0,
@@ -820,11 +850,11 @@ impl<'a> Parser<'a> {
         Some(out)
     }
 
-    fn bad_number(&mut self, start: usize, message: &str, example: &str) {
+    fn bad_number(&mut self, start: usize, message: &str, help: &str) {
         self.report(
             Diagnostic::error(codes::BAD_NUMBER, message, self.span(start, self.pos))
                 .with_label("this number")
-                .with_help(format!("for example {example}")),
+                .with_help(help),
         );
     }
 
@@ -914,11 +944,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Expect `close` for the opener at `open`; report it as never closed otherwise.
-    fn close(&mut self, close: char, open: usize) {
+    fn close(&mut self, close: char, open: usize) -> bool {
         self.skip_ws();
         if self.peek() == Some(close) {
             self.bump();
-            return;
+            return true;
         }
         let opener = opener_of(close);
         let mut d = Diagnostic::error(
@@ -935,6 +965,7 @@ impl<'a> Parser<'a> {
             );
         }
         self.report(d);
+        false
     }
 
     fn misplaced_choice(&mut self, at: usize, place: &str) {
@@ -945,7 +976,11 @@ impl<'a> Parser<'a> {
                 self.char_span(at),
             )
             .with_label("random choice here")
-            .with_help("put the choice in square brackets: `<a [b|c]>`"),
+            .with_help(if place.starts_with("euclid") {
+                "put the choice in square brackets: `bd([3|5],8)`"
+            } else {
+                "put the choice in square brackets: `<a [b|c]>`"
+            }),
         );
     }
 
@@ -973,7 +1008,11 @@ impl<'a> Parser<'a> {
         // A missing factor after an already-reported operator is not a second problem.
         let mut i = keep;
         while i < self.diags.len() {
-            if self.diags.get(i).is_some_and(|d| d.code == codes::MISSING_FACTOR) {
+            if self
+                .diags
+                .get(i)
+                .is_some_and(|d| d.code == codes::MISSING_FACTOR)
+            {
                 self.diags.remove(i);
             } else {
                 i += 1;
@@ -988,7 +1027,10 @@ impl<'a> Parser<'a> {
             '!' => ("to repeat", "write the step first: `a!3` or `a ! !`"),
             '@' | '_' => ("to lengthen", "write the step first: `a@3` or `a _ _`"),
             '?' => ("to drop at random", "write the step first: `a?`"),
-            '(' => ("to make a euclidean rhythm", "write the step first: `bd(3,8)`"),
+            '(' => (
+                "to make a euclidean rhythm",
+                "write the step first: `bd(3,8)`",
+            ),
             '/' => ("to slow down", "write the step first: `a/2`"),
             _ => ("to speed up", "write the step first: `a*2`"),
         };
