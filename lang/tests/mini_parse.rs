@@ -272,9 +272,33 @@ fn seeds_in_parse_order() {
 }
 
 #[test]
+fn trailing_degrade_applies_to_the_sequence() {
+    // Tidal's `pSequence` ends with `pRand`: `a!8?` is `[a!8]?`.
+    assert_eq!(tree("a!8?"), tree("[a!8]?"));
+    assert_eq!(tree("a*4@0.25?"), tree("[a*4@0.25]?"));
+    assert_eq!(
+        tree("[a b ?0.3]"),
+        "Degrade { amount: Pure(0.3), seed: 0, invert: false, pat: TimeCat([(1, Pure(a)), \
+         (1, Pure(b))]) }"
+    );
+    // As one step of weight 1, so `<a b ?>` fits its sequence into one cycle, as in Tidal.
+    assert_eq!(
+        tree("<a b ?>"),
+        "Degrade { amount: Pure(0.5), seed: 0, invert: false, pat: TimeCat([(1, Pure(a)), \
+         (1, Pure(b))]) }"
+    );
+    // Seeds inside the sequence come first.
+    assert!(tree("a? b ?").starts_with("Degrade { amount: Pure(0.5), seed: 1"));
+}
+
+#[test]
 fn ranges() {
     assert_eq!(tree("0 .. 4"), "Range { from: Pure(0), to: Pure(4) }");
-    assert_eq!(tree("0..4"), "Pure(0..4)");
+    // Between numbers `..` needs no spaces (Tidal's numeric parsers); elsewhere `.` is
+    // part of a word.
+    assert_eq!(tree("0..4"), tree("0 .. 4"));
+    assert_eq!(tree("0.5..-2"), "Range { from: Pure(0.5), to: Pure(-2) }");
+    assert_eq!(tree("a..b"), "Pure(a..b)");
     assert_eq!(
         tree("0 .. 3 4"),
         "TimeCat([(1, Range { from: Pure(0), to: Pure(3) }), (1, Pure(4))])"
@@ -327,7 +351,8 @@ const CASES: &[(&str, &str)] = &[
     ("nothing_before_euclid", "(3,8)"),
     ("detached_fast", "a *2"),
     ("detached_euclid", "bd (3,8)"),
-    ("detached_degrade", "a ?"),
+    ("detached_degrade", "a ? b"),
+    ("operator_after_repeat", "a!2*2 b"),
     ("empty_foot_start", ". a b"),
     ("empty_foot_end", "a b ."),
     ("empty_foot_double", "a . . b"),
@@ -389,6 +414,7 @@ fn each_case_reports_its_own_code() {
     assert_eq!(codes_of("a(3)"), [codes::BAD_EUCLID]);
     assert_eq!(codes_of("!a"), [codes::NOTHING_BEFORE]);
     assert_eq!(codes_of("a *2"), [codes::DETACHED_OPERATOR]);
+    assert_eq!(codes_of("a ? b"), [codes::DETACHED_OPERATOR]);
     assert_eq!(codes_of("a ."), [codes::EMPTY_FOOT]);
     assert_eq!(codes_of("0 .."), [codes::BAD_RANGE]);
     assert_eq!(codes_of("a%2"), [codes::MISPLACED_PERCENT]);

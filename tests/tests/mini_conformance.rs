@@ -157,6 +157,49 @@ fn stack() {
     assert_eq!(cycle("c3,e3,g3", 0), ev("c3@[0,1) e3@[0,1) g3@[0,1)"));
 }
 
+/// Layer 1: the string-pattern cases of Tidal's `ParseTest.hs` [T8] that have no typed
+/// (Bool, Int, chord) parse.
+#[test]
+fn tidal_parse_tests() {
+    same("a b c", "[a b c]", 12);
+    same("[bd sd] hh", "[bd sd] [hh]", 1);
+    same("bd sd . hh hh hh", "[bd sd] [hh hh hh]", 1);
+    same("a _ _ b _", "a@3 b@2", 2);
+    same("a! b", "a a b", 2);
+    same("{a a}%2", "{a !}%2", 2);
+    same("a!8?", "[a!8]?", 1);
+    same("a*4@0.25?", "[a*4@0.25]?", 1);
+    same("<a!3 b ! c@5>", "[[a a a b b] c]/10", 31);
+    same("a@0.5 b@1%6 b@1%6 b@1%6", "a b*3", 2);
+    same("0 .. 8", "0 1 2 3 4 5 6 7 8", 2);
+    same("0.0..8.0", "0 1 2 3 4 5 6 7 8", 2);
+    same("0..8", "0 1 2 3 4 5 6 7 8", 2);
+    same("1e3", "1000", 1);
+    same("400e-3", "0.4", 1);
+    same("bd(3,8,1)", "~ ~ bd ~ ~ bd ~ bd", 1);
+    same("  bd  ", "bd", 1);
+    same("- 2", "~ 2", 1);
+    same(
+        "[-- 2 <-- 2@7 3> 1*4%2 3? 4 9|8 -- [-- <2 9q> -]] 2!4",
+        "[~~ 2 <~~ 2@7 3> 1*4%2 3? 4 9|8 ~~ [~~ <2 9q> ~]] 2!4",
+        8,
+    );
+    same("- 2q -3.999-9", "~ 2q -3.999-9", 1);
+    same("[-- 2 -- -]", "[~~ 2 ~~ ~]", 1);
+    same("<-- 2 -- - 8>", "<~~ 2 ~~ ~ 8>", 6);
+    same("a a |b b b|c c c c", "[a a|b b b|c c c c]", 12);
+    same("a|b b", "[a|b b]", 12);
+    same("a b|c", "[a b|c]", 12);
+    same("1 2, 3 4 5", "[1 2, 3 4 5]", 2);
+    same("9!2 1,2 3", "[9 9 1, 2 3]", 2);
+    same("8@2 4, [23 | 4] , 3 9 8", "[8@2 4, [23|4], 3 9 8]", 12);
+    assert_eq!(onsets("cp/0", 2), vec![]);
+    assert_eq!(onsets("cp(5,0)", 2), vec![]);
+    assert_eq!(onsets("cp(5,c)", 2), vec![]);
+    // `{a b, c d e}` is `stack [fastcat [a, b], slow 1.5 (fastcat [c, d, e])]`.
+    same("{a b, c d e}", "[a b, [c d e]/1.5]", 2);
+}
+
 // ----- §3: fast and slow -----
 
 #[test]

@@ -279,6 +279,7 @@ impl<'a> Parser<'a> {
     fn parse_sequence(&mut self) -> Seq {
         let mut feet: Vec<(Vec<(Time, PatRef)>, usize)> = Vec::new();
         let mut cur: Vec<(Time, PatRef)> = Vec::new();
+        let mut seq_degrade: Vec<(f64, u32)> = Vec::new();
         loop {
             self.skip_ws();
             let Some(c) = self.peek() else { break };
@@ -335,6 +336,14 @@ impl<'a> Parser<'a> {
                     }
                 },
                 '%' => self.misplaced_percent(),
+                '?' if !(cur.is_empty() && feet.is_empty()) && self.is_trailing_degrade() => {
+                    // Tidal's `pSequence` ends with `pRand`: a `?` after the last step's
+                    // `!`/`@`/`..`, or after a space, drops the whole sequence at random.
+                    self.bump();
+                    let amount = self.probability();
+                    let seed = self.next_seed();
+                    seq_degrade.push((amount, seed));
+                }
                 '!' | '@' | '_' | '*' | '/' | '?' | '(' => self.orphan_operator(c),
                 _ => match self.parse_step() {
                     Some(step) => self.push_step(&mut cur, step, at),
@@ -342,6 +351,54 @@ impl<'a> Parser<'a> {
                 },
             }
         }
+        let seq = self.resolve_feet(feet, cur);
+        if seq_degrade.is_empty() {
+            return seq;
+        }
+        // A degraded sequence is one step of weight 1 (Tidal's `resolve_tpat` of a
+        // `TPat_DegradeBy`), so `<a b ?>` fits its sequence into one cycle, as Tidal does.
+        let pat = seq_degrade
+            .into_iter()
+            .fold(seq.pat(), |pat, (amount, seed)| {
+                Pat::Degrade {
+                    amount: Pat::num(amount),
+                    seed,
+                    invert: false,
+                    pat,
+                }
+                .rc()
+            });
+        Seq {
+            items: vec![(Time::ONE, pat)],
+        }
+    }
+
+    /// True when the `?` at the cursor ends its sequence: only its probability and blanks
+    /// stand between it and a `,`, `|`, closing bracket or the end.
+    fn is_trailing_degrade(&mut self) -> bool {
+        let save = self.pos;
+        self.bump();
+        self.probability();
+        self.skip_ws();
+        let trailing = matches!(self.peek(), None | Some(',' | '|' | ']' | '>' | '}' | ')'));
+        self.pos = save;
+        trailing
+    }
+
+    /// The optional probability after `?` (default 0.5).
+    fn probability(&mut self) -> f64 {
+        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.number(false).map_or(0.5, |n| n.float)
+        } else {
+            0.5
+        }
+    }
+
+    fn resolve_feet(
+        &mut self,
+        mut feet: Vec<(Vec<(Time, PatRef)>, usize)>,
+        cur: Vec<(Time, PatRef)>,
+    ) -> Seq {
         if feet.is_empty() {
             return Seq { items: cur };
         }
@@ -453,20 +510,29 @@ impl<'a> Parser<'a> {
                     pat = self.range_end(pat, at, ranged);
                     ranged = true;
                 }
+                Some('?') if self.is_trailing_degrade() => {
+                    self.pos = before_blanks;
+                    break;
+                }
                 Some('*' | '/' | '?' | '(') => {
                     let op = self.peek().unwrap_or('*');
+                    let label = if at == before_blanks {
+                        "this comes after `!`, `@` or `..`, which end the step"
+                    } else {
+                        "there's a space before this"
+                    };
                     self.report(
                         Diagnostic::error(
                             codes::DETACHED_OPERATOR,
                             format!("`{op}` must come right after the step it changes"),
                             self.char_span(at),
                         )
-                        .with_label("there's a space before this")
+                        .with_label(label)
                         .with_help(match op {
-                            '(' => "write `bd(3,8)`, without a space",
-                            '?' => "write `bd?`, without a space",
-                            '/' => "write `bd/2`, without a space",
-                            _ => "write `bd*2`, without a space",
+                            '(' => "write it right after the step: `bd(3,8)` or `bd(3,8)!2`",
+                            '?' => "write it right after the step: `bd?` or `bd?!2`",
+                            '/' => "write it right after the step: `bd/2` or `bd/2!2`",
+                            _ => "write it right after the step: `bd*2` or `bd*2!2`",
                         }),
                     );
                     pat = self.tight_postfixes(pat, start, &mut ops);
@@ -588,11 +654,7 @@ impl<'a> Parser<'a> {
                 None => pat,
             },
             '?' => {
-                let amount = if self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    self.number(false).map_or(0.5, |n| n.float)
-                } else {
-                    0.5
-                };
+                let amount = self.probability();
                 let seed = self.next_seed();
                 Pat::Degrade {
                     amount: Pat::num(amount),
@@ -886,20 +948,27 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.bump();
         while self.peek().is_some_and(is_word_char) {
+            // `0..4` and `0.5..2` are ranges between numbers (Tidal's numeric parsers),
+            // although `.` is a word character.
+            if self.peek() == Some('.')
+                && self.peek_nth(1) == Some('.')
+                && is_number(self.slice(start, self.pos))
+            {
+                break;
+            }
             self.bump();
         }
         let w = self.slice(start, self.pos);
         if !is_number(w) {
             return Pat::Pure(Value::str(w)).rc();
         }
+        // Read it again as a number, which may go on past the word (`1%3`).
+        let word_end = self.pos;
         self.pos = start;
         let n = self.number(true).map_or(0.0, |n| n.float);
-        // A number followed by word characters (`1e3x`) is not a number after all.
-        if self.peek().is_some_and(is_word_char) {
-            while self.peek().is_some_and(is_word_char) {
-                self.bump();
-            }
-            return Pat::Pure(Value::str(self.slice(start, self.pos))).rc();
+        if self.pos < word_end {
+            self.pos = word_end;
+            return Pat::Pure(Value::str(w)).rc();
         }
         Pat::num(n)
     }
