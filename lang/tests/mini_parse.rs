@@ -538,3 +538,23 @@ proptest! {
         check_spans(&text)?;
     }
 }
+
+#[test]
+fn large_inputs_finish() {
+    // Work is linear in the input: a few hundred kilobytes of mixed, mostly broken text
+    // compiles (this test would time out, not fail, if it did not).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let alphabet: Vec<char> = "ab1 ~-[]<>{}(),|.!@_*/?%$é".chars().collect();
+    let mut text = String::new();
+    for _ in 0..200_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+    }
+    let (_, diags) = compile(&text);
+    assert!(!diags.is_empty());
+    let long = "bd*2 [sn cp]? <hh oh>(3,8) ".repeat(10_000);
+    let (_, diags) = compile(&long);
+    assert!(diags.is_empty());
+}

@@ -671,3 +671,103 @@ proptest! {
         same(&wrapped, text, 3);
     }
 }
+
+// ----- the whole pipeline on arbitrary input -----
+
+/// Onsets of `[0, end)` split at `cuts`, or `None` when the budget runs out.
+fn onsets_budgeted(pat: &PatRef, cuts: &[Time], end: Time) -> Option<Vec<Ev>> {
+    let mut bounds = vec![Time::ZERO];
+    bounds.extend(cuts.iter().copied().filter(|t| *t > Time::ZERO && *t < end));
+    bounds.sort();
+    bounds.dedup();
+    bounds.push(end);
+    let mut all = Vec::new();
+    for w in bounds.windows(2) {
+        let mut out = Vec::new();
+        pat.query(
+            TimeSpan::new(w[0], w[1]),
+            &mut Budget::new(200_000),
+            &mut out,
+        )
+        .ok()?;
+        all.extend(out.into_iter().filter(Hap::has_onset).map(|h| {
+            let whole = h.whole.unwrap();
+            (whole.begin, whole.end, format!("{:?}", h.value))
+        }));
+    }
+    Some(sorted(all))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Whatever the string, its lowered pattern queries without panicking, and when it
+    /// compiles cleanly its onsets do not depend on how the query is split.
+    #[test]
+    fn arbitrary_strings_query_consistently(
+        text in r"[ab0-3~\-\[\]<>{}(),|.!@_*/?% ]{0,24}",
+        cuts in proptest::collection::vec((0i64..24, 1i64..8), 0..5),
+    ) {
+        let (pat, diags) = mini::compile(&text, Span::new(FileId(0), 0, text.len()));
+        let end = Time::int(3);
+        let cuts: Vec<Time> = cuts.iter().map(|(n, d)| Time::new(*n, *d)).collect();
+        let whole = onsets_budgeted(&pat, &[], end);
+        let tiled = onsets_budgeted(&pat, &cuts, end);
+        if diags.is_empty() {
+            if let (Some(whole), Some(tiled)) = (whole, tiled) {
+                prop_assert_eq!(tiled, whole, "{:?}", text);
+            }
+        }
+    }
+}
+
+/// Well-formed mini-notation, built from the constructs of the reference.
+fn mini_pattern() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("~".to_string()),
+        Just("1".to_string()),
+        Just("-2".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 4, |inner| {
+        let two = (inner.clone(), inner.clone());
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 1..4)
+                .prop_map(|v| format!("[{}]", v.join(" "))),
+            two.clone().prop_map(|(x, y)| format!("<{x} {y}>")),
+            two.clone()
+                .prop_map(|(x, y)| format!("{{{x} {y}, {x} {y} {x}}}%3")),
+            two.clone().prop_map(|(x, y)| format!("[{x}|{y}]")),
+            two.clone().prop_map(|(x, y)| format!("[{x}, {y}]")),
+            two.clone().prop_map(|(x, y)| format!("[{x} . {y} {x}]")),
+            two.prop_map(|(x, y)| format!("[{x}@1.5 {y}!2]")),
+            inner.clone().prop_map(|x| format!("{x}*<2 3>")),
+            inner.clone().prop_map(|x| format!("{x}*1.5")),
+            inner.clone().prop_map(|x| format!("{x}/<2 1.5>")),
+            inner.clone().prop_map(|x| format!("{x}(<3 5>,8,<0 2>)")),
+            inner.clone().prop_map(|x| format!("{x}?")),
+            inner.prop_map(|x| format!("[0 .. <2 -1>] {x}")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Query-split invariance over generated well-formed patterns.
+    #[test]
+    fn generated_patterns_query_consistently(
+        text in mini_pattern(),
+        cuts in proptest::collection::vec((0i64..24, 1i64..8), 1..5),
+    ) {
+        let pat = compile(&text);
+        let end = Time::int(3);
+        let cuts: Vec<Time> = cuts.iter().map(|(n, d)| Time::new(*n, *d)).collect();
+        if let (Some(whole), Some(tiled)) =
+            (onsets_budgeted(&pat, &[], end), onsets_budgeted(&pat, &cuts, end))
+        {
+            prop_assert_eq!(tiled, whole, "{:?}", text);
+        }
+    }
+}
