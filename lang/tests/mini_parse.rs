@@ -558,3 +558,17 @@ fn large_inputs_finish() {
     let (_, diags) = compile(&long);
     assert!(diags.is_empty());
 }
+
+#[test]
+fn decimal_factors_are_exact() {
+    // `Time::from_f64` would round 1e-8 to zero and silence the step.
+    assert_eq!(
+        tree("a/0.00000001"),
+        "Fast { factor: Pure(100000000), pat: Pure(a) }"
+    );
+    assert_eq!(
+        tree("a@2.5e-1 b"),
+        "TimeCat([(1/4, Pure(a)), (1, Pure(b))])"
+    );
+    assert_eq!(tree("a@1e1 b"), "TimeCat([(10, Pure(a)), (1, Pure(b))])");
+}

@@ -448,6 +448,23 @@ fn degenerate_inputs_are_silent() {
 }
 
 #[test]
+fn huge_factors_stop_at_the_budget() {
+    // The lowering keeps `*100000000` as a factor; the query budget, not the parser,
+    // refuses the hundred million events.
+    // (Euclid step counts above the engine's `MAX_STEPS` are silence instead.)
+    for p in ["a*100000000", "[a b]/0.00000001", "a*1e8"] {
+        let pat = compile(p);
+        let mut out = Vec::new();
+        let r = pat.query(
+            TimeSpan::new(Time::ZERO, Time::ONE),
+            &mut Budget::new(100_000),
+            &mut out,
+        );
+        assert!(r.is_err(), "{p}: {} haps", out.len());
+    }
+}
+
+#[test]
 fn bjorklund_table() {
     let table = [
         (1, 4, "x..."),

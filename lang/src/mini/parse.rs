@@ -85,6 +85,38 @@ fn opener_of(close: char) -> char {
     }
 }
 
+/// The exact rational value of a decimal literal (`0.00000001`, `2.5e-3`), when its terms
+/// fit in `i64`; `Time::from_f64` would round tiny factors such as `/0.00000001` to zero.
+fn exact_decimal(s: &str) -> Option<Time> {
+    let s = s.trim_start_matches('+');
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (s.get(..i)?, s.get(i + 1..)?.parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let scale = exp.checked_sub(i32::try_from(frac.len()).ok()?)?;
+    if digits.is_empty() {
+        return Some(Time::ZERO);
+    }
+    if digits.len() > 18 || scale.unsigned_abs() > 18 {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let n = if negative { -n } else { n };
+    let pow = 10i64.checked_pow(scale.unsigned_abs())?;
+    if scale >= 0 {
+        Some(Time::int(n.checked_mul(pow)?))
+    } else {
+        Some(Time::new(n, pow))
+    }
+}
+
 /// `-?digits(.digits)?([eE][-+]?digits)?`: the words that become numbers.
 fn is_number(w: &str) -> bool {
     let b = w.as_bytes();
@@ -848,7 +880,7 @@ impl<'a> Parser<'a> {
         let mantissa = self.slice(start, self.pos);
         let value: f64 = mantissa.parse().unwrap_or(f64::NAN);
         let mut out = Number {
-            time: Time::from_f64(value),
+            time: exact_decimal(mantissa).unwrap_or_else(|| Time::from_f64(value)),
             float: value,
         };
         if self.peek() == Some('%') && digit_at(self, 1) {
