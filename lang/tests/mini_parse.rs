@@ -407,6 +407,8 @@ fn each_case_reports_its_own_code() {
     assert_eq!(codes_of("a b] c"), [codes::UNMATCHED_CLOSE]);
     assert_eq!(codes_of("a*"), [codes::MISSING_FACTOR]);
     assert_eq!(codes_of("a*1%0"), [codes::BAD_NUMBER]);
+    assert_eq!(codes_of("a b ?1%0"), [codes::BAD_NUMBER]);
+    assert_eq!(codes_of("a?1%0 b"), [codes::BAD_NUMBER]);
     assert_eq!(codes_of("a!0"), [codes::BAD_REPEAT]);
     assert_eq!(codes_of("a@0"), [codes::BAD_WEIGHT]);
     assert_eq!(codes_of("a, b | c"), [codes::MIXED_STACK_CHOICE]);
@@ -503,7 +505,9 @@ fn check_spans(text: &str) -> Result<(), TestCaseError> {
     let source = format!("{PREFIX}{text}\"");
     let (start, end) = (PREFIX.len(), PREFIX.len() + text.len());
     let (_, diags) = compile(text);
-    for d in &diags {
+    for (i, d) in diags.iter().enumerate() {
+        // A look-ahead that reports would show up as the same diagnostic twice.
+        prop_assert!(!diags[..i].contains(d), "{:?} twice for {:?}", d, text);
         prop_assert!(!d.labels.is_empty());
         prop_assert!(d.code.starts_with("E02"), "{}", d.code);
         for l in &d.labels {

@@ -408,12 +408,14 @@ impl<'a> Parser<'a> {
     /// True when the `?` at the cursor ends its sequence: only its probability and blanks
     /// stand between it and a `,`, `|`, closing bracket or the end.
     fn is_trailing_degrade(&mut self) -> bool {
-        let save = self.pos;
+        let (save, reported) = (self.pos, self.diags.len());
         self.bump();
         self.probability();
         self.skip_ws();
         let trailing = matches!(self.peek(), None | Some(',' | '|' | ']' | '>' | '}' | ')'));
+        // Only a look ahead: the probability is read (and reported) again for real.
         self.pos = save;
+        self.diags.truncate(reported);
         trailing
     }
 
@@ -440,9 +442,12 @@ impl<'a> Parser<'a> {
         feet.push((cur, last_dot));
         let mut items = Vec::with_capacity(feet.len());
         let mut prev_dot: Option<usize> = None;
+        let mut blamed: Option<usize> = None;
         for (steps, dot) in feet {
-            if steps.is_empty() {
-                let blame = prev_dot.unwrap_or(dot);
+            let blame = prev_dot.unwrap_or(dot);
+            // A lone `.` empties both its sides: one report is enough.
+            if steps.is_empty() && blamed != Some(blame) {
+                blamed = Some(blame);
                 self.report(
                     Diagnostic::error(
                         codes::EMPTY_FOOT,
@@ -455,7 +460,7 @@ impl<'a> Parser<'a> {
                          `a b . c d`",
                     ),
                 );
-            } else {
+            } else if !steps.is_empty() {
                 items.push((Time::ONE, Seq { items: steps }.pat()));
             }
             prev_dot = Some(dot);
