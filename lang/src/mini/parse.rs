@@ -568,8 +568,14 @@ impl<'a> Parser<'a> {
                         .with_help(match op {
                             '(' => "write it right after the step: `bd(3,8)` or `bd(3,8)!2`",
                             '?' => "write it right after the step: `bd?` or `bd?!2`",
-                            '/' => "write it right after the step: `bd/2` or `bd/2!2`",
-                            _ => "write it right after the step: `bd*2` or `bd*2!2`",
+                            '/' => {
+                                "write it right after the step, as in `bd/2`; to slow a whole \
+                                 group, bracket it: `[bd sn]/2`"
+                            }
+                            _ => {
+                                "write it right after the step, as in `bd*2`; to speed up a \
+                                 whole group, bracket it: `[bd sn]*2`"
+                            }
                         }),
                     );
                     pat = self.tight_postfixes(pat, start, &mut ops);
