@@ -29,7 +29,7 @@ pub(crate) fn pure(
     let count = last.saturating_sub(first).max(0) as u64;
     // Charged up front: `fast 1e9 a` fails here before allocating anything.
     budget.spend(count)?;
-    out.reserve(count as usize);
+    out.reserve(count.min(1 << 12) as usize);
     let mut c = first;
     while c < last {
         let next = c.saturating_add(1);
