@@ -157,6 +157,49 @@ fn stack() {
     assert_eq!(cycle("c3,e3,g3", 0), ev("c3@[0,1) e3@[0,1) g3@[0,1)"));
 }
 
+/// Layer 1: the string-pattern cases of Tidal's `ParseTest.hs` [T8] that have no typed
+/// (Bool, Int, chord) parse.
+#[test]
+fn tidal_parse_tests() {
+    same("a b c", "[a b c]", 12);
+    same("[bd sd] hh", "[bd sd] [hh]", 1);
+    same("bd sd . hh hh hh", "[bd sd] [hh hh hh]", 1);
+    same("a _ _ b _", "a@3 b@2", 2);
+    same("a! b", "a a b", 2);
+    same("{a a}%2", "{a !}%2", 2);
+    same("a!8?", "[a!8]?", 1);
+    same("a*4@0.25?", "[a*4@0.25]?", 1);
+    same("<a!3 b ! c@5>", "[[a a a b b] c]/10", 31);
+    same("a@0.5 b@1%6 b@1%6 b@1%6", "a b*3", 2);
+    same("0 .. 8", "0 1 2 3 4 5 6 7 8", 2);
+    same("0.0..8.0", "0 1 2 3 4 5 6 7 8", 2);
+    same("0..8", "0 1 2 3 4 5 6 7 8", 2);
+    same("1e3", "1000", 1);
+    same("400e-3", "0.4", 1);
+    same("bd(3,8,1)", "~ ~ bd ~ ~ bd ~ bd", 1);
+    same("  bd  ", "bd", 1);
+    same("- 2", "~ 2", 1);
+    same(
+        "[-- 2 <-- 2@7 3> 1*4%2 3? 4 9|8 -- [-- <2 9q> -]] 2!4",
+        "[~~ 2 <~~ 2@7 3> 1*4%2 3? 4 9|8 ~~ [~~ <2 9q> ~]] 2!4",
+        8,
+    );
+    same("- 2q -3.999-9", "~ 2q -3.999-9", 1);
+    same("[-- 2 -- -]", "[~~ 2 ~~ ~]", 1);
+    same("<-- 2 -- - 8>", "<~~ 2 ~~ ~ 8>", 6);
+    same("a a |b b b|c c c c", "[a a|b b b|c c c c]", 12);
+    same("a|b b", "[a|b b]", 12);
+    same("a b|c", "[a b|c]", 12);
+    same("1 2, 3 4 5", "[1 2, 3 4 5]", 2);
+    same("9!2 1,2 3", "[9 9 1, 2 3]", 2);
+    same("8@2 4, [23 | 4] , 3 9 8", "[8@2 4, [23|4], 3 9 8]", 12);
+    assert_eq!(onsets("cp/0", 2), vec![]);
+    assert_eq!(onsets("cp(5,0)", 2), vec![]);
+    assert_eq!(onsets("cp(5,c)", 2), vec![]);
+    // `{a b, c d e}` is `stack [fastcat [a, b], slow 1.5 (fastcat [c, d, e])]`.
+    same("{a b, c d e}", "[a b, [c d e]/1.5]", 2);
+}
+
 // ----- §3: fast and slow -----
 
 #[test]
@@ -166,14 +209,8 @@ fn fast_inside_a_step() {
 
 #[test]
 fn fractional_fast() {
-    assert_eq!(
-        cycle("[a b]*1.5", 0),
-        ev("a@[0,1/3) b@[1/3,2/3) a@[2/3,1)")
-    );
-    assert_eq!(
-        cycle("[a b]*1.5", 1),
-        ev("b@[1,4/3) a@[4/3,5/3) b@[5/3,2)")
-    );
+    assert_eq!(cycle("[a b]*1.5", 0), ev("a@[0,1/3) b@[1/3,2/3) a@[2/3,1)"));
+    assert_eq!(cycle("[a b]*1.5", 1), ev("b@[1,4/3) a@[4/3,5/3) b@[5/3,2)"));
 }
 
 #[test]
@@ -323,18 +360,9 @@ fn parallel_alternations() {
 #[test]
 fn polymeter() {
     let p = "{a b, c d e}";
-    assert_eq!(
-        cycle(p, 0),
-        ev("a@[0,1/2) c@[0,1/2) b@[1/2,1) d@[1/2,1)")
-    );
-    assert_eq!(
-        cycle(p, 1),
-        ev("a@[1,3/2) e@[1,3/2) b@[3/2,2) c@[3/2,2)")
-    );
-    assert_eq!(
-        cycle(p, 2),
-        ev("a@[2,5/2) d@[2,5/2) b@[5/2,3) e@[5/2,3)")
-    );
+    assert_eq!(cycle(p, 0), ev("a@[0,1/2) c@[0,1/2) b@[1/2,1) d@[1/2,1)"));
+    assert_eq!(cycle(p, 1), ev("a@[1,3/2) e@[1,3/2) b@[3/2,2) c@[3/2,2)"));
+    assert_eq!(cycle(p, 2), ev("a@[2,5/2) d@[2,5/2) b@[5/2,3) e@[5/2,3)"));
 }
 
 #[test]
@@ -412,8 +440,27 @@ fn euclid_on_a_subsequence_squeezes() {
 
 #[test]
 fn degenerate_inputs_are_silent() {
-    for p in ["a(5,0)", "a/0", "a(5,c)", "a*0", "a(0,8)", "<>", "{}", "[]", "~"] {
+    for p in [
+        "a(5,0)", "a/0", "a(5,c)", "a*0", "a(0,8)", "<>", "{}", "[]", "~",
+    ] {
         assert_eq!(onsets(p, 3), vec![], "{p}");
+    }
+}
+
+#[test]
+fn huge_factors_stop_at_the_budget() {
+    // The lowering keeps `*100000000` as a factor; the query budget, not the parser,
+    // refuses the hundred million events.
+    // (Euclid step counts above the engine's `MAX_STEPS` are silence instead.)
+    for p in ["a*100000000", "[a b]/0.00000001", "a*1e8"] {
+        let pat = compile(p);
+        let mut out = Vec::new();
+        let r = pat.query(
+            TimeSpan::new(Time::ZERO, Time::ONE),
+            &mut Budget::new(100_000),
+            &mut out,
+        );
+        assert!(r.is_err(), "{p}: {} haps", out.len());
     }
 }
 
@@ -492,8 +539,7 @@ fn degrade_keeps_tidal_stream() {
 fn degrade_probability() {
     // rand(c) for cycles 0..11 (seed 0): keep iff rand >= p.
     let rands = [
-        0.5, 0.5178, 0.0360, 0.8026, 0.0720, 0.1154, 0.6052, 0.1469, 0.1436, 0.4303, 0.2312,
-        0.6044,
+        0.5, 0.5178, 0.0360, 0.8026, 0.0720, 0.1154, 0.6052, 0.1469, 0.1436, 0.4303, 0.2312, 0.6044,
     ];
     let evs = onsets("a?0.2", 12);
     for (c, r) in rands.iter().enumerate() {
@@ -640,5 +686,105 @@ proptest! {
         let text = PATTERNS[i];
         let wrapped = format!("[[{text}]*{r}%{d}]/{r}%{d}");
         same(&wrapped, text, 3);
+    }
+}
+
+// ----- the whole pipeline on arbitrary input -----
+
+/// Onsets of `[0, end)` split at `cuts`, or `None` when the budget runs out.
+fn onsets_budgeted(pat: &PatRef, cuts: &[Time], end: Time) -> Option<Vec<Ev>> {
+    let mut bounds = vec![Time::ZERO];
+    bounds.extend(cuts.iter().copied().filter(|t| *t > Time::ZERO && *t < end));
+    bounds.sort();
+    bounds.dedup();
+    bounds.push(end);
+    let mut all = Vec::new();
+    for w in bounds.windows(2) {
+        let mut out = Vec::new();
+        pat.query(
+            TimeSpan::new(w[0], w[1]),
+            &mut Budget::new(200_000),
+            &mut out,
+        )
+        .ok()?;
+        all.extend(out.into_iter().filter(Hap::has_onset).map(|h| {
+            let whole = h.whole.unwrap();
+            (whole.begin, whole.end, format!("{:?}", h.value))
+        }));
+    }
+    Some(sorted(all))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Whatever the string, its lowered pattern queries without panicking, and when it
+    /// compiles cleanly its onsets do not depend on how the query is split.
+    #[test]
+    fn arbitrary_strings_query_consistently(
+        text in r"[ab0-3~\-\[\]<>{}(),|.!@_*/?% ]{0,24}",
+        cuts in proptest::collection::vec((0i64..24, 1i64..8), 0..5),
+    ) {
+        let (pat, diags) = mini::compile(&text, Span::new(FileId(0), 0, text.len()));
+        let end = Time::int(3);
+        let cuts: Vec<Time> = cuts.iter().map(|(n, d)| Time::new(*n, *d)).collect();
+        let whole = onsets_budgeted(&pat, &[], end);
+        let tiled = onsets_budgeted(&pat, &cuts, end);
+        if diags.is_empty() {
+            if let (Some(whole), Some(tiled)) = (whole, tiled) {
+                prop_assert_eq!(tiled, whole, "{:?}", text);
+            }
+        }
+    }
+}
+
+/// Well-formed mini-notation, built from the constructs of the reference.
+fn mini_pattern() -> impl Strategy<Value = String> {
+    let leaf = prop_oneof![
+        Just("a".to_string()),
+        Just("b".to_string()),
+        Just("~".to_string()),
+        Just("1".to_string()),
+        Just("-2".to_string()),
+    ];
+    leaf.prop_recursive(4, 24, 4, |inner| {
+        let two = (inner.clone(), inner.clone());
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 1..4)
+                .prop_map(|v| format!("[{}]", v.join(" "))),
+            two.clone().prop_map(|(x, y)| format!("<{x} {y}>")),
+            two.clone()
+                .prop_map(|(x, y)| format!("{{{x} {y}, {x} {y} {x}}}%3")),
+            two.clone().prop_map(|(x, y)| format!("[{x}|{y}]")),
+            two.clone().prop_map(|(x, y)| format!("[{x}, {y}]")),
+            two.clone().prop_map(|(x, y)| format!("[{x} . {y} {x}]")),
+            two.prop_map(|(x, y)| format!("[{x}@1.5 {y}!2]")),
+            inner.clone().prop_map(|x| format!("{x}*<2 3>")),
+            inner.clone().prop_map(|x| format!("{x}*1.5")),
+            inner.clone().prop_map(|x| format!("{x}/<2 1.5>")),
+            inner.clone().prop_map(|x| format!("{x}(<3 5>,8,<0 2>)")),
+            inner.clone().prop_map(|x| format!("{x}?")),
+            inner.prop_map(|x| format!("[0 .. <2 -1>] {x}")),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Query-split invariance over generated well-formed patterns.
+    #[test]
+    fn generated_patterns_query_consistently(
+        text in mini_pattern(),
+        cuts in proptest::collection::vec((0i64..24, 1i64..8), 1..5),
+    ) {
+        let pat = compile(&text);
+        let end = Time::int(3);
+        let cuts: Vec<Time> = cuts.iter().map(|(n, d)| Time::new(*n, *d)).collect();
+        if let (Some(whole), Some(tiled)) =
+            (onsets_budgeted(&pat, &[], end), onsets_budgeted(&pat, &cuts, end))
+        {
+            prop_assert_eq!(tiled, whole, "{:?}", text);
+        }
     }
 }

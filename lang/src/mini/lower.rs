@@ -106,9 +106,8 @@ pub(super) fn slow(factor: Factor, pat: PatRef) -> PatRef {
 /// Tidal's `TPat_Polyrhythm`: each sequence sped up by `steps / its weight`, all stacked.
 /// `<…>` is this with one step per cycle; `{…}` without `%` takes the first sequence's weight.
 pub(super) fn polymeter(seqs: &[Seq], steps: Option<Factor>) -> PatRef {
-    let steps = steps.unwrap_or_else(|| {
-        Factor::Lit(seqs.first().map(Seq::weight).unwrap_or(Time::ZERO))
-    });
+    let steps =
+        steps.unwrap_or_else(|| Factor::Lit(seqs.first().map(Seq::weight).unwrap_or(Time::ZERO)));
     let layers = seqs
         .iter()
         .filter_map(|seq| {

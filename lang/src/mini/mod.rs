@@ -1,4 +1,4 @@
-//! Mini-notation (TidalCycles semantics) inside strings: parse, diagnose, lower to [`Pat`].
+//! Mini-notation (TidalCycles semantics) inside strings: parse, diagnose, lower to [`Pat`](patter_pattern::Pat).
 //!
 //! A hand-written recursive descent over the characters of one string. It never fails: every
 //! problem becomes a [`Diagnostic`] pointing at the exact characters inside the string, the
@@ -13,6 +13,20 @@
 //! Words stay strings (`bd:3`, `c4`, `e`) and are read as notes later by
 //! [`patter_pattern::Value::as_num`]; plain numbers (`1`, `-2`, `0.5`, `1e3`, `1%3`) become
 //! numbers.
+//!
+//! # Where patter is stricter or looser than Tidal
+//!
+//! - Postfix operators may come in any order and repeat (`a*2?`, `a?*2`), applied left to
+//!   right; Tidal's canonical order `atom ? * / (k,n,r) ?` means the same here. `@` and `!`
+//!   may be combined (`a@2!2`: two steps of weight 2), which Tidal rejects.
+//! - A `?` after a sequence's last `!`/`@`/`..` or after a space degrades the whole sequence
+//!   (`a!8?` is `[a!8]?`), as in Tidal. A `*`, `/` or `(…)` after a space is an error
+//!   (`E0212`), where Tidal would apply a trailing `*` to the whole group.
+//! - Strings are untyped: `0..4` and `0.5..2` are ranges (Tidal's numeric parsers), other
+//!   words keep their dots (`a.b`). Chords (`c'maj`), `^name` variables and duration
+//!   shorthands (`3h`, which stays a word) are not supported.
+//! - `a!0`, `@0`, empty feet (`a . . b`, `a .`) and a `|` inside `< >`, `{ }` or `( )` are
+//!   errors rather than silent steps (or, for a trailing `.`, a crash in Tidal).
 //!
 //! # Error codes
 //!

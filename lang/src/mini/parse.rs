@@ -57,8 +57,22 @@ fn is_known(c: char) -> bool {
         || c.is_whitespace()
         || matches!(
             c,
-            '~' | '[' | ']' | '<' | '>' | '{' | '}' | '(' | ')' | ',' | '|' | '!' | '@' | '*'
-                | '/' | '?' | '%'
+            '~' | '['
+                | ']'
+                | '<'
+                | '>'
+                | '{'
+                | '}'
+                | '('
+                | ')'
+                | ','
+                | '|'
+                | '!'
+                | '@'
+                | '*'
+                | '/'
+                | '?'
+                | '%'
         )
 }
 
@@ -68,6 +82,38 @@ fn opener_of(close: char) -> char {
         '>' => '<',
         '}' => '{',
         _ => '(',
+    }
+}
+
+/// The exact rational value of a decimal literal (`0.00000001`, `2.5e-3`), when its terms
+/// fit in `i64`; `Time::from_f64` would round tiny factors such as `/0.00000001` to zero.
+fn exact_decimal(s: &str) -> Option<Time> {
+    let s = s.trim_start_matches('+');
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (s.get(..i)?, s.get(i + 1..)?.parse::<i32>().ok()?),
+        None => (s, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    let scale = exp.checked_sub(i32::try_from(frac.len()).ok()?)?;
+    if digits.is_empty() {
+        return Some(Time::ZERO);
+    }
+    if digits.len() > 18 || scale.unsigned_abs() > 18 {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let n = if negative { -n } else { n };
+    let pow = 10i64.checked_pow(scale.unsigned_abs())?;
+    if scale >= 0 {
+        Some(Time::int(n.checked_mul(pow)?))
+    } else {
+        Some(Time::new(n, pow))
     }
 }
 
@@ -265,6 +311,7 @@ impl<'a> Parser<'a> {
     fn parse_sequence(&mut self) -> Seq {
         let mut feet: Vec<(Vec<(Time, PatRef)>, usize)> = Vec::new();
         let mut cur: Vec<(Time, PatRef)> = Vec::new();
+        let mut seq_degrade: Vec<(f64, u32)> = Vec::new();
         loop {
             self.skip_ws();
             let Some(c) = self.peek() else { break };
@@ -284,7 +331,9 @@ impl<'a> Parser<'a> {
                             self.char_span(at),
                         )
                         .with_label(format!("no `{open}` before it is still open"))
-                        .with_help(format!("remove it, or add a `{open}` where the group starts")),
+                        .with_help(format!(
+                            "remove it, or add a `{open}` where the group starts"
+                        )),
                     );
                 }
                 '.' => match self.peek_nth(1) {
@@ -319,6 +368,14 @@ impl<'a> Parser<'a> {
                     }
                 },
                 '%' => self.misplaced_percent(),
+                '?' if !(cur.is_empty() && feet.is_empty()) && self.is_trailing_degrade() => {
+                    // Tidal's `pSequence` ends with `pRand`: a `?` after the last step's
+                    // `!`/`@`/`..`, or after a space, drops the whole sequence at random.
+                    self.bump();
+                    let amount = self.probability();
+                    let seed = self.next_seed();
+                    seq_degrade.push((amount, seed));
+                }
                 '!' | '@' | '_' | '*' | '/' | '?' | '(' => self.orphan_operator(c),
                 _ => match self.parse_step() {
                     Some(step) => self.push_step(&mut cur, step, at),
@@ -326,6 +383,56 @@ impl<'a> Parser<'a> {
                 },
             }
         }
+        let seq = self.resolve_feet(feet, cur);
+        if seq_degrade.is_empty() {
+            return seq;
+        }
+        // A degraded sequence is one step of weight 1 (Tidal's `resolve_tpat` of a
+        // `TPat_DegradeBy`), so `<a b ?>` fits its sequence into one cycle, as Tidal does.
+        let pat = seq_degrade
+            .into_iter()
+            .fold(seq.pat(), |pat, (amount, seed)| {
+                Pat::Degrade {
+                    amount: Pat::num(amount),
+                    seed,
+                    invert: false,
+                    pat,
+                }
+                .rc()
+            });
+        Seq {
+            items: vec![(Time::ONE, pat)],
+        }
+    }
+
+    /// True when the `?` at the cursor ends its sequence: only its probability and blanks
+    /// stand between it and a `,`, `|`, closing bracket or the end.
+    fn is_trailing_degrade(&mut self) -> bool {
+        let (save, reported) = (self.pos, self.diags.len());
+        self.bump();
+        self.probability();
+        self.skip_ws();
+        let trailing = matches!(self.peek(), None | Some(',' | '|' | ']' | '>' | '}' | ')'));
+        // Only a look ahead: the probability is read (and reported) again for real.
+        self.pos = save;
+        self.diags.truncate(reported);
+        trailing
+    }
+
+    /// The optional probability after `?` (default 0.5).
+    fn probability(&mut self) -> f64 {
+        if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.number(false).map_or(0.5, |n| n.float)
+        } else {
+            0.5
+        }
+    }
+
+    fn resolve_feet(
+        &mut self,
+        mut feet: Vec<(Vec<(Time, PatRef)>, usize)>,
+        cur: Vec<(Time, PatRef)>,
+    ) -> Seq {
         if feet.is_empty() {
             return Seq { items: cur };
         }
@@ -335,9 +442,12 @@ impl<'a> Parser<'a> {
         feet.push((cur, last_dot));
         let mut items = Vec::with_capacity(feet.len());
         let mut prev_dot: Option<usize> = None;
+        let mut blamed: Option<usize> = None;
         for (steps, dot) in feet {
-            if steps.is_empty() {
-                let blame = prev_dot.unwrap_or(dot);
+            let blame = prev_dot.unwrap_or(dot);
+            // A lone `.` empties both its sides: one report is enough.
+            if steps.is_empty() && blamed != Some(blame) {
+                blamed = Some(blame);
                 self.report(
                     Diagnostic::error(
                         codes::EMPTY_FOOT,
@@ -350,7 +460,7 @@ impl<'a> Parser<'a> {
                          `a b . c d`",
                     ),
                 );
-            } else {
+            } else if !steps.is_empty() {
                 items.push((Time::ONE, Seq { items: steps }.pat()));
             }
             prev_dot = Some(dot);
@@ -396,6 +506,8 @@ impl<'a> Parser<'a> {
         let mut reps: u64 = 1;
         let mut ranged = false;
         loop {
+            // Spans of this step end at its last operator, not at the blanks after it.
+            let before_blanks = self.pos;
             self.skip_ws();
             let at = self.pos;
             match self.peek() {
@@ -435,25 +547,43 @@ impl<'a> Parser<'a> {
                     pat = self.range_end(pat, at, ranged);
                     ranged = true;
                 }
+                Some('?') if self.is_trailing_degrade() => {
+                    self.pos = before_blanks;
+                    break;
+                }
                 Some('*' | '/' | '?' | '(') => {
                     let op = self.peek().unwrap_or('*');
+                    let label = if at == before_blanks {
+                        "this comes after `!`, `@` or `..`, which end the step"
+                    } else {
+                        "there's a space before this"
+                    };
                     self.report(
                         Diagnostic::error(
                             codes::DETACHED_OPERATOR,
                             format!("`{op}` must come right after the step it changes"),
                             self.char_span(at),
                         )
-                        .with_label("there's a space before this")
+                        .with_label(label)
                         .with_help(match op {
-                            '(' => "write `bd(3,8)`, without a space",
-                            '?' => "write `bd?`, without a space",
-                            '/' => "write `bd/2`, without a space",
-                            _ => "write `bd*2`, without a space",
+                            '(' => "write it right after the step: `bd(3,8)` or `bd(3,8)!2`",
+                            '?' => "write it right after the step: `bd?` or `bd?!2`",
+                            '/' => {
+                                "write it right after the step, as in `bd/2`; to slow a whole \
+                                 group, bracket it: `[bd sn]/2`"
+                            }
+                            _ => {
+                                "write it right after the step, as in `bd*2`; to speed up a \
+                                 whole group, bracket it: `[bd sn]*2`"
+                            }
                         }),
                     );
                     pat = self.tight_postfixes(pat, start, &mut ops);
                 }
-                _ => break,
+                _ => {
+                    self.pos = before_blanks;
+                    break;
+                }
             }
         }
         if weight_changed && weight <= Time::ZERO {
@@ -567,11 +697,7 @@ impl<'a> Parser<'a> {
                 None => pat,
             },
             '?' => {
-                let amount = if self.peek().is_some_and(|c| c.is_ascii_digit()) {
-                    self.number(false).map_or(0.5, |n| n.float)
-                } else {
-                    0.5
-                };
+                let amount = self.probability();
                 let seed = self.next_seed();
                 Pat::Degrade {
                     amount: Pat::num(amount),
@@ -615,8 +741,8 @@ impl<'a> Parser<'a> {
             }
         }
         self.open.pop();
-        self.close(')', open);
-        if choice_reported {
+        // An unclosed `(` is reported once; its arguments are likely incomplete anyway.
+        if !self.close(')', open) || choice_reported {
             return pat;
         }
         let end = self.pos;
@@ -637,15 +763,12 @@ impl<'a> Parser<'a> {
         }
         let names = ["pulses", "steps", "rotation"];
         let mut ok = true;
-        for (i, (seq, s, e)) in args.iter().enumerate() {
+        for (i, (seq, s, _)) in args.iter().enumerate() {
             if seq.items.is_empty() {
                 ok = false;
                 let name = names.get(i).copied().unwrap_or("argument");
-                let span = if s < e {
-                    self.span(*s, *e)
-                } else {
-                    self.span(open, end)
-                };
+                // An empty argument has no characters: point at what follows it.
+                let span = self.char_span(*s);
                 self.report(
                     Diagnostic::error(
                         codes::BAD_EUCLID,
@@ -768,7 +891,7 @@ impl<'a> Parser<'a> {
         let mantissa = self.slice(start, self.pos);
         let value: f64 = mantissa.parse().unwrap_or(f64::NAN);
         let mut out = Number {
-            time: Time::from_f64(value),
+            time: exact_decimal(mantissa).unwrap_or_else(|| Time::from_f64(value)),
             float: value,
         };
         if self.peek() == Some('%') && digit_at(self, 1) {
@@ -785,14 +908,22 @@ impl<'a> Parser<'a> {
                     };
                 }
                 (true, Some(_), Some(_)) => {
-                    self.bad_number(start, "I can't divide by zero", "`1%3` is a third");
+                    self.bad_number(
+                        start,
+                        "I can't divide by zero",
+                        "for example `1%3` is a third",
+                    );
                     out = Number {
                         time: Time::ONE,
                         float: 1.0,
                     };
                 }
                 (true, _, _) => {
-                    self.bad_number(start, "this ratio is too large", "`1%3` is a third");
+                    self.bad_number(
+                        start,
+                        "this ratio is too large",
+                        "for example `1%3` is a third",
+                    );
                     out = Number {
                         time: Time::ONE,
                         float: 1.0,
@@ -802,7 +933,7 @@ impl<'a> Parser<'a> {
                     self.bad_number(
                         start,
                         "a ratio needs whole numbers on both sides of `%`",
-                        "`3%2` is one and a half",
+                        "for example `3%2` is one and a half",
                     );
                     out = Number {
                         time: Time::ONE,
@@ -811,7 +942,11 @@ impl<'a> Parser<'a> {
                 }
             }
         } else if !value.is_finite() {
-            self.bad_number(start, "this number is too large", "numbers up to about 1e300");
+            self.bad_number(
+                start,
+                "this number is too large",
+                "numbers go up to about `1e300`",
+            );
             out = Number {
                 time: Time::ONE,
                 float: 1.0,
@@ -820,11 +955,11 @@ impl<'a> Parser<'a> {
         Some(out)
     }
 
-    fn bad_number(&mut self, start: usize, message: &str, example: &str) {
+    fn bad_number(&mut self, start: usize, message: &str, help: &str) {
         self.report(
             Diagnostic::error(codes::BAD_NUMBER, message, self.span(start, self.pos))
                 .with_label("this number")
-                .with_help(format!("for example {example}")),
+                .with_help(help),
         );
     }
 
@@ -856,20 +991,27 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         self.bump();
         while self.peek().is_some_and(is_word_char) {
+            // `0..4` and `0.5..2` are ranges between numbers (Tidal's numeric parsers),
+            // although `.` is a word character.
+            if self.peek() == Some('.')
+                && self.peek_nth(1) == Some('.')
+                && is_number(self.slice(start, self.pos))
+            {
+                break;
+            }
             self.bump();
         }
         let w = self.slice(start, self.pos);
         if !is_number(w) {
             return Pat::Pure(Value::str(w)).rc();
         }
+        // Read it again as a number, which may go on past the word (`1%3`).
+        let word_end = self.pos;
         self.pos = start;
         let n = self.number(true).map_or(0.0, |n| n.float);
-        // A number followed by word characters (`1e3x`) is not a number after all.
-        if self.peek().is_some_and(is_word_char) {
-            while self.peek().is_some_and(is_word_char) {
-                self.bump();
-            }
-            return Pat::Pure(Value::str(self.slice(start, self.pos))).rc();
+        if self.pos < word_end {
+            self.pos = word_end;
+            return Pat::Pure(Value::str(w)).rc();
         }
         Pat::num(n)
     }
@@ -914,11 +1056,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Expect `close` for the opener at `open`; report it as never closed otherwise.
-    fn close(&mut self, close: char, open: usize) {
+    fn close(&mut self, close: char, open: usize) -> bool {
         self.skip_ws();
         if self.peek() == Some(close) {
             self.bump();
-            return;
+            return true;
         }
         let opener = opener_of(close);
         let mut d = Diagnostic::error(
@@ -935,6 +1077,7 @@ impl<'a> Parser<'a> {
             );
         }
         self.report(d);
+        false
     }
 
     fn misplaced_choice(&mut self, at: usize, place: &str) {
@@ -945,7 +1088,11 @@ impl<'a> Parser<'a> {
                 self.char_span(at),
             )
             .with_label("random choice here")
-            .with_help("put the choice in square brackets: `<a [b|c]>`"),
+            .with_help(if place.starts_with("euclid") {
+                "put the choice in square brackets: `bd([3|5],8)`"
+            } else {
+                "put the choice in square brackets: `<a [b|c]>`"
+            }),
         );
     }
 
@@ -973,7 +1120,11 @@ impl<'a> Parser<'a> {
         // A missing factor after an already-reported operator is not a second problem.
         let mut i = keep;
         while i < self.diags.len() {
-            if self.diags.get(i).is_some_and(|d| d.code == codes::MISSING_FACTOR) {
+            if self
+                .diags
+                .get(i)
+                .is_some_and(|d| d.code == codes::MISSING_FACTOR)
+            {
                 self.diags.remove(i);
             } else {
                 i += 1;
@@ -988,7 +1139,10 @@ impl<'a> Parser<'a> {
             '!' => ("to repeat", "write the step first: `a!3` or `a ! !`"),
             '@' | '_' => ("to lengthen", "write the step first: `a@3` or `a _ _`"),
             '?' => ("to drop at random", "write the step first: `a?`"),
-            '(' => ("to make a euclidean rhythm", "write the step first: `bd(3,8)`"),
+            '(' => (
+                "to make a euclidean rhythm",
+                "write the step first: `bd(3,8)`",
+            ),
             '/' => ("to slow down", "write the step first: `a/2`"),
             _ => ("to speed up", "write the step first: `a*2`"),
         };
