@@ -230,7 +230,7 @@ impl TapTempo {
     /// Record a tap at `sec`; returns the tempo once there are at least two taps.
     pub fn tap(&mut self, sec: f64) -> Option<f64> {
         if let Some(&last) = self.taps.last() {
-            if !(sec > last) || sec - last > Self::RESET_AFTER {
+            if sec <= last || sec.is_nan() || sec - last > Self::RESET_AFTER {
                 self.taps.clear();
             }
         }

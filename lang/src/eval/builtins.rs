@@ -733,12 +733,12 @@ impl Args {
 
     fn pat(&mut self, ev: &mut Evaluator<'_>, i: usize) -> Result<PatRef, Stop> {
         let v = self.get(i);
-        ev.to_pat(&v, self.span(i))
+        ev.pat_of(&v, self.span(i))
     }
 
     fn stream(&mut self, ev: &mut Evaluator<'_>, i: usize) -> Result<StreamRef, Stop> {
         let v = self.get(i);
-        ev.to_stream(&v, self.span(i))
+        ev.stream_of(&v, self.span(i))
     }
 
     fn num(&mut self, ev: &mut Evaluator<'_>, i: usize, what: &str) -> Result<f64, Stop> {
@@ -800,12 +800,12 @@ impl Args {
         if items.is_empty() {
             return Err(ev.error(Diagnostic::error("E0327", "this list is empty", self.span(i)).with_help("give at least one item: `seq([0, 2, 4])`")));
         }
-        items.iter().map(|it| ev.to_stream(&it.val, it.span)).collect()
+        items.iter().map(|it| ev.stream_of(&it.val, it.span)).collect()
     }
 
     fn pats(&mut self, ev: &mut Evaluator<'_>, i: usize) -> Result<Vec<PatRef>, Stop> {
         let items = self.list(ev, i)?;
-        items.iter().map(|it| ev.to_pat(&it.val, it.span)).collect()
+        items.iter().map(|it| ev.pat_of(&it.val, it.span)).collect()
     }
 
     /// Apply the function in slot `fi` to a pattern; the result must be a pattern.
@@ -826,7 +826,7 @@ impl Args {
                     .with_help("give it all its other arguments: `every(4, fast(2))`"),
             ));
         }
-        ev.to_pat(&out, fspan)
+        ev.pat_of(&out, fspan)
     }
 }
 

@@ -22,7 +22,7 @@ pub(crate) fn is_cycle_structured(s: &Stream) -> bool {
 
 impl Evaluator<'_> {
     /// A value as a key's stream.
-    pub(crate) fn to_stream(&mut self, v: &Val, span: Span) -> Result<StreamRef, Stop> {
+    pub(crate) fn stream_of(&mut self, v: &Val, span: Span) -> Result<StreamRef, Stop> {
         Ok(match v {
             Val::Num(x) => Stream::num(*x),
             Val::Bool(b) => Arc::new(Stream::Const(Value::Bool(*b))),
@@ -39,7 +39,7 @@ impl Evaluator<'_> {
                 } else {
                     let mut parts = Vec::with_capacity(items.len());
                     for it in items.iter() {
-                        parts.push(self.to_stream(it, span)?);
+                        parts.push(self.stream_of(it, span)?);
                     }
                     Arc::new(Stream::Chord(parts))
                 }
@@ -55,7 +55,7 @@ impl Evaluator<'_> {
     }
 
     /// A value as a cycle pattern.
-    pub(crate) fn to_pat(&mut self, v: &Val, span: Span) -> Result<PatRef, Stop> {
+    pub(crate) fn pat_of(&mut self, v: &Val, span: Span) -> Result<PatRef, Stop> {
         Ok(match v {
             Val::Num(x) => Pat::num(*x),
             Val::Bool(b) => Pat::Pure(Value::Bool(*b)).rc(),
@@ -65,7 +65,7 @@ impl Evaluator<'_> {
             Val::List(items) => {
                 let mut parts = Vec::with_capacity(items.len());
                 for it in items.iter() {
-                    parts.push(self.to_pat(it, span)?);
+                    parts.push(self.pat_of(it, span)?);
                 }
                 Pat::Stack(parts).rc()
             }

@@ -54,6 +54,9 @@ pub struct Spanned {
     pub span: Span,
 }
 
+/// Positional and named arguments, evaluated.
+type EvaluatedArgs = (Vec<Spanned>, Vec<(Ident, Spanned)>);
+
 struct PlayerDef {
     name: Arc<str>,
     span: Span,
@@ -535,7 +538,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn eval_args(&mut self, args: &[Arg]) -> Result<(Vec<Spanned>, Vec<(Ident, Spanned)>), Stop> {
+    fn eval_args(&mut self, args: &[Arg]) -> Result<EvaluatedArgs, Stop> {
         let mut pos = Vec::new();
         let mut named: Vec<(Ident, Spanned)> = Vec::new();
         for a in args {
@@ -737,7 +740,7 @@ impl<'a> Evaluator<'a> {
                 return Ok(Arc::new(Stream::Const(value)));
             }
         }
-        self.to_stream(v, span)
+        self.stream_of(v, span)
     }
 
     fn build_program(&mut self) -> Option<Program> {

@@ -123,16 +123,16 @@ impl Evaluator<'_> {
         }
         let involves_stream = matches!(l, Val::Stream(_)) || matches!(r, Val::Stream(_));
         if involves_stream {
-            let a = self.to_stream(&l, ls)?;
-            let b = self.to_stream(&r, rs)?;
+            let a = self.stream_of(&l, ls)?;
+            let b = self.stream_of(&r, rs)?;
             return Ok(Val::Stream(Arc::new(Stream::Bin { op, left: a, right: b })));
         }
         let l_pat = matches!(l, Val::Pat(_)) || super::builtins::is_signal_val(&l);
         let r_pat = matches!(r, Val::Pat(_)) || super::builtins::is_signal_val(&r);
         if !l_pat && r_pat {
             // A constant on the left: keep the pattern's structure.
-            let p = self.to_pat(&r, rs)?;
-            let c = self.to_pat(&l, ls)?;
+            let p = self.pat_of(&r, rs)?;
+            let c = self.pat_of(&l, ls)?;
             let out = match op {
                 BinOp::Sub => Pat::App { op: BinOp::Add, left: Pat::Map { op: UnOp::Neg, pat: p }.rc(), right: c },
                 BinOp::Div => Pat::App { op: BinOp::Mul, left: Pat::Map { op: UnOp::Recip, pat: p }.rc(), right: c },
@@ -149,8 +149,8 @@ impl Evaluator<'_> {
             return Ok(Val::Pat(out.rc()));
         }
         if l_pat || r_pat {
-            let a = self.to_pat(&l, ls)?;
-            let b = self.to_pat(&r, rs)?;
+            let a = self.pat_of(&l, ls)?;
+            let b = self.pat_of(&r, rs)?;
             return Ok(Val::Pat(Pat::App { op, left: a, right: b }.rc()));
         }
         let bad = if l.constant().is_none() { (&l, ls) } else { (&r, rs) };
@@ -175,7 +175,7 @@ impl Evaluator<'_> {
             Val::Stream(s) => Ok(Val::Stream(Arc::new(Stream::Un { op, stream: s.clone() }))),
             Val::Pat(p) => Ok(Val::Pat(Pat::Map { op, pat: p.clone() }.rc())),
             _ if super::builtins::is_signal_val(&v) => {
-                let p = self.to_pat(&v, span)?;
+                let p = self.pat_of(&v, span)?;
                 Ok(Val::Pat(Pat::Map { op, pat: p }.rc()))
             }
             _ => match (op, v.constant()) {
