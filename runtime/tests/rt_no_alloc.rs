@@ -96,7 +96,7 @@ fn dispatch_never_allocates() {
 struct AllocatingPort(Vec<Vec<u8>>);
 
 impl MidiPort for AllocatingPort {
-    fn send(&mut self, msg: &MidiMsg) -> bool {
+    fn send(&mut self, msg: &MidiMsg, _at_ns: u64) -> bool {
         self.0.push(msg.as_slice().to_vec());
         true
     }

@@ -1,6 +1,7 @@
 //! Shared helpers for patter's cross-crate tests: compile a source, query it, and print
 //! events and diagnostics as stable text for snapshots.
 
+pub mod jackd;
 pub mod programs;
 
 use patter_lang::{compile_with, Compiled, NoImports, Options};

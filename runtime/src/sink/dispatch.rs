@@ -23,8 +23,10 @@ use crate::midi::MidiMsg;
 
 /// A MIDI output the dispatcher writes to.
 pub trait MidiPort: Send {
-    /// Send one message now; false when the device refused it.
-    fn send(&mut self, msg: &MidiMsg) -> bool;
+    /// Send one message due at `at_ns` (engine nanoseconds); false when the device refused
+    /// it. A port that sends immediately ignores `at_ns`; a JACK port turns it into a frame
+    /// offset inside the current cycle.
+    fn send(&mut self, msg: &MidiMsg, at_ns: u64) -> bool;
 }
 
 /// A message with its deadline in engine nanoseconds.
@@ -115,9 +117,14 @@ impl<P: MidiPort> Dispatcher<P> {
         self.drop_late_after_ns = ns;
     }
 
-    /// The port (for tests).
+    /// The port.
     pub fn port(&self) -> &P {
         &self.port
+    }
+
+    /// The port, to prepare it for a cycle.
+    pub fn port_mut(&mut self) -> &mut P {
+        &mut self.port
     }
 
     /// Messages waiting.
@@ -125,8 +132,8 @@ impl<P: MidiPort> Dispatcher<P> {
         self.heap.len() + self.input.len()
     }
 
-    fn send(&mut self, msg: &MidiMsg, late_ns: u64) {
-        if self.port.send(msg) {
+    fn send(&mut self, msg: &MidiMsg, at_ns: u64, late_ns: u64) {
+        if self.port.send(msg, at_ns) {
             self.counters.record_sent(late_ns / 1000, self.late_threshold_ns / 1000);
             if msg.is_note_on() {
                 self.notes.on(msg);
@@ -145,7 +152,7 @@ impl<P: MidiPort> Dispatcher<P> {
             for key in 0..128u8 {
                 let owed = self.notes.count.get(chan as usize).and_then(|c| c.get(key as usize)).copied().unwrap_or(0);
                 for _ in 0..owed {
-                    self.send(&MidiMsg::note_off(chan, key), 0);
+                    self.send(&MidiMsg::note_off(chan, key), 0, 0);
                 }
             }
         }
@@ -154,16 +161,22 @@ impl<P: MidiPort> Dispatcher<P> {
     /// Do everything due at `now_ns`: control requests, new messages, sends. Returns the
     /// next deadline, if any. Never allocates, locks or blocks.
     pub fn run_once(&mut self, now_ns: u64) -> Option<u64> {
+        self.run_until(now_ns, now_ns)
+    }
+
+    /// Like [`Dispatcher::run_once`], but sends everything due up to `horizon_ns` (a JACK
+    /// cycle's end); lateness is measured against `now_ns` (the cycle's start).
+    pub fn run_until(&mut self, now_ns: u64, horizon_ns: u64) -> Option<u64> {
         while let Some(c) = self.control.pop() {
             match c {
                 Control::ReleaseAll => self.release_all(),
                 Control::Panic => {
                     self.release_all();
                     for chan in 0..16 {
-                        self.send(&MidiMsg::all_notes_off(chan), 0);
+                        self.send(&MidiMsg::all_notes_off(chan), now_ns, 0);
                     }
                 }
-                Control::Now(msg) => self.send(&msg, 0),
+                Control::Now(msg) => self.send(&msg, now_ns, 0),
             }
         }
         while let Some(d) = self.input.pop() {
@@ -171,23 +184,23 @@ impl<P: MidiPort> Dispatcher<P> {
                 if d.msg.is_note_on() {
                     self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 } else {
-                    self.send(&d.msg, now_ns.saturating_sub(d.at_ns));
+                    self.send(&d.msg, now_ns, now_ns.saturating_sub(d.at_ns));
                 }
                 continue;
             }
             self.heap.push(Reverse(d));
         }
         while let Some(Reverse(top)) = self.heap.peek().copied() {
-            if top.at_ns > now_ns {
+            if top.at_ns > horizon_ns {
                 return Some(top.at_ns);
             }
             self.heap.pop();
-            let late = now_ns - top.at_ns;
+            let late = now_ns.saturating_sub(top.at_ns);
             if top.msg.is_note_on() && late > self.drop_late_after_ns {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            self.send(&top.msg, late);
+            self.send(&top.msg, top.at_ns, late);
         }
         None
     }
@@ -207,7 +220,7 @@ impl RecordingPort {
 }
 
 impl MidiPort for RecordingPort {
-    fn send(&mut self, msg: &MidiMsg) -> bool {
+    fn send(&mut self, msg: &MidiMsg, _at_ns: u64) -> bool {
         if self.sent.len() < self.sent.capacity() {
             self.sent.push(*msg);
             true

@@ -174,7 +174,7 @@ pub mod midir_port {
     pub struct MidirPort(pub midir::MidiOutputConnection);
 
     impl MidiPort for MidirPort {
-        fn send(&mut self, msg: &MidiMsg) -> bool {
+        fn send(&mut self, msg: &MidiMsg, _at_ns: u64) -> bool {
             self.0.send(msg.as_slice()).is_ok()
         }
     }

@@ -7,6 +7,8 @@
 
 pub mod collect;
 pub mod dispatch;
+#[cfg(feature = "jack")]
+pub mod jack_midi;
 pub mod midi;
 pub mod smf;
 
