@@ -7,6 +7,7 @@ mod args;
 mod events;
 mod loader;
 mod output;
+mod play;
 mod render;
 
 use std::process::ExitCode;
@@ -22,6 +23,9 @@ usage:
       --player NAME                    only this player
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)
+  patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
+                                       midi-virtual:NAME, smf:FILE.mid, null)
+      --seconds N  --seed S  --latency SECONDS  --connect JACKPORT
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File
       --beats N | --bars N | --cycles N
       --seed S
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
     match argv.first().map(String::as_str) {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),
+        Some("play") => play::run(argv.get(1..).unwrap_or_default()),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS

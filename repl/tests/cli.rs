@@ -148,3 +148,31 @@ fn render_midi_matches_the_events_and_is_deterministic() {
     assert_eq!(d, vec![(0, 9, 36), (13440, 9, 38), (26880, 9, 36), (40320, 9, 38)]);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn play_stops_cleanly_on_ctrl_c_and_reports_its_sink() {
+    let dir = std::env::temp_dir().join(format!("patter-play-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("p.pat");
+    std::fs::write(&src, "tempo 240\nplay a { note: \"0*8\" }\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["play", src.to_str().unwrap(), "--out", "null"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit: {:?}", out.status);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("null:") && err.contains("sent"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn play_explains_a_missing_device() {
+    let o = patter(&["play", "/dev/null", "--out", "bogus:thing", "--seconds", "1"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("Outputs:"), "{}", stderr(&o));
+}
