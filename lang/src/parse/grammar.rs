@@ -8,6 +8,7 @@
 //! raised as `Rich::custom` with a tagged message (see [`custom`]) so that they take part
 //! in chumsky's backtracking; `super::report` turns them back into coded diagnostics.
 
+use chumsky::error::{Cheap, LabelError};
 use chumsky::input::ValueInput;
 use chumsky::prelude::*;
 
@@ -15,21 +16,47 @@ use crate::ast::{Arg, BinaryOp, Expr, ExprKind, Ident, Item, ItemKind, Module, S
 use crate::span::{FileId, Span, Spanned};
 use crate::token::Token;
 
-/// Parser extra: rich errors over our tokens.
-pub(super) type Extra<'a> = extra::Err<Rich<'a, Token, SimpleSpan>>;
+/// Errors the grammar can raise. The parse runs first with [`Cheap`] errors (no allocation
+/// on the many failed alternatives of a successful parse), and only when that fails again
+/// with [`Rich`] errors to explain what went wrong. (Not `EmptyErr`: chumsky's recovery
+/// unwraps an error value that a zero-sized error type never stores.)
+pub(super) trait GrammarError<'a, I: chumsky::input::Input<'a>>:
+    chumsky::error::Error<'a, I> + LabelError<'a, I, &'static str> + 'a
+{
+    /// A custom error carrying its own message.
+    fn tagged(span: SimpleSpan, text: String) -> Self;
+}
+
+impl<'a, I> GrammarError<'a, I> for Cheap<SimpleSpan>
+where
+    I: chumsky::input::Input<'a, Span = SimpleSpan>,
+{
+    fn tagged(span: SimpleSpan, _: String) -> Self {
+        <Self as LabelError<'a, I, &'static str>>::expected_found(std::iter::empty(), None, span)
+    }
+}
+
+impl<'a, I> GrammarError<'a, I> for Rich<'a, Token, SimpleSpan>
+where
+    I: chumsky::input::Input<'a, Token = Token, Span = SimpleSpan>,
+{
+    fn tagged(span: SimpleSpan, text: String) -> Self {
+        Rich::custom(span, text)
+    }
+}
 
 /// Separates the fields of a tagged custom error message.
 pub(super) const TAG_SEP: char = '\u{1f}';
 
 /// A custom error carrying our code, message, label text and help.
-fn custom<'a>(
+fn custom<'a, I: chumsky::input::Input<'a>, E: GrammarError<'a, I>>(
     span: SimpleSpan,
     code: &str,
     message: &str,
     label: &str,
     help: &str,
-) -> Rich<'a, Token, SimpleSpan> {
-    Rich::custom(
+) -> E {
+    E::tagged(
         span,
         format!("{code}{TAG_SEP}{message}{TAG_SEP}{label}{TAG_SEP}{help}"),
     )
@@ -120,9 +147,13 @@ fn string_content(src: &str, span: SimpleSpan) -> String {
 }
 
 /// The whole-file parser.
-pub(super) fn module<'a, I>(src: &'a str, file: FileId) -> impl Parser<'a, I, Module, Extra<'a>>
+pub(super) fn module<'a, I, E>(
+    src: &'a str,
+    file: FileId,
+) -> impl Parser<'a, I, Module, extra::Err<E>>
 where
     I: ValueInput<'a, Token = Token, Span = SimpleSpan>,
+    E: GrammarError<'a, I>,
 {
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
     let text = move |s: SimpleSpan| src.get(s.start..s.end).unwrap_or("").to_string();
@@ -170,7 +201,7 @@ where
             if value.is_finite() {
                 ExprKind::Num(value)
             } else {
-                emitter.emit(custom(
+                emitter.emit(custom::<I, E>(
                     span,
                     "E0117",
                     "this number is too large",
@@ -362,7 +393,7 @@ where
             )
             .validate(|(first, rest), _, emitter| {
                 if let Some((op_span, _)) = rest.get(1) {
-                    emitter.emit(custom(
+                    emitter.emit(custom::<I, E>(
                         *op_span,
                         "E0115",
                         "ranges can't be chained",
@@ -402,7 +433,7 @@ where
             )
             .validate(|(first, rest), _, emitter| {
                 if let Some(((_, op_span), _)) = rest.get(1) {
-                    emitter.emit(custom(
+                    emitter.emit(custom::<I, E>(
                         *op_span,
                         "E0114",
                         "comparisons can't be chained",
