@@ -51,8 +51,11 @@ impl<'a> Cache<FileId> for SourceCache<'a> {
     }
 }
 
+/// A span as ariadne takes it.
+type AriadneSpan = (FileId, std::ops::Range<usize>);
+
 /// `span` inside its file and on char boundaries, or `None` when the file is unknown.
-fn fit(span: Span, sources: &Sources) -> Option<(FileId, std::ops::Range<usize>)> {
+fn fit(span: Span, sources: &Sources) -> Option<AriadneSpan> {
     if span.file.0 as usize >= sources.len() {
         return None;
     }
@@ -78,7 +81,7 @@ fn render_one(
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
     };
-    let labels: Vec<(usize, (FileId, std::ops::Range<usize>), &str)> = d
+    let labels: Vec<(usize, AriadneSpan, &str)> = d
         .labels
         .iter()
         .enumerate()

@@ -169,7 +169,6 @@ where
 
     let expr = recursive(|expr| {
         let args = name_like
-            .clone()
             .then_ignore(just(Token::Colon))
             .or_not()
             .then(expr.clone())
@@ -243,7 +242,7 @@ where
                 move |s| Spanned::new(ExprKind::Error, sp(s)),
             )));
 
-        let key = name_like.clone().or(string.clone()).labelled(want::KEY);
+        let key = name_like.or(string).labelled(want::KEY);
         let record = key
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
@@ -291,7 +290,7 @@ where
         let postfix = choice((
             args.clone().map(Postfix::Call),
             just(Token::Dot)
-                .ignore_then(name_like.clone())
+                .ignore_then(name_like)
                 .then(args.clone().or_not())
                 .map(|(name, args)| Postfix::Method(name, args.unwrap_or(Some(Vec::new())))),
         ));
@@ -463,9 +462,8 @@ where
 
         // `x =>`, `(a, b) =>`, `() =>`; tried before the body and backtracked if no `=>`.
         let lambda_head = choice((
-            ident.clone().map(|i| vec![i]),
+            ident.map(|i| vec![i]),
             ident
-                .clone()
                 .separated_by(just(Token::Comma))
                 .allow_trailing()
                 .collect::<Vec<_>>()
@@ -491,7 +489,6 @@ where
 
     let names = |at_least: usize| {
         ident
-            .clone()
             .separated_by(just(Token::Comma))
             .at_least(at_least)
             .collect::<Vec<_>>()
@@ -499,7 +496,7 @@ where
     };
 
     let let_ = just(Token::Let)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
         .map(|(name, value)| ItemKind::Let { name, value })
@@ -507,7 +504,6 @@ where
         .as_context();
 
     let params = ident
-        .clone()
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
@@ -515,7 +511,7 @@ where
         .labelled(ctx::PARAMS)
         .as_context();
     let fn_ = just(Token::Fn)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then(params)
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
@@ -524,7 +520,7 @@ where
         .as_context();
 
     let play = just(Token::Play)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then(expr.clone())
         .map(|(name, body)| ItemKind::Play { name, body })
         .labelled(ctx::PLAY)

@@ -276,7 +276,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
                     primary,
                 )
                 .with_label("nothing before it is left open")
-                .with_help(format!("remove it, or add the opening bracket it closes")),
+                .with_help("remove it, or add the opening bracket it closes"),
                 BracketProblem::Mismatched(open, open_span) => Diagnostic::error(
                     "E0107",
                     format!(
@@ -287,9 +287,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
                 )
                 .with_label(format!("expected {} here", closer_of(open)))
                 .with_secondary(cx.span(open_span), format!("this {open} is still open"))
-                .with_help(format!(
-                    "brackets close in the reverse order they open, like `f([0, 2])`"
-                )),
+                .with_help("brackets close in the reverse order they open, like `f([0, 2])`"),
             });
         }
     }
