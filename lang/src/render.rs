@@ -1,6 +1,6 @@
 //! Rendering diagnostics with ariadne, at the edge (CLI, REPL, tests).
 //!
-//! Spans are byte offsets. A label whose file is not in [`Sources`] is left out (ariadne
+//! Spans are byte offsets, converted to char offsets for ariadne. A label whose file is not in [`Sources`] is left out (ariadne
 //! would print a complaint to stderr); a diagnostic with no usable label is rendered as its
 //! header and help alone. Offsets past the end of a file are clamped, so a stale span can
 //! never make rendering fail.
@@ -54,7 +54,7 @@ impl<'a> Cache<FileId> for SourceCache<'a> {
 /// A span as ariadne takes it.
 type AriadneSpan = (FileId, std::ops::Range<usize>);
 
-/// `span` inside its file and on char boundaries, or `None` when the file is unknown.
+/// `span` clamped into its file, as char offsets, or `None` when the file is unknown.
 fn fit(span: Span, sources: &Sources) -> Option<AriadneSpan> {
     if span.file.0 as usize >= sources.len() {
         return None;
@@ -68,7 +68,11 @@ fn fit(span: Span, sources: &Sources) -> Option<AriadneSpan> {
         i
     };
     let (a, b) = (span.start as usize, span.end as usize);
-    Some((span.file, floor(a.min(b))..floor(a.max(b))))
+    let (a, b) = (floor(a.min(b)), floor(a.max(b)));
+    // ariadne is given char offsets: in byte mode it mixes the two for labels in a second
+    // file and slices mid-char.
+    let chars = |i: usize| text.get(..i).map_or(0, |t| t.chars().count());
+    Some((span.file, chars(a)..chars(b)))
 }
 
 fn render_one(
@@ -95,7 +99,7 @@ fn render_one(
         .with_config(
             Config::default()
                 .with_color(color)
-                .with_index_type(IndexType::Byte),
+                .with_index_type(IndexType::Char),
         )
         .with_code(d.code)
         .with_message(&d.message);

@@ -212,6 +212,25 @@ proptest! {
         front_end(&src);
     }
 
+    /// Rendering takes spans from every stage: any span, even a wild one, must render.
+    #[test]
+    fn rendering_any_span_never_panics(
+        text in "(\\PC|\n|\r|\t){0,40}",
+        spans in prop::collection::vec((0u32..50, 0u32..50, 0u32..3), 1..4),
+    ) {
+        let mut sources = Sources::default();
+        sources.add("a.pat", text.clone());
+        sources.add("b.pat", format!("{text}\n{text}"));
+        let mut labels = spans.into_iter().map(|(a, b, f)| Span { file: FileId(f), start: a, end: b });
+        let first = labels.next().unwrap();
+        let mut d = patter_lang::Diagnostic::error("E0000", "wild", first).with_label("here");
+        for l in labels {
+            d = d.with_secondary(l, "there");
+        }
+        let out = patter_lang::diagnostic::render(&[d], &sources, false);
+        prop_assert!(out.contains("E0000"));
+    }
+
     /// Every prefix of a well-formed player is reported as incomplete, not wrong.
     #[test]
     fn truncated_programs_report_something(cut in 4usize..60) {
