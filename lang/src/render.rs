@@ -95,6 +95,10 @@ fn render_one(
     let Some((_, anchor, _)) = labels.first().cloned() else {
         return render_plain(d);
     };
+    // ariadne starts a new source section whenever a label goes back up the file, so hand
+    // them over in file order; colour still tells the primary label apart.
+    let mut labels = labels;
+    labels.sort_by_key(|(_, (file, range), _)| (*file, range.start, range.end));
     let mut report = Report::build(kind, anchor)
         .with_config(
             Config::default()
