@@ -68,7 +68,19 @@ impl Compiled {
     }
 }
 
+/// Options for a compilation.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Use this seed instead of the program's own `seed` setting.
+    pub seed: Option<u64>,
+}
+
 /// Compile `source` (named `name`, for spans and relative imports).
 pub fn compile(name: &str, source: &str, loader: &dyn Loader) -> Compiled {
-    eval::compile(name, source, loader)
+    eval::compile(name, source, loader, &Options::default())
+}
+
+/// [`compile`] with options.
+pub fn compile_with(name: &str, source: &str, loader: &dyn Loader, options: &Options) -> Compiled {
+    eval::compile(name, source, loader, options)
 }

@@ -112,6 +112,9 @@ fn render_one(
             Label::new(span).with_color(if i == 0 { primary_color } else { Color::Blue });
         if !message.is_empty() {
             label = label.with_message(message);
+        } else if i == 0 {
+            // ariadne only underlines labels that carry text; the primary span must show.
+            label = label.with_message("here");
         }
         report = report.with_label(label);
     }

@@ -1,1 +1,50 @@
-fn main() {}
+//! `patter`: the live-coding language's command-line entry point.
+//!
+//! Subcommands: `events` prints the events a program produces (the contract the rest of the
+//! system is tested on). Errors are rendered diagnostics on stderr with a non-zero exit.
+
+mod args;
+mod events;
+mod loader;
+mod output;
+mod render;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+patter — live-coding music patterns
+
+usage:
+  patter events FILE.pat [options]     print the events a program produces
+  patter events -e 'CODE' [options]
+      --cycles N | --beats N           how much to print (default: 1 cycle)
+      --from B                         start at beat B (default 0)
+      --player NAME                    only this player
+      --seed S                         override the program's seed
+      --format table|jsonl|count       output format (default table)
+  patter render FILE.pat -o out.mid    write the events to a Standard MIDI File
+      --beats N | --bars N | --cycles N
+      --seed S
+  patter help                          this text
+  patter --version
+";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    match argv.first().map(String::as_str) {
+        Some("events") => events::run(argv.get(1..).unwrap_or_default()),
+        Some("render") => render::run(argv.get(1..).unwrap_or_default()),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some("--version") | Some("-V") => {
+            println!("patter {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("patter: unknown command `{other}`\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

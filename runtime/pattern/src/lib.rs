@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 
+pub mod build;
 mod euclid;
 mod pat;
 pub mod pitch;
@@ -31,11 +32,12 @@ mod stream_eval;
 mod time;
 mod value;
 
-pub use euclid::bjorklund;
+pub use euclid::{bjorklund, MAX_STEPS};
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
 pub use player::QueryCache;
 pub use program::{Bind, Event, EventPat, Key, Player, Program};
 pub use query::{Budget, Overrun};
 pub use stream::{Repeats, Stream, StreamCtx, StreamRef};
+pub use stream_eval::{apply_bin, apply_un, StreamMemo};
 pub use time::{Time, TimeSpan};
 pub use value::{fmt_num, note_name, Value};

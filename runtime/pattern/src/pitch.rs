@@ -1,1 +1,268 @@
-//! SuperCollider pitch model.
+//! SuperCollider's default Event model: pitch, level and duration derivation.
+//!
+//! Follows `Event.sc`'s default parent event (see `shared/reference/sc-event-model.md`):
+//!
+//! ```text
+//! note     = (degree + mtranspose).degreeToKey(scale, stepsPerOctave)
+//! midinote = ((note + gtranspose + root) / stepsPerOctave + octave - 5)
+//!            * (12 * log2(octaveRatio)) + 60
+//! freq     = midicps(midinote + ctranspose) * harmonic       (+ detune Hz)
+//! ```
+//!
+//! A key given directly bypasses the levels above it: `freq` given derives nothing (no
+//! `midinote`), `midinote` given derives only `freq`, `note` given skips the degree.
+//!
+//! Named scales behave like SC's `Scale` objects: their steps are read through their
+//! tuning into semitones (a 24-TET step is half a semitone, Partch scales are just), so
+//! `stepsPerOctave` stays 12 and `root`/`gtranspose` stay in semitones. A user scale (a
+//! chord of numbers) behaves like an SC `Array` scale: its values are in `stepsPerOctave`
+//! steps, so `stepsPerOctave: 19` with `scale: [0,3,6,…]` plays 19-TET.
+//!
+//! Levels: `amp` given wins, else `db.dbamp` (default db −20 → amp 0.1). `velocity` (MIDI)
+//! is not derived in SC's Event (it defaults to 64 there); patter derives it from `amp` so
+//! that MIDI output follows `amp`/`db`: `round(amp · 127)` clamped to 1..=127, unless given.
+
+use std::sync::{Arc, OnceLock};
+
+use crate::program::Key;
+use crate::scale::{self, Scale};
+use crate::value::Value;
+
+/// Keys whose presence makes an event pitched.
+pub const PITCH_KEYS: &[&str] = &[
+    "degree",
+    "note",
+    "midinote",
+    "freq",
+    "scale",
+    "root",
+    "octave",
+    "mtranspose",
+    "gtranspose",
+    "ctranspose",
+    "stepsPerOctave",
+    "harmonic",
+    "detune",
+];
+
+/// Default `legato`.
+pub const DEFAULT_LEGATO: f64 = 0.8;
+/// Default `db` (amp 0.1).
+pub const DEFAULT_DB: f64 = -20.0;
+
+/// A scale as the Event sees it: a named (tuned) scale or a user list of steps.
+#[derive(Clone, Copy, Debug)]
+pub enum ScaleRef<'a> {
+    /// A directory scale: steps read through its tuning, in semitones.
+    Named(&'static Scale),
+    /// A user list of steps (units of `stepsPerOctave`).
+    Steps(&'a [f64]),
+}
+
+/// SC's `midicps`: 440 Hz at MIDI 69.
+pub fn midi_to_freq(midi: f64) -> f64 {
+    440.0 * ((midi - 69.0) / 12.0).exp2()
+}
+
+/// SC's `cpsmidi`.
+pub fn freq_to_midi(freq: f64) -> f64 {
+    12.0 * (freq / 440.0).log2() + 69.0
+}
+
+/// SC's `dbamp`.
+pub fn db_to_amp(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
+
+/// SC's `round` for degrees: half up (1.5 → 2, −1.5 → −1).
+fn round_half_up(x: f64) -> f64 {
+    (x + 0.5).floor()
+}
+
+/// `degree.degreeToKey(scale, stepsPerOctave)`: the degree rounded half up picks the
+/// scale step (wrapping by octave with floor division), and the remainder times 10 is an
+/// accidental in semitones scaled to `stepsPerOctave / 12`.
+pub fn degree_to_key(degree: f64, scale: ScaleRef<'_>, steps_per_octave: f64) -> f64 {
+    let rounded = round_half_up(degree);
+    let accidental = (degree - rounded) * 10.0;
+    let d = if rounded.is_finite() {
+        rounded.clamp(-1e15, 1e15) as i64
+    } else {
+        0
+    };
+    let base = match scale {
+        ScaleRef::Named(s) => {
+            let size = s.size().max(1) as i64;
+            steps_per_octave * d.div_euclid(size) as f64 + s.semitones_at(d)
+        }
+        ScaleRef::Steps(steps) => {
+            if steps.is_empty() {
+                steps_per_octave * d as f64
+            } else {
+                let size = steps.len() as i64;
+                let step = steps
+                    .get(d.rem_euclid(size) as usize)
+                    .copied()
+                    .unwrap_or(0.0);
+                steps_per_octave * d.div_euclid(size) as f64 + step
+            }
+        }
+    };
+    if accidental == 0.0 {
+        base
+    } else {
+        base + accidental * (steps_per_octave / 12.0)
+    }
+}
+
+/// `midinote` from `note` (Event.sc's `midinote` function).
+pub fn note_to_midi(
+    note: f64,
+    gtranspose: f64,
+    root: f64,
+    steps_per_octave: f64,
+    octave: f64,
+    octave_ratio: f64,
+) -> f64 {
+    ((note + gtranspose + root) / steps_per_octave + octave - 5.0) * (12.0 * octave_ratio.log2())
+        + 60.0
+}
+
+/// `sustain = dur · legato · stretch`.
+pub fn sustain(dur: f64, legato: f64, stretch: f64) -> f64 {
+    dur * legato * stretch
+}
+
+/// `delta = dur · stretch`.
+pub fn delta(dur: f64, stretch: f64) -> f64 {
+    dur * stretch
+}
+
+/// MIDI velocity from amp: `round(amp · 127)` clamped to 1..=127.
+pub fn amp_to_velocity(amp: f64) -> f64 {
+    if amp.is_nan() {
+        return 1.0;
+    }
+    (amp * 127.0).round().clamp(1.0, 127.0)
+}
+
+/// Shared key names for derived parameters (one allocation per process, not per event).
+pub(crate) struct DerivedKeys {
+    pub freq: Key,
+    pub midinote: Key,
+    pub amp: Key,
+    pub velocity: Key,
+    pub n: Key,
+}
+
+pub(crate) fn keys() -> &'static DerivedKeys {
+    static KEYS: OnceLock<DerivedKeys> = OnceLock::new();
+    KEYS.get_or_init(|| DerivedKeys {
+        freq: Arc::from("freq"),
+        midinote: Arc::from("midinote"),
+        amp: Arc::from("amp"),
+        velocity: Arc::from("velocity"),
+        n: Arc::from("n"),
+    })
+}
+
+fn get<'a>(params: &'a [(Key, Value)], key: &str) -> Option<&'a Value> {
+    params.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+}
+
+fn num(params: &[(Key, Value)], key: &str) -> Option<f64> {
+    get(params, key).and_then(Value::as_num)
+}
+
+fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
+    match params.iter_mut().find(|(k, _)| k == key) {
+        Some(slot) => slot.1 = Value::Num(value),
+        None => params.push((key.clone(), Value::Num(value))),
+    }
+}
+
+/// True when the event should get a pitch: it has a pitch key, or no `s`/`sound` (SC's
+/// default instrument is pitched).
+pub fn is_pitched(params: &[(Key, Value)]) -> bool {
+    params.iter().any(|(k, _)| PITCH_KEYS.contains(&&**k))
+        || !params.iter().any(|(k, _)| &**k == "s" || &**k == "sound")
+}
+
+/// The `freq` and `midinote` (when derived) of an event's parameters.
+pub fn pitch_of(params: &[(Key, Value)]) -> (Option<f64>, f64) {
+    let detune = num(params, "detune").unwrap_or(0.0);
+    if let Some(freq) = num(params, "freq") {
+        return (None, freq + detune);
+    }
+    let ctranspose = num(params, "ctranspose").unwrap_or(0.0);
+    let harmonic = num(params, "harmonic").unwrap_or(1.0);
+    let midinote = match num(params, "midinote") {
+        Some(m) => m,
+        None => {
+            let steps: Vec<f64>;
+            let (scale, named_spo) = match get(params, "scale") {
+                Some(Value::Chord(vs)) => {
+                    steps = vs.iter().filter_map(Value::as_num).collect();
+                    (ScaleRef::Steps(&steps), None)
+                }
+                Some(Value::Str(name)) => match scale::lookup(name) {
+                    Some(s) => (ScaleRef::Named(s), Some(12.0)),
+                    None => (ScaleRef::Named(scale::major()), Some(12.0)),
+                },
+                Some(Value::Num(x)) => {
+                    steps = vec![*x];
+                    (ScaleRef::Steps(&steps), None)
+                }
+                _ => (ScaleRef::Named(scale::major()), Some(12.0)),
+            };
+            let spo = num(params, "stepsPerOctave").or(named_spo).unwrap_or(12.0);
+            let note = match num(params, "note") {
+                Some(n) => n,
+                None => {
+                    let degree = num(params, "degree").unwrap_or(0.0);
+                    let mtranspose = num(params, "mtranspose").unwrap_or(0.0);
+                    degree_to_key(degree + mtranspose, scale, spo)
+                }
+            };
+            note_to_midi(
+                note,
+                num(params, "gtranspose").unwrap_or(0.0),
+                num(params, "root").unwrap_or(0.0),
+                spo,
+                num(params, "octave").unwrap_or(5.0),
+                num(params, "octaveRatio").unwrap_or(2.0),
+            )
+        }
+    };
+    (
+        Some(midinote),
+        midi_to_freq(midinote + ctranspose) * harmonic + detune,
+    )
+}
+
+/// `amp` of an event: `amp` given, else `db.dbamp`.
+pub fn amp_of(params: &[(Key, Value)]) -> f64 {
+    num(params, "amp").unwrap_or_else(|| db_to_amp(num(params, "db").unwrap_or(DEFAULT_DB)))
+}
+
+/// Derive `amp` (times `gain`) and `velocity` (unless given) into `params`.
+pub fn derive_levels(params: &mut Vec<(Key, Value)>, gain: f64) {
+    let keys = keys();
+    let amp = amp_of(params) * gain;
+    set(params, &keys.amp, amp);
+    if num(params, "velocity").is_none() {
+        set(params, &keys.velocity, amp_to_velocity(amp));
+    }
+}
+
+/// Full derivation of an unsorted parameter list: `midinote` (unless bypassed), `freq`,
+/// `amp` and `velocity`. Existing entries for derived keys are overwritten.
+pub fn derive(params: &mut Vec<(Key, Value)>) {
+    let keys = keys();
+    let (midinote, freq) = pitch_of(params);
+    if let Some(m) = midinote {
+        set(params, &keys.midinote, m);
+    }
+    set(params, &keys.freq, freq);
+    derive_levels(params, 1.0);
+}

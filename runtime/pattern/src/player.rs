@@ -1,13 +1,89 @@
 //! Turning players into events.
+//!
+//! A [`Bind`] runs in one of two modes (see its docs):
+//!
+//! - **stream mode**: SuperCollider's Pbind. Event `i` is evaluated at index `i`; its onset
+//!   is the sum of the previous events' `delta` (`dur · stretch` unless `delta` is given),
+//!   from beat 0. The player ends when any key's stream ends.
+//! - **cycle mode**: the first key bound to a cycle pattern (or to an operator whose left
+//!   side is one) gives Tidal structure; each onset becomes an event, numbered from cycle 0,
+//!   and every other key is evaluated at that number and onset.
+//!
+//! Seeking to a beat is O(1) when the rhythm is constant, and otherwise resumes from
+//! checkpoints in the [`QueryCache`]; a fresh cache gives identical events, only slower.
 
-use crate::program::{Event, Program};
-use crate::query::Budget;
-use crate::time::TimeSpan;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::pat::{BinOp, Hap, Pat, PatRef};
+use crate::pitch;
+use crate::program::{Bind, Event, EventPat, Key, Program};
+use crate::query::{Budget, Overrun};
+use crate::stream::{Stream, StreamCtx, StreamRef};
+use crate::stream_eval::{self, apply_bin, mix, Ev, StreamMemo};
+use crate::time::{Time, TimeSpan};
+use crate::value::Value;
+
+/// Events between two stream-mode checkpoints.
+const CHECKPOINT_EVERY: u64 = 64;
+/// Checkpoints kept per bind (bounds memory on endless players).
+const MAX_CHECKPOINTS: usize = 1 << 14;
+/// Per-cycle event counts kept per bind.
+const MAX_COUNTS: usize = 1 << 12;
 
 /// Per-player memo of stream positions; carried between queries by the runtime so that
 /// successive windows cost O(events). Results never depend on it.
 #[derive(Clone, Debug, Default)]
-pub struct QueryCache {}
+pub struct QueryCache {
+    players: HashMap<u32, PlayerCache>,
+}
+
+impl QueryCache {
+    /// An empty cache.
+    pub fn new() -> QueryCache {
+        QueryCache::default()
+    }
+
+    /// Forget everything (e.g. after a program swap; stale entries are also detected).
+    pub fn clear(&mut self) {
+        self.players.clear();
+    }
+}
+
+#[derive(Clone, Debug)]
+struct PlayerCache {
+    /// The body this cache was built for: kept alive so node addresses used as memo keys
+    /// stay unique, and compared by pointer to detect a swapped program.
+    body: Arc<EventPat>,
+    seed: u64,
+    cycle_beats: Time,
+    binds: Vec<BindCache>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct BindCache {
+    memo: StreamMemo,
+    /// Stream mode: `(index, onset)` of events, increasing.
+    checkpoints: Vec<(u64, Time)>,
+    /// Stream mode: the player's length (`Some(None)` = forever), once known.
+    len: Option<Option<u64>>,
+    /// Cycle mode: number of events in each cycle.
+    counts: HashMap<i64, u64>,
+    /// Cycle mode: `(cycle, events before it)`.
+    bases: Vec<(i64, u64)>,
+}
+
+impl BindCache {
+    fn bind_mut(binds: &mut Vec<BindCache>, i: usize) -> &mut BindCache {
+        while binds.len() <= i {
+            binds.push(BindCache::default());
+        }
+        // The loop above guarantees the index exists.
+        let last = binds.len() - 1;
+        let i = i.min(last);
+        &mut binds[i]
+    }
+}
 
 impl Program {
     /// Events with onsets in `beats` (a window in beats), ordered by onset then player name.
@@ -20,6 +96,731 @@ impl Program {
         out: &mut Vec<Event>,
         failed: &mut Vec<u32>,
     ) {
-        let _ = (beats, cache, budget_per_player, out, failed);
+        let first = out.len();
+        if beats.end <= beats.begin {
+            return;
+        }
+        let cycle_beats = if self.cycle_beats > Time::ZERO {
+            self.cycle_beats
+        } else {
+            Time::int(4)
+        };
+        for (pi, player) in self.players.iter().enumerate() {
+            let Ok(pi) = u32::try_from(pi) else {
+                break;
+            };
+            if player.muted || (!self.solo.is_empty() && !self.solo.contains(&player.name)) {
+                continue;
+            }
+            let pc = cache.players.entry(pi).or_insert_with(|| PlayerCache {
+                body: player.body.clone(),
+                seed: player.seed,
+                cycle_beats,
+                binds: Vec::new(),
+            });
+            if !Arc::ptr_eq(&pc.body, &player.body)
+                || pc.seed != player.seed
+                || pc.cycle_beats != cycle_beats
+            {
+                *pc = PlayerCache {
+                    body: player.body.clone(),
+                    seed: player.seed,
+                    cycle_beats,
+                    binds: Vec::new(),
+                };
+            }
+            let mut budget = budget_per_player;
+            let start = out.len();
+            let mut q = Query {
+                player: pi,
+                seed: player.seed,
+                cycle_beats,
+                budget: &mut budget,
+                out,
+            };
+            let mut counter = 0usize;
+            if q.event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
+                .is_err()
+            {
+                out.truncate(start);
+                failed.push(pi);
+            }
+        }
+        let players = &self.players;
+        let name = |e: &Event| players.get(e.player as usize).map(|p| &*p.name);
+        if let Some(tail) = out.get_mut(first..) {
+            tail.sort_by(|a, b| a.beat.cmp(&b.beat).then_with(|| name(a).cmp(&name(b))));
+        }
+    }
+}
+
+/// One player's query in progress.
+struct Query<'a> {
+    player: u32,
+    seed: u64,
+    cycle_beats: Time,
+    budget: &'a mut Budget,
+    out: &'a mut Vec<Event>,
+}
+
+/// The structure of a cycle-mode key: the pattern and the operators applied to it.
+fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
+    match &**s {
+        Stream::Cycle(p) => Some((p, Vec::new())),
+        Stream::Bin { op, left, right } => {
+            let (p, mut ops) = structure(left)?;
+            ops.push((*op, right));
+            Some((p, ops))
+        }
+        _ => None,
+    }
+}
+
+/// True for a pattern whose structure comes from a continuous signal: it has no onsets of
+/// its own, so it cannot give a player its rhythm (it is sampled instead).
+fn is_continuous(p: &Pat) -> bool {
+    match p {
+        Pat::Signal { .. } => true,
+        Pat::Fast { pat, .. }
+        | Pat::Early { pat, .. }
+        | Pat::Rev(pat)
+        | Pat::Map { pat, .. }
+        | Pat::Gain { pat, .. }
+        | Pat::Degrade { pat, .. } => is_continuous(pat),
+        Pat::App { left, .. } => is_continuous(left),
+        _ => false,
+    }
+}
+
+/// Which key gives a bind its structure, if any: none when the bind has `dur` or `delta`
+/// (rhythm from durations, as in SuperCollider's Pbind; strings are then sampled), else the
+/// first key bound to a cycle pattern with onsets of its own.
+fn structure_key(bind: &Bind) -> Option<usize> {
+    if bind.keys.iter().any(|(k, _)| &**k == "dur" || &**k == "delta") {
+        return None;
+    }
+    bind.keys
+        .iter()
+        .position(|(_, s)| structure(s).is_some_and(|(p, _)| !is_continuous(p)))
+}
+
+/// True for streams made of constants only (no index, no onset dependence).
+fn is_constant(s: &Stream) -> bool {
+    match s {
+        Stream::Const(_) => true,
+        Stream::Chord(ps) => ps.iter().all(|p| is_constant(p)),
+        Stream::Bin { left, right, .. } => is_constant(left) && is_constant(right),
+        Stream::Un { stream, .. } => is_constant(stream),
+        _ => false,
+    }
+}
+
+fn first_num(v: &Value) -> Option<f64> {
+    match v {
+        Value::Chord(xs) => xs.first().and_then(first_num),
+        _ => v.as_num(),
+    }
+}
+
+fn to_time(x: f64) -> Time {
+    if x.is_finite() && x > 0.0 {
+        Time::from_f64(x)
+    } else {
+        Time::ZERO
+    }
+}
+
+impl Query<'_> {
+    fn event_pat(
+        &mut self,
+        ep: &EventPat,
+        window: TimeSpan,
+        offset: Time,
+        binds: &mut Vec<BindCache>,
+        counter: &mut usize,
+    ) -> Result<(), Overrun> {
+        match ep {
+            EventPat::Bind(bind) => {
+                let n = *counter;
+                *counter += 1;
+                let bc = BindCache::bind_mut(binds, n);
+                let salt = mix(self.seed, n as u64);
+                let local = TimeSpan::new(window.begin - offset, window.end - offset);
+                let structural = structure_key(bind)
+                    .and_then(|i| bind.keys.get(i))
+                    .and_then(|(_, s)| structure(s));
+                match structural {
+                    Some((pat, ops)) => self.cycle_mode(bind, pat, &ops, local, offset, salt, bc),
+                    None => self.stream_mode(bind, local, offset, salt, bc),
+                }
+            }
+            EventPat::Par(subs) => {
+                for (off, sub) in subs {
+                    self.event_pat(sub, window, offset + *off, binds, counter)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Stream mode
+
+    /// `delta` of an event from its timing values.
+    fn delta_of(values: &Timing) -> Time {
+        if let Some(d) = values.delta {
+            return to_time(d);
+        }
+        to_time(values.dur) * to_time(values.stretch)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn stream_mode(
+        &mut self,
+        bind: &Bind,
+        window: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+    ) -> Result<(), Overrun> {
+        if window.end <= Time::ZERO {
+            return Ok(());
+        }
+        let keys = &bind.keys;
+        let len = match bc.len {
+            Some(l) => l,
+            None => {
+                let mut l: Option<u64> = None;
+                let mut ev = Ev {
+                    memo: &mut bc.memo,
+                    budget: self.budget,
+                };
+                for (ki, (_, s)) in keys.iter().enumerate() {
+                    if let Some(n) = stream_eval::root_len(s, mix(salt, ki as u64), &mut ev)? {
+                        l = Some(l.map_or(n, |m: u64| m.min(n)));
+                    }
+                }
+                bc.len = Some(l);
+                l
+            }
+        };
+        let exists = |i: u64| len.is_none_or(|n| i < n);
+        let timing_keys = TimingKeys::of(keys);
+        let constant = timing_keys.all(is_constant);
+        let cb = self.cycle_beats;
+
+        // Find the first event at or after window.begin.
+        let (mut i, mut onset) = if constant {
+            let mut ev = Ev {
+                memo: &mut bc.memo,
+                budget: self.budget,
+            };
+            let t = timing_keys.eval(0, Time::ZERO, salt, &mut ev)?;
+            match t {
+                None => return Ok(()),
+                Some(t) => {
+                    let d = Self::delta_of(&t);
+                    if d > Time::ZERO && window.begin > Time::ZERO {
+                        let k = (window.begin / d).ceil_int().max(0);
+                        (k as u64, d * Time::int(k))
+                    } else {
+                        (0, Time::ZERO)
+                    }
+                }
+            }
+        } else {
+            let (mut i, mut onset) = bc
+                .checkpoints
+                .iter()
+                .rev()
+                .find(|(_, t)| *t <= window.begin)
+                .copied()
+                .unwrap_or((0, Time::ZERO));
+            while onset < window.begin {
+                if !exists(i) {
+                    return Ok(());
+                }
+                let mut ev = Ev {
+                    memo: &mut bc.memo,
+                    budget: self.budget,
+                };
+                let Some(t) = timing_keys.eval(i, onset / cb, salt, &mut ev)? else {
+                    return Ok(());
+                };
+                onset += Self::delta_of(&t);
+                i += 1;
+                if i % CHECKPOINT_EVERY == 0 {
+                    push_checkpoint(&mut bc.checkpoints, i, onset);
+                }
+            }
+            (i, onset)
+        };
+
+        let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
+        while onset < window.end {
+            if !exists(i) {
+                return Ok(());
+            }
+            self.budget.spend(1)?;
+            values.clear();
+            let cycle = onset / cb;
+            {
+                let mut ev = Ev {
+                    memo: &mut bc.memo,
+                    budget: self.budget,
+                };
+                for (ki, (k, s)) in keys.iter().enumerate() {
+                    let ctx = StreamCtx { index: i, cycle };
+                    match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
+                        Some(v) => values.push((k.clone(), v)),
+                        None => return Ok(()),
+                    }
+                }
+            }
+            let t = Timing::from_values(&values);
+            let d = Self::delta_of(&t);
+            let whole = TimeSpan::new((onset + offset) / cb, (onset + offset + d) / cb);
+            self.emit(&values, 1.0, whole, onset + offset, d, t.dur, true)?;
+            onset += d;
+            i += 1;
+            if i % CHECKPOINT_EVERY == 0 {
+                push_checkpoint(&mut bc.checkpoints, i, onset);
+            }
+        }
+        if !constant {
+            push_checkpoint(&mut bc.checkpoints, i, onset);
+        }
+        Ok(())
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Cycle mode
+
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_mode(
+        &mut self,
+        bind: &Bind,
+        pat: &PatRef,
+        ops: &[(BinOp, &StreamRef)],
+        window: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+    ) -> Result<(), Overrun> {
+        let cb = self.cycle_beats;
+        let span = TimeSpan::new(window.begin / cb, window.end / cb);
+        let structure_key = structure_key(bind).unwrap_or(0);
+        let needs_index = bind
+            .keys
+            .iter()
+            .enumerate()
+            .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
+            || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
+
+        let mut haps: Vec<Hap> = Vec::new();
+        let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
+        for cyc in span.cycles() {
+            let c = cyc.begin.floor_int();
+            // With indices, a whole cycle is queried so that ranks inside it are known.
+            let (qspan, base) = if needs_index {
+                let base = self.cycle_base(pat, c, bc)?;
+                (TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE), base)
+            } else {
+                (cyc, 0)
+            };
+            haps.clear();
+            pat.query(qspan, self.budget, &mut haps)?;
+            haps.retain(|h| h.has_onset());
+            haps.sort_by_key(|h| h.onset());
+            for (rank, h) in haps.iter().enumerate() {
+                let Some(whole) = h.whole else { continue };
+                if !cyc.contains(whole.begin) {
+                    continue;
+                }
+                self.budget.spend(1)?;
+                let index = base.saturating_add(rank as u64);
+                let ctx = StreamCtx {
+                    index,
+                    cycle: whole.begin,
+                };
+                values.clear();
+                let mut ended = false;
+                {
+                    let mut ev = Ev {
+                        memo: &mut bc.memo,
+                        budget: self.budget,
+                    };
+                    for (ki, (k, s)) in bind.keys.iter().enumerate() {
+                        let ks = mix(salt, ki as u64);
+                        let v = if ki == structure_key {
+                            let mut v = h.value.clone();
+                            for (oi, (op, right)) in ops.iter().enumerate() {
+                                match stream_eval::root_at(right, ctx, mix(ks, oi as u64), &mut ev)?
+                                {
+                                    Some(r) => v = apply_bin(*op, &v, &r),
+                                    None => {
+                                        ended = true;
+                                        break;
+                                    }
+                                }
+                            }
+                            v
+                        } else {
+                            match stream_eval::root_at(s, ctx, ks, &mut ev)? {
+                                Some(v) => v,
+                                None => {
+                                    ended = true;
+                                    Value::Rest
+                                }
+                            }
+                        };
+                        values.push((k.clone(), v));
+                    }
+                }
+                if ended {
+                    // A key that has ended ends the player (SC Pbind): indices only grow.
+                    continue;
+                }
+                let d = whole.duration() * cb;
+                let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
+                self.emit(
+                    &values,
+                    h.gain,
+                    shifted,
+                    whole.begin * cb + offset,
+                    d,
+                    d.to_f64(),
+                    false,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of onsets of `pat` in cycles `[0, c)` (0 for c ≤ 0).
+    fn cycle_base(&mut self, pat: &PatRef, c: i64, bc: &mut BindCache) -> Result<u64, Overrun> {
+        if c <= 0 {
+            return Ok(0);
+        }
+        let (mut at, mut base) = bc
+            .bases
+            .iter()
+            .rev()
+            .find(|(k, _)| *k <= c)
+            .copied()
+            .unwrap_or((0, 0));
+        let mut haps = Vec::new();
+        while at < c {
+            let n = match bc.counts.get(&at) {
+                Some(&n) => n,
+                None => {
+                    haps.clear();
+                    let span = TimeSpan::new(Time::int(at), Time::int(at) + Time::ONE);
+                    pat.query(span, self.budget, &mut haps)?;
+                    let n = haps.iter().filter(|h| h.has_onset()).count() as u64;
+                    if bc.counts.len() >= MAX_COUNTS {
+                        bc.counts.clear();
+                    }
+                    bc.counts.insert(at, n);
+                    n
+                }
+            };
+            self.budget.spend(1)?;
+            base = base.saturating_add(n);
+            at += 1;
+        }
+        match bc.bases.last() {
+            Some((k, _)) if *k >= c => {
+                if let Err(pos) = bc.bases.binary_search_by(|(k, _)| k.cmp(&c)) {
+                    if bc.bases.len() < MAX_CHECKPOINTS {
+                        bc.bases.insert(pos, (c, base));
+                    }
+                }
+            }
+            _ => {
+                if bc.bases.len() < MAX_CHECKPOINTS {
+                    bc.bases.push((c, base));
+                }
+            }
+        }
+        Ok(base)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Events
+
+    /// Turn one evaluated key set into events (one per chord note).
+    #[allow(clippy::too_many_arguments)]
+    fn emit(
+        &mut self,
+        values: &[(Key, Value)],
+        gain: f64,
+        whole: TimeSpan,
+        beat: Time,
+        dur: Time,
+        dur_value: f64,
+        stream_mode: bool,
+    ) -> Result<(), Overrun> {
+        if values.iter().any(|(_, v)| matches!(v, Value::Rest)) {
+            return Ok(());
+        }
+        let notes = values
+            .iter()
+            .filter(|(k, _)| &**k != "scale")
+            .map(|(_, v)| match v {
+                Value::Chord(_) => flat_len(v),
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        if notes == 0 {
+            return Ok(());
+        }
+        let keys = pitch::keys();
+        'notes: for j in 0..notes {
+            self.budget.spend(1)?;
+            let mut params: Vec<(Key, Value)> = Vec::with_capacity(values.len() + 5);
+            for (k, v) in values {
+                let v = if &**k == "scale" {
+                    v.clone()
+                } else {
+                    match flat_at(v, j) {
+                        Some(x) => x.clone(),
+                        None => continue 'notes,
+                    }
+                };
+                if matches!(v, Value::Rest) {
+                    continue 'notes;
+                }
+                match params.iter_mut().find(|(pk, _)| pk == k) {
+                    Some(slot) => slot.1 = v,
+                    None => params.push((k.clone(), v)),
+                }
+            }
+            split_sample(&mut params, &keys.n);
+            numeric_words(&mut params);
+            let num = |params: &[(Key, Value)], key: &str| {
+                params
+                    .iter()
+                    .find(|(k, _)| &**k == key)
+                    .and_then(|(_, v)| v.as_num())
+            };
+            let sustain = match num(&params, "sustain") {
+                Some(s) => s,
+                None => {
+                    let legato = num(&params, "legato").unwrap_or(pitch::DEFAULT_LEGATO);
+                    if stream_mode {
+                        let d = num(&params, "dur").unwrap_or(dur_value);
+                        let stretch = num(&params, "stretch").unwrap_or(1.0);
+                        pitch::sustain(d, legato, stretch)
+                    } else {
+                        dur_value * legato
+                    }
+                }
+            };
+            if pitch::is_pitched(&params) {
+                let (midinote, freq) = pitch::pitch_of(&params);
+                if let Some(m) = midinote {
+                    set(&mut params, &keys.midinote, m);
+                }
+                set(&mut params, &keys.freq, freq);
+            }
+            pitch::derive_levels(&mut params, gain);
+            params.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.out.push(Event {
+                player: self.player,
+                whole,
+                beat,
+                dur,
+                sustain,
+                params,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Keys whose values are numbers: a word there (a note name such as `c4` or `f#3`) is
+/// written out as its number, so every consumer sees `note=-12`, not `note=c4`.
+const NUMERIC_KEYS: &[&str] = &[
+    "amp", "ctranspose", "db", "degree", "detune", "dur", "freq", "gtranspose", "harmonic", "legato", "midinote",
+    "mtranspose", "n", "note", "octave", "pan", "root", "stepsPerOctave", "stretch", "sustain", "velocity",
+];
+
+fn numeric_words(params: &mut [(Key, Value)]) {
+    for (k, v) in params.iter_mut() {
+        if let Value::Str(_) = v {
+            if NUMERIC_KEYS.contains(&&**k) {
+                if let Some(x) = v.as_num() {
+                    *v = Value::Num(x);
+                }
+            }
+        }
+    }
+}
+
+fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
+    match params.iter_mut().find(|(k, _)| k == key) {
+        Some(slot) => slot.1 = Value::Num(value),
+        None => params.push((key.clone(), Value::Num(value))),
+    }
+}
+
+/// Number of notes in a (possibly nested) chord.
+fn flat_len(v: &Value) -> usize {
+    match v {
+        Value::Chord(xs) => xs.iter().map(flat_len).sum(),
+        _ => 1,
+    }
+}
+
+/// Note `j mod len` of a (possibly nested) chord; `None` for an empty chord.
+fn flat_at(v: &Value, j: usize) -> Option<&Value> {
+    match v {
+        Value::Chord(_) => {
+            let n = flat_len(v);
+            if n == 0 {
+                return None;
+            }
+            nth_leaf(v, j % n)
+        }
+        _ => Some(v),
+    }
+}
+
+fn nth_leaf(v: &Value, mut j: usize) -> Option<&Value> {
+    match v {
+        Value::Chord(xs) => {
+            for x in xs.iter() {
+                let n = flat_len(x);
+                if j < n {
+                    return nth_leaf(x, j);
+                }
+                j -= n;
+            }
+            None
+        }
+        _ => Some(v),
+    }
+}
+
+/// `s: "bd:3"` → `s: bd, n: 3` (unless `n` is given).
+fn split_sample(params: &mut Vec<(Key, Value)>, n_key: &Key) {
+    if params.iter().any(|(k, _)| &**k == "n") {
+        return;
+    }
+    let mut found = None;
+    for (k, v) in params.iter_mut() {
+        if &**k != "s" && &**k != "sound" {
+            continue;
+        }
+        if let Value::Str(s) = v {
+            if let Some((name, num)) = s.rsplit_once(':') {
+                if let Ok(x) = num.parse::<f64>() {
+                    let name = Value::str(name);
+                    *v = name;
+                    found = Some(x);
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(x) = found {
+        params.push((n_key.clone(), Value::Num(x)));
+    }
+}
+
+fn push_checkpoint(cps: &mut Vec<(u64, Time)>, i: u64, onset: Time) {
+    match cps.last() {
+        Some((last, _)) if *last >= i => {
+            if let Err(pos) = cps.binary_search_by(|(k, _)| k.cmp(&i)) {
+                if cps.len() < MAX_CHECKPOINTS {
+                    cps.insert(pos, (i, onset));
+                }
+            }
+        }
+        _ => {
+            if cps.len() < MAX_CHECKPOINTS {
+                cps.push((i, onset));
+            }
+        }
+    }
+}
+
+/// The timing-relevant values of one event.
+struct Timing {
+    dur: f64,
+    stretch: f64,
+    delta: Option<f64>,
+}
+
+impl Timing {
+    fn from_values(values: &[(Key, Value)]) -> Timing {
+        let get = |key: &str| {
+            values
+                .iter()
+                .rev()
+                .find(|(k, _)| &**k == key)
+                .and_then(|(_, v)| first_num(v))
+        };
+        Timing {
+            dur: get("dur").unwrap_or(1.0),
+            stretch: get("stretch").unwrap_or(1.0),
+            delta: get("delta"),
+        }
+    }
+}
+
+/// The streams that decide timing (`dur`, `stretch`, `delta`) with their key positions.
+struct TimingKeys<'a> {
+    dur: Option<(usize, &'a StreamRef)>,
+    stretch: Option<(usize, &'a StreamRef)>,
+    delta: Option<(usize, &'a StreamRef)>,
+}
+
+impl<'a> TimingKeys<'a> {
+    fn of(keys: &'a [(Key, StreamRef)]) -> TimingKeys<'a> {
+        let find = |name: &str| {
+            keys.iter()
+                .enumerate()
+                .rev()
+                .find(|(_, (k, _))| &**k == name)
+                .map(|(i, (_, s))| (i, s))
+        };
+        TimingKeys {
+            dur: find("dur"),
+            stretch: find("stretch"),
+            delta: find("delta"),
+        }
+    }
+
+    fn all(&self, f: impl Fn(&Stream) -> bool) -> bool {
+        [self.dur, self.stretch, self.delta]
+            .iter()
+            .flatten()
+            .all(|(_, s)| f(s))
+    }
+
+    /// Timing values of event `i`, or `None` when a timing stream has ended.
+    fn eval(&self, i: u64, cycle: Time, salt: u64, ev: &mut Ev) -> Result<Option<Timing>, Overrun> {
+        let ctx = StreamCtx { index: i, cycle };
+        let mut get =
+            |k: Option<(usize, &StreamRef)>| -> Result<Option<Option<f64>>, Overrun> {
+                match k {
+                    None => Ok(Some(None)),
+                    Some((ki, s)) => Ok(stream_eval::root_at(s, ctx, mix(salt, ki as u64), ev)?
+                        .map(|v| first_num(&v))),
+                }
+            };
+        let (Some(dur), Some(stretch), Some(delta)) =
+            (get(self.dur)?, get(self.stretch)?, get(self.delta)?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Timing {
+            dur: dur.unwrap_or(1.0),
+            stretch: stretch.unwrap_or(1.0),
+            delta,
+        }))
     }
 }

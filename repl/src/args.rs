@@ -1,0 +1,42 @@
+//! A small argument parser: `--flag value` pairs and positionals, with clear errors.
+
+/// Parsed arguments.
+pub struct Args {
+    /// Positional arguments in order.
+    pub positional: Vec<String>,
+    /// `--name value` pairs (and `-e value`).
+    pub options: Vec<(String, String)>,
+}
+
+impl Args {
+    /// Parse `argv`; `valued` lists the options that take a value.
+    pub fn parse(argv: &[String], valued: &[&str]) -> Result<Args, String> {
+        let mut positional = Vec::new();
+        let mut options = Vec::new();
+        let mut it = argv.iter();
+        while let Some(a) = it.next() {
+            if let Some(name) = a.strip_prefix("--").or_else(|| a.strip_prefix('-').filter(|n| n.len() == 1)) {
+                let (name, inline) = match name.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_string())),
+                    None => (name, None),
+                };
+                if !valued.contains(&name) {
+                    return Err(format!("unknown option `{a}`"));
+                }
+                let value = match inline {
+                    Some(v) => v,
+                    None => it.next().cloned().ok_or_else(|| format!("`{a}` needs a value"))?,
+                };
+                options.push((name.to_string(), value));
+            } else {
+                positional.push(a.clone());
+            }
+        }
+        Ok(Args { positional, options })
+    }
+
+    /// The last value given for `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.options.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,150 @@
+//! The `patter events` contract, driven through the real binary.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::process::{Command, Output};
+
+fn patter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_patter")).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn jsonl_has_the_contract_fields() {
+    let o = patter(&["events", "-e", "play bass { degree: seq([0, 2]), dur: 0.5, legato: 0.5 }", "--beats", "1", "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    assert_eq!(first["player"], "bass");
+    assert_eq!(first["whole"], serde_json::json!(["0/1", "1/8"]));
+    assert_eq!(first["beat"], "0/1");
+    assert_eq!(first["dur"], "1/2");
+    assert_eq!(first["sustain"], 0.25);
+    assert_eq!(first["degree"], 0);
+    assert_eq!(first["midinote"], 60);
+    assert!((first["freq"].as_f64().unwrap() - 261.6255653005986).abs() < 1e-9);
+    assert_eq!(lines[1]["beat"], "1/2");
+    assert_eq!(lines[1]["midinote"], 64);
+}
+
+#[test]
+fn ordered_by_onset_then_player_and_chords_expand() {
+    let src = "play z { note: \"0 1\" }\nplay a { note: \"[0,4] 7\" }";
+    let o = patter(&["events", "-e", src, "--format", "jsonl"]);
+    let lines = jsonl(&o);
+    let got: Vec<(String, String, i64)> = lines
+        .iter()
+        .map(|l| (l["beat"].as_str().unwrap().to_string(), l["player"].as_str().unwrap().to_string(), l["note"].as_i64().unwrap()))
+        .collect();
+    let expect = vec![
+        ("0/1".to_string(), "a".to_string(), 0),
+        ("0/1".to_string(), "a".to_string(), 4),
+        ("0/1".to_string(), "z".to_string(), 0),
+        ("2/1".to_string(), "a".to_string(), 7),
+        ("2/1".to_string(), "z".to_string(), 1),
+    ];
+    assert_eq!(got, expect);
+}
+
+#[test]
+fn count_cycles_beats_from_and_player() {
+    let src = "play a { s: \"bd*4\" }\nplay b { s: \"hh*8\" }";
+    let count = |extra: &[&str]| {
+        let mut args = vec!["events", "-e", src, "--format", "count"];
+        args.extend_from_slice(extra);
+        let o = patter(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        stdout(&o).trim().parse::<u64>().unwrap()
+    };
+    assert_eq!(count(&[]), 12);
+    assert_eq!(count(&["--cycles", "3"]), 36);
+    assert_eq!(count(&["--beats", "2"]), 6);
+    assert_eq!(count(&["--beats", "2", "--from", "3"]), 6);
+    assert_eq!(count(&["--cycles", "2", "--player", "b"]), 16);
+}
+
+#[test]
+fn seed_flag_is_deterministic_and_matters() {
+    let src = "play a { degree: rand([0, 1, 2, 3, 4, 5, 6, 7]), dur: 0.25 }";
+    let run = |seed: &str| stdout(&patter(&["events", "-e", src, "--seed", seed, "--format", "jsonl", "--cycles", "4"]));
+    assert_eq!(run("3"), run("3"));
+    assert_ne!(run("3"), run("4"));
+}
+
+#[test]
+fn files_and_imports() {
+    let dir = std::env::temp_dir().join(format!("patter-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("lib.pat"), "let riff = seq([0, 4, 7])\n").unwrap();
+    std::fs::write(dir.join("main.pat"), "import \"lib.pat\"\nplay a { degree: riff, dur: 1 }\n").unwrap();
+    let o = patter(&["events", dir.join("main.pat").to_str().unwrap(), "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let degrees: Vec<i64> = jsonl(&o).iter().map(|l| l["degree"].as_i64().unwrap()).collect();
+    assert_eq!(degrees, vec![0, 4, 7, 0]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn errors_are_diagnostics_on_stderr_with_failure() {
+    let o = patter(&["events", "-e", "play a { degree: nope }"]);
+    assert!(!o.status.success());
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(err.contains("E0301"), "{err}");
+    assert!(err.contains("nope"), "{err}");
+    let o = patter(&["events", "/nonexistent/file.pat"]);
+    assert!(!o.status.success());
+    let o = patter(&["events", "-e", "play a { s: \"bd\" }", "--format", "xml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn render_midi_matches_the_events_and_is_deterministic() {
+    let dir = std::env::temp_dir().join(format!("patter-render-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("p.pat");
+    std::fs::write(&src, "tempo 90\nplay a { degree: seq([0, 2, 4]), dur: 0.5, velocity: 100 }\nplay d { s: \"bd sn\" }\n").unwrap();
+    let out1 = dir.join("a.mid");
+    let out2 = dir.join("b.mid");
+    for out in [&out1, &out2] {
+        let o = patter(&["render", src.to_str().unwrap(), "--bars", "2", "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let bytes = std::fs::read(&out1).unwrap();
+    assert_eq!(bytes, std::fs::read(&out2).unwrap(), "renders must be byte-identical");
+    let smf = midly::Smf::parse(&bytes).unwrap();
+    assert_eq!(smf.tracks.len(), 3);
+    let tempo = smf.tracks[0].iter().find_map(|e| match e.kind {
+        midly::TrackEventKind::Meta(midly::MetaMessage::Tempo(t)) => Some(t.as_int()),
+        _ => None,
+    });
+    assert_eq!(tempo, Some(666_667));
+    let notes = |track: usize| -> Vec<(u64, u8, u8)> {
+        let mut t = 0u64;
+        let mut v = Vec::new();
+        for e in &smf.tracks[track] {
+            t += e.delta.as_int() as u64;
+            if let midly::TrackEventKind::Midi { channel, message: midly::MidiMessage::NoteOn { key, .. } } = e.kind {
+                v.push((t, channel.as_int(), key.as_int()));
+            }
+        }
+        v
+    };
+    let a = notes(1);
+    assert_eq!(a.len(), 16);
+    assert_eq!(&a[..3], &[(0, 0, 60), (3360, 0, 64), (6720, 0, 67)]);
+    let d = notes(2);
+    assert_eq!(d, vec![(0, 9, 36), (13440, 9, 38), (26880, 9, 36), (40320, 9, 38)]);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,533 @@
+//! The engine: a look-ahead scheduler thread driving the [`SchedulerCore`] against the
+//! [`TempoClock`] and handing timed events to sinks.
+//!
+//! The control side (REPL, file watcher, library users) talks to the scheduler thread
+//! through a channel of [`Command`]s; the scheduler thread only `try_recv`s. Programs are
+//! compiled and compared off this thread; a failed evaluation never reaches it. Old
+//! programs are dropped here, on the scheduler thread, never on a dispatch thread or an
+//! audio callback. Every stop, pause, seek, panic and shutdown releases every sounding note.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use patter_pattern::{Program, Time};
+
+use crate::clock::{TapTempo, TempoClock};
+use crate::metrics::{LatenessHistogram, Metrics};
+use crate::scheduler::{LoadMode, Notice, Phase, Quant, Scheduled, SchedulerCore};
+use crate::sink::{EventTimes, Sink};
+
+/// Engine settings.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// How far ahead of the clock events are computed and handed to sinks (seconds).
+    pub lookahead: f64,
+    /// How often the scheduler wakes (seconds).
+    pub tick: f64,
+    /// Starting tempo (BPM).
+    pub tempo: f64,
+    /// Beats per bar (the default quantization).
+    pub beats_per_bar: Time,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { lookahead: 0.1, tick: 0.005, tempo: 120.0, beats_per_bar: Time::int(4) }
+    }
+}
+
+/// Requests to the scheduler thread.
+pub enum Command {
+    /// Swap in a program (see [`SchedulerCore::load`]); `tempo` is applied at the boundary
+    /// when given.
+    Load {
+        /// The program.
+        program: Box<Program>,
+        /// Replace the set, or merge into it.
+        mode: LoadMode,
+        /// Quantization (None: one bar).
+        quant: Option<Quant>,
+        /// Continue in phase or restart.
+        phase: Phase,
+        /// Tempo to set, if the program sets one.
+        tempo: Option<f64>,
+    },
+    /// Stop these players at their next bar.
+    Stop(Vec<String>),
+    /// Stop every player at the next bar.
+    Hush,
+    /// Start or resume the transport.
+    Play,
+    /// Pause where we are.
+    Pause,
+    /// Stop the transport and go back to beat 0.
+    StopTransport,
+    /// Jump to a beat.
+    Seek(Time),
+    /// Loop between two beats (None: no loop).
+    Loop(Option<(Time, Time)>),
+    /// Set the tempo at the next unscheduled beat, optionally ramping over some beats.
+    Tempo {
+        /// Target BPM.
+        bpm: f64,
+        /// Ramp length in beats (None: at once).
+        ramp: Option<Time>,
+    },
+    /// A tap-tempo tap.
+    Tap,
+    /// Add a sink.
+    AddSink(Box<dyn Sink>),
+    /// Remove (and close) a sink by name.
+    RemoveSink(String),
+    /// All notes off on every sink.
+    Panic,
+    /// Mute or unmute a player at once.
+    Mute(String, bool),
+    /// Stop the engine (releases everything, closes sinks).
+    Shutdown,
+}
+
+/// A snapshot of the transport.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TransportState {
+    /// Identifies this engine run.
+    pub session: u64,
+    /// Playing or not.
+    pub running: bool,
+    /// Position in beats.
+    pub beat: f64,
+    /// Time played since the start, in seconds.
+    pub seconds: f64,
+    /// Current tempo.
+    pub tempo: f64,
+    /// Sample rate, where a sink has one.
+    pub sample_rate: Option<u32>,
+    /// Buffer size in frames, where a sink has one.
+    pub buffer_size: Option<u32>,
+    /// When this snapshot was taken (seconds since the engine started).
+    pub at: f64,
+    /// Players playing or about to.
+    pub players: Vec<String>,
+    /// Loop range, if looping.
+    pub looping: Option<(f64, f64)>,
+}
+
+struct Shared {
+    transport: Mutex<TransportState>,
+    metrics: Mutex<Metrics>,
+    notices: Mutex<Vec<Notice>>,
+    subscribers: Mutex<Vec<Sender<Metrics>>>,
+}
+
+/// Handle to a running engine.
+pub struct Engine {
+    tx: Sender<Command>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<()>>,
+    origin: Instant,
+    alive: Arc<AtomicBool>,
+}
+
+impl Engine {
+    /// Start the scheduler thread (the transport starts stopped; send [`Command::Play`]).
+    pub fn start(config: EngineConfig) -> Engine {
+        let origin = Instant::now();
+        let (tx, rx) = channel();
+        let session = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let shared = Arc::new(Shared {
+            transport: Mutex::new(TransportState {
+                session,
+                running: false,
+                beat: 0.0,
+                seconds: 0.0,
+                tempo: config.tempo,
+                sample_rate: None,
+                buffer_size: None,
+                at: 0.0,
+                players: Vec::new(),
+                looping: None,
+            }),
+            metrics: Mutex::new(Metrics::default()),
+            notices: Mutex::new(Vec::new()),
+            subscribers: Mutex::new(Vec::new()),
+        });
+        let alive = Arc::new(AtomicBool::new(true));
+        let thread_shared = shared.clone();
+        let thread_alive = alive.clone();
+        let thread = std::thread::Builder::new()
+            .name("patter-scheduler".into())
+            .spawn(move || {
+                let mut s = SchedulerThread::new(config, origin, rx, thread_shared, session);
+                // A panic inside the loop must not leave notes sounding.
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run()));
+                if result.is_err() {
+                    s.release_all();
+                }
+                s.close_sinks();
+                thread_alive.store(false, Ordering::Release);
+            })
+            .ok();
+        Engine { tx, shared, thread, origin, alive }
+    }
+
+    /// Send a command (false if the engine has stopped).
+    pub fn send(&self, cmd: Command) -> bool {
+        self.tx.send(cmd).is_ok()
+    }
+
+    /// The time origin (deadlines are seconds since it).
+    pub fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// The latest transport snapshot.
+    pub fn transport(&self) -> TransportState {
+        match self.shared.transport.lock() {
+            Ok(t) => t.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The latest metrics.
+    pub fn metrics(&self) -> Metrics {
+        match self.shared.metrics.lock() {
+            Ok(m) => m.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Notices (swaps, muted players) since the last call.
+    pub fn take_notices(&self) -> Vec<Notice> {
+        match self.shared.notices.lock() {
+            Ok(mut n) => std::mem::take(&mut *n),
+            Err(p) => std::mem::take(&mut *p.into_inner()),
+        }
+    }
+
+    /// Receive a metrics snapshot about every 100 ms.
+    pub fn subscribe(&self) -> Receiver<Metrics> {
+        let (tx, rx) = channel();
+        if let Ok(mut subs) = self.shared.subscribers.lock() {
+            subs.push(tx);
+        }
+        rx
+    }
+
+    /// True while the scheduler thread runs.
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::Acquire)
+    }
+
+    /// Stop the engine, releasing every note and closing the sinks.
+    pub fn shutdown(&mut self) {
+        let _ = self.tx.send(Command::Shutdown);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+struct SchedulerThread {
+    config: EngineConfig,
+    origin: Instant,
+    rx: Receiver<Command>,
+    shared: Arc<Shared>,
+    session: u64,
+    core: SchedulerCore,
+    clock: TempoClock,
+    tap: TapTempo,
+    sinks: Vec<Box<dyn Sink>>,
+    running: bool,
+    looping: Option<(Time, Time)>,
+    played: f64,
+    last_now: f64,
+    events: Vec<Scheduled>,
+    notices: Vec<Notice>,
+    wake_lateness: LatenessHistogram,
+    late_events: u64,
+    events_total: u64,
+    query_us: LatenessHistogram,
+    last_publish: f64,
+}
+
+impl SchedulerThread {
+    fn new(config: EngineConfig, origin: Instant, rx: Receiver<Command>, shared: Arc<Shared>, session: u64) -> Self {
+        let clock = TempoClock::new(config.tempo);
+        SchedulerThread {
+            config,
+            origin,
+            rx,
+            shared,
+            session,
+            core: SchedulerCore::new(Time::ZERO),
+            clock,
+            tap: TapTempo::default(),
+            sinks: Vec::new(),
+            running: false,
+            looping: None,
+            played: 0.0,
+            last_now: 0.0,
+            events: Vec::with_capacity(4096),
+            notices: Vec::new(),
+            wake_lateness: LatenessHistogram::default(),
+            late_events: 0,
+            events_total: 0,
+            query_us: LatenessHistogram::default(),
+            last_publish: 0.0,
+        }
+    }
+
+    fn now(&self) -> f64 {
+        self.origin.elapsed().as_secs_f64()
+    }
+
+    fn bar(&self) -> Quant {
+        Quant::beats(self.config.beats_per_bar)
+    }
+
+    /// The beat playing now (not the frontier, which is ahead by the look-ahead).
+    fn beat_now(&self) -> Time {
+        if !self.running {
+            return self.core.frontier();
+        }
+        let b = self.clock.beat_at(self.now());
+        Time::from_f64_bounded(b, 1 << 20).max(self.clock.start_beat()).min(self.core.frontier())
+    }
+
+    fn release_all(&mut self) {
+        for s in &mut self.sinks {
+            s.release_all();
+        }
+    }
+
+    fn close_sinks(&mut self) {
+        for s in &mut self.sinks {
+            s.release_all();
+            s.close();
+        }
+        self.sinks.clear();
+    }
+
+    /// Jump: release what sounds, reposition the core and the clock.
+    fn jump(&mut self, beat: Time) {
+        self.release_all();
+        self.core.seek(beat);
+        let start = self.now() + 0.02;
+        self.clock.rebase(beat, start);
+    }
+
+    fn handle(&mut self, cmd: Command) -> bool {
+        match cmd {
+            Command::Load { program, mode, quant, phase, tempo } => {
+                let quant = quant.unwrap_or_else(|| self.bar());
+                self.core.load(&program, mode, quant, phase);
+                if let Some(bpm) = tempo {
+                    if (bpm - self.clock.bpm_at(self.core.frontier())).abs() > 1e-9 {
+                        let at = quant.next_at_or_after(self.core.frontier());
+                        self.clock.set_tempo(bpm, at);
+                    }
+                }
+                // The program (and its players' old versions, once swapped) is dropped on
+                // this thread.
+                drop(program);
+            }
+            Command::Stop(names) => {
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                self.core.stop(Some(&refs), self.bar());
+            }
+            Command::Hush => {
+                self.core.stop(None, self.bar());
+            }
+            Command::Play => {
+                if !self.running {
+                    self.running = true;
+                    let beat = self.core.frontier();
+                    self.clock.rebase(beat, self.now() + 0.02);
+                    for s in &mut self.sinks {
+                        s.transport(true, beat);
+                    }
+                }
+            }
+            Command::Pause => {
+                if self.running {
+                    let beat = self.beat_now();
+                    self.running = false;
+                    self.release_all();
+                    self.core.seek(beat);
+                    for s in &mut self.sinks {
+                        s.transport(false, beat);
+                    }
+                }
+            }
+            Command::StopTransport => {
+                self.running = false;
+                self.release_all();
+                self.core.seek(Time::ZERO);
+                self.played = 0.0;
+                for s in &mut self.sinks {
+                    s.transport(false, Time::ZERO);
+                }
+            }
+            Command::Seek(beat) => {
+                let beat = beat.max(Time::ZERO);
+                if self.running {
+                    self.jump(beat);
+                } else {
+                    self.core.seek(beat);
+                }
+            }
+            Command::Loop(range) => {
+                self.looping = range.filter(|(a, b)| a < b && *a >= Time::ZERO);
+            }
+            Command::Tempo { bpm, ramp } => {
+                let at = self.core.frontier();
+                match ramp {
+                    Some(len) => self.clock.ramp_tempo(bpm, len, at),
+                    None => self.clock.set_tempo(bpm, at),
+                }
+            }
+            Command::Tap => {
+                let now = self.now();
+                if let Some(bpm) = self.tap.tap(now) {
+                    let at = self.core.frontier();
+                    self.clock.set_tempo(bpm, at);
+                }
+            }
+            Command::AddSink(sink) => self.sinks.push(sink),
+            Command::RemoveSink(name) => {
+                if let Some(i) = self.sinks.iter().position(|s| s.name() == name) {
+                    let mut s = self.sinks.remove(i);
+                    s.release_all();
+                    s.close();
+                }
+            }
+            Command::Panic => {
+                for s in &mut self.sinks {
+                    s.panic();
+                }
+            }
+            Command::Mute(name, muted) => self.core.set_muted(&name, muted),
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    fn run(&mut self) {
+        let tick = Duration::from_secs_f64(self.config.tick.clamp(0.0005, 0.05));
+        let mut next_wake = Instant::now();
+        loop {
+            while let Ok(cmd) = self.rx.try_recv() {
+                if !self.handle(cmd) {
+                    self.release_all();
+                    return;
+                }
+            }
+            let woke = Instant::now();
+            if woke > next_wake {
+                self.wake_lateness.record(woke.duration_since(next_wake).as_micros() as u64);
+            }
+            if self.running {
+                self.step();
+            }
+            self.publish();
+            next_wake += tick;
+            let now = Instant::now();
+            if next_wake > now {
+                std::thread::sleep(next_wake - now);
+            } else {
+                // Fell behind (a long query): start the grid again from now.
+                next_wake = now;
+            }
+        }
+    }
+
+    fn step(&mut self) {
+        let now = self.now();
+        if self.last_now > 0.0 {
+            self.played += (now - self.last_now).max(0.0);
+        }
+        self.last_now = now;
+        let horizon = now + self.config.lookahead;
+        let target = Time::from_f64_bounded(self.clock.beat_at(horizon), 1 << 20);
+        let mut target = target.max(self.core.frontier());
+        let t0 = Instant::now();
+        self.events.clear();
+        if let Some((a, b)) = self.looping {
+            if self.core.frontier() < b && target >= b {
+                // Play up to the loop end, then continue from the loop start at the same moment.
+                self.core.advance(b, &mut self.events, &mut self.notices);
+                self.dispatch(now);
+                self.events.clear();
+                let end_sec = self.clock.seconds_at(b);
+                self.core.seek(a);
+                self.clock.rebase(a, end_sec);
+                target = Time::from_f64_bounded(self.clock.beat_at(horizon), 1 << 20).max(a);
+            }
+        }
+        self.core.advance(target, &mut self.events, &mut self.notices);
+        self.query_us.record(t0.elapsed().as_micros() as u64);
+        self.dispatch(now);
+    }
+
+    fn dispatch(&mut self, now: f64) {
+        for s in &self.events {
+            let times = EventTimes::of(&s.event, &self.clock, 0.0);
+            self.events_total += 1;
+            if times.onset < now {
+                self.late_events += 1;
+            }
+            for sink in &mut self.sinks {
+                sink.schedule(&s.event, times);
+            }
+        }
+    }
+
+    fn publish(&mut self) {
+        let now = self.now();
+        if !self.notices.is_empty() {
+            if let Ok(mut n) = self.shared.notices.try_lock() {
+                n.append(&mut self.notices);
+            }
+        }
+        if let Ok(mut t) = self.shared.transport.try_lock() {
+            let beat = self.beat_now();
+            *t = TransportState {
+                session: self.session,
+                running: self.running,
+                beat: beat.to_f64(),
+                seconds: self.played,
+                tempo: self.clock.bpm_at(beat),
+                sample_rate: None,
+                buffer_size: None,
+                at: now,
+                players: self.core.players().iter().map(|p| p.to_string()).collect(),
+                looping: self.looping.map(|(a, b)| (a.to_f64(), b.to_f64())),
+            };
+        }
+        if now - self.last_publish >= 0.1 {
+            self.last_publish = now;
+            let m = Metrics {
+                sinks: self.sinks.iter().map(|s| s.metrics()).collect(),
+                scheduler_wake_late_us: self.wake_lateness.percentiles(),
+                query_us: self.query_us.percentiles(),
+                events: self.events_total,
+                late_events: self.late_events,
+            };
+            if let Ok(mut subs) = self.shared.subscribers.try_lock() {
+                subs.retain(|tx| tx.send(m.clone()).is_ok());
+            }
+            if let Ok(mut shared) = self.shared.metrics.try_lock() {
+                *shared = m;
+            }
+        }
+    }
+}

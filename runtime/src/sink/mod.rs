@@ -1,0 +1,131 @@
+//! Sinks: where scheduled events go.
+//!
+//! The scheduler thread hands each event to every sink with its times already computed
+//! ([`EventTimes`]). A sink turns it into its own messages and queues them for its own
+//! real-time side (a dispatch thread, a JACK process callback); that side never allocates,
+//! locks or blocks. A sink that fails is counted and reported, never fatal.
+
+pub mod collect;
+pub mod dispatch;
+#[cfg(feature = "jack")]
+pub mod jack_midi;
+pub mod midi;
+pub mod smf;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use patter_pattern::{Event, Time};
+
+use crate::clock::TempoClock;
+
+/// When an event happens, on the engine's timeline (seconds since the engine started).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EventTimes {
+    /// Onset in seconds (before the sink's own latency is added).
+    pub onset: f64,
+    /// End of the sounding part (onset + sustain) in seconds.
+    pub release: f64,
+}
+
+impl EventTimes {
+    /// Times of an event under a clock, with `offset` seconds mapping clock seconds to
+    /// engine seconds.
+    pub fn of(event: &Event, clock: &TempoClock, offset: f64) -> EventTimes {
+        let onset = clock.seconds_at(event.beat) + offset;
+        let release_beat = event.beat + Time::from_f64(event.sustain.max(0.0));
+        EventTimes { onset, release: clock.seconds_at(release_beat) + offset }
+    }
+}
+
+/// Counters every sink keeps (readable from any thread).
+#[derive(Debug, Default)]
+pub struct SinkCounters {
+    /// Messages sent.
+    pub sent: AtomicU64,
+    /// Messages sent after their deadline.
+    pub late: AtomicU64,
+    /// Sum of lateness in microseconds (for the mean).
+    pub late_us_total: AtomicU64,
+    /// Worst lateness in microseconds.
+    pub late_us_max: AtomicU64,
+    /// Messages dropped (queue full, or too late to be useful).
+    pub dropped: AtomicU64,
+    /// Send errors from the device.
+    pub errors: AtomicU64,
+}
+
+impl SinkCounters {
+    /// Record a message sent `late_us` microseconds after its deadline (0 when on time).
+    pub fn record_sent(&self, late_us: u64, late_threshold_us: u64) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        if late_us > late_threshold_us {
+            self.late.fetch_add(1, Ordering::Relaxed);
+            self.late_us_total.fetch_add(late_us, Ordering::Relaxed);
+            self.late_us_max.fetch_max(late_us, Ordering::Relaxed);
+        }
+    }
+
+    /// A snapshot.
+    pub fn snapshot(&self, name: &str, queue_depth: usize) -> SinkMetrics {
+        SinkMetrics {
+            name: name.to_string(),
+            sent: self.sent.load(Ordering::Relaxed),
+            late: self.late.load(Ordering::Relaxed),
+            late_us_max: self.late_us_max.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            queue_depth,
+        }
+    }
+}
+
+/// A sink's metrics at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinkMetrics {
+    /// Sink name.
+    pub name: String,
+    /// Messages sent.
+    pub sent: u64,
+    /// Messages sent late.
+    pub late: u64,
+    /// Worst lateness (µs).
+    pub late_us_max: u64,
+    /// Messages dropped.
+    pub dropped: u64,
+    /// Device errors.
+    pub errors: u64,
+    /// Messages waiting.
+    pub queue_depth: usize,
+}
+
+/// Something that receives scheduled events.
+pub trait Sink: Send {
+    /// Name for metrics and messages (`midi:PORT`, `smf:FILE`).
+    fn name(&self) -> &str;
+
+    /// Seconds added to every onset (the device's latency compensation).
+    fn latency(&self) -> f64 {
+        0.0
+    }
+
+    /// Queue one event (called on the scheduler thread, ahead of time).
+    fn schedule(&mut self, event: &Event, times: EventTimes);
+
+    /// Release every sounding note now and drop what is queued (stop, pause, panic, exit).
+    fn release_all(&mut self);
+
+    /// Send "all notes off" on every channel (the `panic` command).
+    fn panic(&mut self) {
+        self.release_all();
+    }
+
+    /// Transport started, continued or stopped (for MIDI clock). `beat` is the position.
+    fn transport(&mut self, _running: bool, _beat: Time) {}
+
+    /// Counters.
+    fn metrics(&self) -> SinkMetrics;
+
+    /// Finish (flush files, join threads). Called once when the sink is removed or the
+    /// engine stops.
+    fn close(&mut self) {}
+}

@@ -1,0 +1,2 @@
+scale dorain
+play a { degree: 0 }

@@ -1,0 +1,1 @@
+play a { degree: 0, degree: 1 }

@@ -1,0 +1,1 @@
+play a { degree: seq(0..100000), dur: 1 }

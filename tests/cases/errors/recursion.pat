@@ -1,0 +1,2 @@
+fn forever(x) = forever(x + 1)
+play a { degree: forever(0) }

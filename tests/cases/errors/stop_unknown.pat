@@ -1,0 +1,2 @@
+play a { degree: 0, dur: 4 }
+stop b

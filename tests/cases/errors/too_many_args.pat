@@ -1,0 +1,1 @@
+play a { s: fast(2, "bd", "sn") }

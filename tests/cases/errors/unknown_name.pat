@@ -1,0 +1,1 @@
+play a { degree: sqe([0, 1]), dur: 1 }

@@ -1,0 +1,1 @@
+play a { s: "bd sn".fast(seq([1, 2])) }

@@ -1,0 +1,2 @@
+// cycles: 1
+play d { s: "bd:3 sn hh:1" }

@@ -1,0 +1,2 @@
+// cycles: 1
+play a { note: saw.range(0, 8).segment(4) }

@@ -1,0 +1,49 @@
+//! A JACK dummy server for tests: started under a unique name, stopped on drop.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `jackd -d dummy` owned by a test.
+pub struct JackServer {
+    child: Child,
+    /// The server name (set `JACK_DEFAULT_SERVER` to it, or pass it to clients).
+    pub name: String,
+}
+
+impl JackServer {
+    /// Start a dummy server at `rate` Hz with `period` frames; `None` when jackd is not
+    /// installed or does not come up within 10 s.
+    pub fn start(tag: &str, rate: u32, period: u32) -> Option<JackServer> {
+        let name = format!("patter-{tag}-{}", std::process::id());
+        let child = Command::new("jackd")
+            .args(["-n", &name, "-r", "-d", "dummy", "-r", &rate.to_string(), "-p", &period.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = JackServer { child, name };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let ok = Command::new("jack_lsp")
+                .env("JACK_DEFAULT_SERVER", &server.name)
+                .env("JACK_NO_START_SERVER", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+}
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,127 @@
+//! The engine live: events reach sinks exactly as the offline core produces them, in time
+//! order, with onsets that follow the tempo clock; stop and shutdown release notes; live
+//! SMF recording equals the offline render. Assertions are on content, not on how fast
+//! this machine is (no timing thresholds).
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use patter_pattern::Time;
+use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+use patter_runtime::sink::collect::CollectSink;
+use patter_runtime::sink::smf::SmfRecorder;
+use patter_runtime::{Command, Engine, EngineConfig};
+use patter_tests::compile;
+
+fn engine(tempo: f64) -> Engine {
+    Engine::start(EngineConfig { tempo, tick: 0.002, lookahead: 0.05, ..EngineConfig::default() })
+}
+
+fn load(e: &Engine, src: &str) {
+    let p = compile(src).program.unwrap();
+    assert!(e.send(Command::Load { program: Box::new(p), mode: LoadMode::Replace, quant: None, phase: Phase::Continue, tempo: None }));
+}
+
+#[test]
+fn live_events_equal_the_offline_core_and_follow_the_clock() {
+    let src = "play a { degree: seq([0, 2, 4]), dur: 0.25 }\nplay b { s: \"bd*2 [~ sn]\" }";
+    let mut e = engine(600.0);
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    load(&e, src);
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(600));
+    e.shutdown();
+    let got = events.lock().unwrap().clone();
+    assert!(got.len() > 8, "only {} events in 0.6 s at 600 BPM", got.len());
+
+    // Same events as the pure core up to the last beat received.
+    let last = got.last().unwrap().0.beat;
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(&compile(src).program.unwrap(), LoadMode::Replace, patter_runtime::Quant::beats(Time::int(4)), Phase::Continue);
+    let mut offline = Vec::new();
+    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
+    let live: Vec<_> = got.iter().map(|(ev, _)| (ev.beat, ev.params.clone())).collect();
+    let expect: Vec<_> = offline.iter().map(|s| (s.event.beat, s.event.params.clone())).collect();
+    assert_eq!(live, expect);
+
+    // Onsets follow the clock: 600 BPM is 0.1 s per beat.
+    for w in got.windows(2) {
+        let (a, ta) = (&w[0].0, w[0].1);
+        let (b, tb) = (&w[1].0, w[1].1);
+        let expect = (b.beat - a.beat).to_f64() * 0.1;
+        assert!(((tb.onset - ta.onset) - expect).abs() < 1e-9, "{} → {}", a.beat, b.beat);
+    }
+}
+
+#[test]
+fn stop_pause_and_shutdown_release_everything() {
+    let mut e = engine(240.0);
+    let (sink, _events, releases) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    load(&e, "play a { note: \"0*4\" }");
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(100));
+    e.send(Command::Pause);
+    std::thread::sleep(Duration::from_millis(30));
+    assert!(!e.transport().running);
+    e.send(Command::Play);
+    e.send(Command::StopTransport);
+    e.send(Command::Panic);
+    e.shutdown();
+    assert!(releases.load(Ordering::SeqCst) >= 3, "pause, stop and shutdown each release notes");
+}
+
+#[test]
+fn transport_snapshot_reports_position_tempo_and_players() {
+    let mut e = engine(300.0);
+    load(&e, "play a { note: \"0\" }\nplay b { note: \"1\" }");
+    e.send(Command::Seek(Time::int(8)));
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(150));
+    let t = e.transport();
+    assert!(t.running);
+    assert!(t.beat >= 8.0, "{t:?}");
+    assert_eq!(t.tempo, 300.0);
+    assert_eq!(t.players, vec!["a".to_string(), "b".to_string()]);
+    e.send(Command::Tempo { bpm: 150.0, ramp: None });
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(e.transport().tempo, 150.0);
+    e.shutdown();
+}
+
+#[test]
+fn live_smf_recording_equals_the_offline_render() {
+    let src = "tempo 480\nplay a { degree: seq([0, 2, 4, 5]), dur: 0.5, velocity: 90 }\nplay d { s: \"bd [~ sn]\" }";
+    let program = compile(src).program.unwrap();
+    let dir = std::env::temp_dir().join(format!("patter-smf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let live_path = dir.join("live.mid");
+    let mut rec = SmfRecorder::new(&live_path, program.tempo);
+    rec.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
+
+    // Record through the scheduler core exactly as the engine feeds sinks.
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(&program, LoadMode::Replace, patter_runtime::Quant::beats(Time::int(4)), Phase::Continue);
+    let clock = patter_runtime::TempoClock::new(program.tempo);
+    let mut t = Time::ZERO;
+    while t < Time::int(16) {
+        t = (t + Time::new(3, 7)).min(Time::int(16));
+        let mut out = Vec::new();
+        core.advance(t, &mut out, &mut Vec::new());
+        for s in out {
+            let times = patter_runtime::sink::EventTimes::of(&s.event, &clock, 0.0);
+            patter_runtime::sink::Sink::schedule(&mut rec, &s.event, times);
+        }
+    }
+    rec.end_at(Time::int(16));
+    rec.write().unwrap();
+
+    let msgs = patter_runtime::render::midi_messages(&program, Time::ZERO, Time::int(16)).unwrap();
+    let names: Vec<&str> = program.players.iter().map(|p| &*p.name).collect();
+    let mut offline = Vec::new();
+    patter_runtime::smf::write(&msgs, program.tempo, &names, &mut offline).unwrap();
+    assert_eq!(std::fs::read(&live_path).unwrap(), offline);
+    std::fs::remove_dir_all(&dir).ok();
+}

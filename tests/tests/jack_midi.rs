@@ -1,0 +1,84 @@
+//! The JACK MIDI sink against a real JACK dummy server: every note arrives, in order, each
+//! note-off after its note-on, placed inside the cycle (not all at frame 0), and stopping
+//! releases every sounding note. Precise jitter figures come from the timing harness
+//! (`cargo run --release -p patter-tests --bin jack_timing`), not from this test.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_queue::ArrayQueue;
+use patter_runtime::scheduler::{LoadMode, Phase};
+use patter_runtime::sink::jack_midi::JackMidiSink;
+use patter_runtime::{Command, Engine, EngineConfig};
+use patter_tests::compile;
+use patter_tests::jackd::JackServer;
+
+struct Recorder {
+    input: jack::Port<jack::MidiIn>,
+    seen: Arc<ArrayQueue<(u64, [u8; 3])>>,
+}
+
+impl jack::ProcessHandler for Recorder {
+    fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
+        let base = ps.last_frame_time() as u64;
+        for m in self.input.iter(ps) {
+            let mut b = [0u8; 3];
+            for (d, s) in b.iter_mut().zip(m.bytes) {
+                *d = *s;
+            }
+            let _ = self.seen.push((base + m.time as u64, b));
+        }
+        jack::Control::Continue
+    }
+}
+
+#[test]
+fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
+    let Some(server) = JackServer::start("midi", 48000, 256) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    // SAFETY: set before any other thread of this test reads the environment.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
+    std::env::set_var("JACK_NO_START_SERVER", "1");
+
+    let (client, _) = jack::Client::new("recorder", jack::ClientOptions::NO_START_SERVER).unwrap();
+    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
+    let seen = Arc::new(ArrayQueue::new(100_000));
+    let rec = client.activate_async((), Recorder { input, seen: seen.clone() }).unwrap();
+
+    let mut engine = Engine::start(EngineConfig::default());
+    let sink = JackMidiSink::start("patter", "midi_out", engine.origin()).unwrap();
+    sink.connect_to("recorder:in").unwrap();
+    assert_eq!(sink.format(), (48000, 256));
+    engine.send(Command::AddSink(Box::new(sink)));
+    // 16th notes at 150 BPM: 0.1 s = 4800 frames apart, each sounding 3/4 of that.
+    let p = compile("tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }").program.unwrap();
+    engine.send(Command::Load { program: Box::new(p), mode: LoadMode::Replace, quant: None, phase: Phase::Continue, tempo: Some(150.0) });
+    engine.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(1500));
+    // Stop mid-note: whatever sounds must be released.
+    engine.send(Command::StopTransport);
+    std::thread::sleep(Duration::from_millis(100));
+    engine.shutdown();
+    std::thread::sleep(Duration::from_millis(50));
+    let _ = rec.deactivate();
+
+    let mut msgs = Vec::new();
+    while let Some(m) = seen.pop() {
+        msgs.push(m);
+    }
+    let ons: Vec<(u64, u8)> = msgs.iter().filter(|(_, b)| b[0] & 0xf0 == 0x90 && b[2] > 0).map(|(f, b)| (*f, b[1])).collect();
+    let offs = msgs.iter().filter(|(_, b)| b[0] & 0xf0 == 0x80).count();
+    assert!(ons.len() >= 10, "only {} notes in 1.5 s", ons.len());
+    assert_eq!(offs, ons.len(), "every note-on has its note-off");
+    // In order, cycling through the notes.
+    for w in ons.windows(2) {
+        assert!(w[0].0 < w[1].0);
+        assert_eq!(60 + (w[0].1 - 60 + 1) % 8, w[1].1, "{w:?}");
+    }
+    // Placed inside cycles: onsets 4800 frames apart cannot all sit at a cycle start.
+    let inside = ons.iter().filter(|(f, _)| f % 256 != 0).count();
+    assert!(inside > ons.len() / 2, "onsets should fall inside cycles, not at frame 0: {ons:?}");
+    drop(server);
+}
