@@ -164,6 +164,25 @@ fn found_text(src: &str, tok: Token, span: SimpleSpan) -> String {
     }
 }
 
+/// True for tokens that can begin an expression.
+fn starts_expression(t: Token) -> bool {
+    matches!(
+        t,
+        Token::Ident
+            | Token::Num
+            | Token::Str
+            | Token::True
+            | Token::False
+            | Token::Rest
+            | Token::Tilde
+            | Token::LParen
+            | Token::LBracket
+            | Token::LBrace
+            | Token::Minus
+            | Token::Bang
+    )
+}
+
 fn closer_of(open: Token) -> Token {
     match open {
         Token::LParen => Token::RParen,
@@ -383,10 +402,13 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
             primary,
         )
         .with_label("expected `let`, `fn`, `play`, `stop`, `tempo`, … here")
-        .with_help(
+        .with_help(if starts_expression(found) {
+            "a value on its own does nothing: name it with `let melody = …`, or play it \
+             with `play bass …`"
+        } else {
             "each item starts with a keyword, like `let melody = [0, 2, 4]` or \
-             `play bass { degree: 0 }`",
-        )
+             `play bass { degree: 0 }`"
+        })
     } else {
         while_parsing(
             Diagnostic::error(
