@@ -1,6 +1,6 @@
 //! Rendering diagnostics with ariadne, at the edge (CLI, REPL, tests).
 //!
-//! Spans are byte offsets. A label whose file is not in [`Sources`] is left out (ariadne
+//! Spans are byte offsets, converted to char offsets for ariadne. A label whose file is not in [`Sources`] is left out (ariadne
 //! would print a complaint to stderr); a diagnostic with no usable label is rendered as its
 //! header and help alone. Offsets past the end of a file are clamped, so a stale span can
 //! never make rendering fail.
@@ -51,8 +51,11 @@ impl<'a> Cache<FileId> for SourceCache<'a> {
     }
 }
 
-/// `span` inside its file and on char boundaries, or `None` when the file is unknown.
-fn fit(span: Span, sources: &Sources) -> Option<(FileId, std::ops::Range<usize>)> {
+/// A span as ariadne takes it.
+type AriadneSpan = (FileId, std::ops::Range<usize>);
+
+/// `span` clamped into its file, as char offsets, or `None` when the file is unknown.
+fn fit(span: Span, sources: &Sources) -> Option<AriadneSpan> {
     if span.file.0 as usize >= sources.len() {
         return None;
     }
@@ -65,7 +68,11 @@ fn fit(span: Span, sources: &Sources) -> Option<(FileId, std::ops::Range<usize>)
         i
     };
     let (a, b) = (span.start as usize, span.end as usize);
-    Some((span.file, floor(a.min(b))..floor(a.max(b))))
+    let (a, b) = (floor(a.min(b)), floor(a.max(b)));
+    // ariadne is given char offsets: in byte mode it mixes the two for labels in a second
+    // file and slices mid-char.
+    let chars = |i: usize| text.get(..i).map_or(0, |t| t.chars().count());
+    Some((span.file, chars(a)..chars(b)))
 }
 
 fn render_one(
@@ -78,7 +85,7 @@ fn render_one(
         Severity::Error => (ReportKind::Error, Color::Red),
         Severity::Warning => (ReportKind::Warning, Color::Yellow),
     };
-    let labels: Vec<(usize, (FileId, std::ops::Range<usize>), &str)> = d
+    let labels: Vec<(usize, AriadneSpan, &str)> = d
         .labels
         .iter()
         .enumerate()
@@ -88,11 +95,15 @@ fn render_one(
     let Some((_, anchor, _)) = labels.first().cloned() else {
         return render_plain(d);
     };
+    // ariadne starts a new source section whenever a label goes back up the file, so hand
+    // them over in file order; colour still tells the primary label apart.
+    let mut labels = labels;
+    labels.sort_by_key(|(_, (file, range), _)| (*file, range.start, range.end));
     let mut report = Report::build(kind, anchor)
         .with_config(
             Config::default()
                 .with_color(color)
-                .with_index_type(IndexType::Byte),
+                .with_index_type(IndexType::Char),
         )
         .with_code(d.code)
         .with_message(&d.message);

@@ -417,6 +417,29 @@ mod tests {
     }
 
     #[test]
+    fn highlighting_kinds() {
+        let kinds: Vec<TokenKind> = lex("let x = \"a\" + 1 // c\n[ @")
+            .into_iter()
+            .map(|(t, _)| t.kind())
+            .collect();
+        use TokenKind::*;
+        assert_eq!(
+            kinds,
+            vec![
+                Keyword,
+                Ident,
+                Operator,
+                String,
+                Operator,
+                Number,
+                Comment,
+                Punctuation,
+                Error
+            ]
+        );
+    }
+
+    #[test]
     fn unknown_characters() {
         let toks = lex("a @ é b");
         assert_eq!(toks.len(), 4);

@@ -1,5 +1,5 @@
 //! The parser accepts every construct of the language and builds the expected tree.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use patter_lang::ast::{ExprKind, ItemKind, Module};
 use patter_lang::parse::parse;

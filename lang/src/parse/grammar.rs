@@ -8,6 +8,7 @@
 //! raised as `Rich::custom` with a tagged message (see [`custom`]) so that they take part
 //! in chumsky's backtracking; `super::report` turns them back into coded diagnostics.
 
+use chumsky::error::{Cheap, LabelError};
 use chumsky::input::ValueInput;
 use chumsky::prelude::*;
 
@@ -15,21 +16,47 @@ use crate::ast::{Arg, BinaryOp, Expr, ExprKind, Ident, Item, ItemKind, Module, S
 use crate::span::{FileId, Span, Spanned};
 use crate::token::Token;
 
-/// Parser extra: rich errors over our tokens.
-pub(super) type Extra<'a> = extra::Err<Rich<'a, Token, SimpleSpan>>;
+/// Errors the grammar can raise. The parse runs first with [`Cheap`] errors (no allocation
+/// on the many failed alternatives of a successful parse), and only when that fails again
+/// with [`Rich`] errors to explain what went wrong. (Not `EmptyErr`: chumsky's recovery
+/// unwraps an error value that a zero-sized error type never stores.)
+pub(super) trait GrammarError<'a, I: chumsky::input::Input<'a>>:
+    chumsky::error::Error<'a, I> + LabelError<'a, I, &'static str> + 'a
+{
+    /// A custom error carrying its own message.
+    fn tagged(span: SimpleSpan, text: String) -> Self;
+}
+
+impl<'a, I> GrammarError<'a, I> for Cheap<SimpleSpan>
+where
+    I: chumsky::input::Input<'a, Span = SimpleSpan>,
+{
+    fn tagged(span: SimpleSpan, _: String) -> Self {
+        <Self as LabelError<'a, I, &'static str>>::expected_found(std::iter::empty(), None, span)
+    }
+}
+
+impl<'a, I> GrammarError<'a, I> for Rich<'a, Token, SimpleSpan>
+where
+    I: chumsky::input::Input<'a, Token = Token, Span = SimpleSpan>,
+{
+    fn tagged(span: SimpleSpan, text: String) -> Self {
+        Rich::custom(span, text)
+    }
+}
 
 /// Separates the fields of a tagged custom error message.
 pub(super) const TAG_SEP: char = '\u{1f}';
 
 /// A custom error carrying our code, message, label text and help.
-fn custom<'a>(
+fn custom<'a, I: chumsky::input::Input<'a>, E: GrammarError<'a, I>>(
     span: SimpleSpan,
     code: &str,
     message: &str,
     label: &str,
     help: &str,
-) -> Rich<'a, Token, SimpleSpan> {
-    Rich::custom(
+) -> E {
+    E::tagged(
         span,
         format!("{code}{TAG_SEP}{message}{TAG_SEP}{label}{TAG_SEP}{help}"),
     )
@@ -120,9 +147,13 @@ fn string_content(src: &str, span: SimpleSpan) -> String {
 }
 
 /// The whole-file parser.
-pub(super) fn module<'a, I>(src: &'a str, file: FileId) -> impl Parser<'a, I, Module, Extra<'a>>
+pub(super) fn module<'a, I, E>(
+    src: &'a str,
+    file: FileId,
+) -> impl Parser<'a, I, Module, extra::Err<E>>
 where
     I: ValueInput<'a, Token = Token, Span = SimpleSpan>,
+    E: GrammarError<'a, I>,
 {
     let sp = move |s: SimpleSpan| Span::new(file, s.start, s.end);
     let text = move |s: SimpleSpan| src.get(s.start..s.end).unwrap_or("").to_string();
@@ -138,7 +169,6 @@ where
 
     let expr = recursive(|expr| {
         let args = name_like
-            .clone()
             .then_ignore(just(Token::Colon))
             .or_not()
             .then(expr.clone())
@@ -170,7 +200,7 @@ where
             if value.is_finite() {
                 ExprKind::Num(value)
             } else {
-                emitter.emit(custom(
+                emitter.emit(custom::<I, E>(
                     span,
                     "E0117",
                     "this number is too large",
@@ -212,7 +242,7 @@ where
                 move |s| Spanned::new(ExprKind::Error, sp(s)),
             )));
 
-        let key = name_like.clone().or(string.clone()).labelled(want::KEY);
+        let key = name_like.or(string).labelled(want::KEY);
         let record = key
             .then_ignore(just(Token::Colon))
             .then(expr.clone())
@@ -260,7 +290,7 @@ where
         let postfix = choice((
             args.clone().map(Postfix::Call),
             just(Token::Dot)
-                .ignore_then(name_like.clone())
+                .ignore_then(name_like)
                 .then(args.clone().or_not())
                 .map(|(name, args)| Postfix::Method(name, args.unwrap_or(Some(Vec::new())))),
         ));
@@ -362,7 +392,7 @@ where
             )
             .validate(|(first, rest), _, emitter| {
                 if let Some((op_span, _)) = rest.get(1) {
-                    emitter.emit(custom(
+                    emitter.emit(custom::<I, E>(
                         *op_span,
                         "E0115",
                         "ranges can't be chained",
@@ -402,7 +432,7 @@ where
             )
             .validate(|(first, rest), _, emitter| {
                 if let Some(((_, op_span), _)) = rest.get(1) {
-                    emitter.emit(custom(
+                    emitter.emit(custom::<I, E>(
                         *op_span,
                         "E0114",
                         "comparisons can't be chained",
@@ -432,9 +462,8 @@ where
 
         // `x =>`, `(a, b) =>`, `() =>`; tried before the body and backtracked if no `=>`.
         let lambda_head = choice((
-            ident.clone().map(|i| vec![i]),
+            ident.map(|i| vec![i]),
             ident
-                .clone()
                 .separated_by(just(Token::Comma))
                 .allow_trailing()
                 .collect::<Vec<_>>()
@@ -460,7 +489,6 @@ where
 
     let names = |at_least: usize| {
         ident
-            .clone()
             .separated_by(just(Token::Comma))
             .at_least(at_least)
             .collect::<Vec<_>>()
@@ -468,7 +496,7 @@ where
     };
 
     let let_ = just(Token::Let)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
         .map(|(name, value)| ItemKind::Let { name, value })
@@ -476,7 +504,6 @@ where
         .as_context();
 
     let params = ident
-        .clone()
         .separated_by(just(Token::Comma))
         .allow_trailing()
         .collect::<Vec<_>>()
@@ -484,7 +511,7 @@ where
         .labelled(ctx::PARAMS)
         .as_context();
     let fn_ = just(Token::Fn)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then(params)
         .then_ignore(just(Token::Assign))
         .then(expr.clone())
@@ -493,7 +520,7 @@ where
         .as_context();
 
     let play = just(Token::Play)
-        .ignore_then(ident.clone())
+        .ignore_then(ident)
         .then(expr.clone())
         .map(|(name, body)| ItemKind::Play { name, body })
         .labelled(ctx::PLAY)

@@ -30,6 +30,7 @@
 mod grammar;
 mod report;
 
+use chumsky::error::Cheap;
 use chumsky::input::Input as _;
 use chumsky::prelude::*;
 
@@ -45,6 +46,9 @@ pub const MAX_NESTING: usize = 128;
 /// enclosing brackets: bounds the depth of the expression tree, which every later stage
 /// walks recursively.
 pub const MAX_CHAIN: usize = 1000;
+
+/// Stack for the chumsky parse: ample for [`MAX_NESTING`] levels even in debug builds.
+const PARSE_STACK: usize = 32 << 20;
 
 /// Parse one file. Always returns a module (with `Error` nodes where it recovered).
 pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
@@ -97,8 +101,19 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     };
 
     let eoi: SimpleSpan = (src.len()..src.len()).into();
-    let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
-    let (module, errors) = grammar::module(src, file).parse(input).into_output_errors();
+    // chumsky recurses once per bracket level, with large frames in debug builds; give it
+    // a stack of its own (mapped lazily) rather than depend on the caller's thread.
+    let (module, errors) = stacker::grow(PARSE_STACK, || {
+        let input = || tokens.as_slice().map(eoi, |(t, s)| (t, s));
+        // Most parses succeed: try without building error values first.
+        let fast = grammar::module::<_, Cheap<SimpleSpan>>(src, file).parse(input());
+        if !fast.has_errors() {
+            return (fast.into_output(), Vec::new());
+        }
+        grammar::module::<_, Rich<'_, Token, SimpleSpan>>(src, file)
+            .parse(input())
+            .into_output_errors()
+    });
 
     let ctx = report::Context {
         src,

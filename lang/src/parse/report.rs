@@ -164,6 +164,25 @@ fn found_text(src: &str, tok: Token, span: SimpleSpan) -> String {
     }
 }
 
+/// True for tokens that can begin an expression.
+fn starts_expression(t: Token) -> bool {
+    matches!(
+        t,
+        Token::Ident
+            | Token::Num
+            | Token::Str
+            | Token::True
+            | Token::False
+            | Token::Rest
+            | Token::Tilde
+            | Token::LParen
+            | Token::LBracket
+            | Token::LBrace
+            | Token::Minus
+            | Token::Bang
+    )
+}
+
 fn closer_of(open: Token) -> Token {
     match open {
         Token::LParen => Token::RParen,
@@ -276,7 +295,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
                     primary,
                 )
                 .with_label("nothing before it is left open")
-                .with_help(format!("remove it, or add the opening bracket it closes")),
+                .with_help("remove it, or add the opening bracket it closes"),
                 BracketProblem::Mismatched(open, open_span) => Diagnostic::error(
                     "E0107",
                     format!(
@@ -287,9 +306,7 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
                 )
                 .with_label(format!("expected {} here", closer_of(open)))
                 .with_secondary(cx.span(open_span), format!("this {open} is still open"))
-                .with_help(format!(
-                    "brackets close in the reverse order they open, like `f([0, 2])`"
-                )),
+                .with_help("brackets close in the reverse order they open, like `f([0, 2])`"),
             });
         }
     }
@@ -385,10 +402,13 @@ pub(super) fn from_rich(cx: &Context<'_>, err: Rich<'_, Token, SimpleSpan>) -> O
             primary,
         )
         .with_label("expected `let`, `fn`, `play`, `stop`, `tempo`, … here")
-        .with_help(
+        .with_help(if starts_expression(found) {
+            "a value on its own does nothing: name it with `let melody = …`, or play it \
+             with `play bass …`"
+        } else {
             "each item starts with a keyword, like `let melody = [0, 2, 4]` or \
-             `play bass { degree: 0 }`",
-        )
+             `play bass { degree: 0 }`"
+        })
     } else {
         while_parsing(
             Diagnostic::error(
