@@ -175,10 +175,17 @@ fn num(params: &[(Key, Value)], key: &str) -> Option<f64> {
 }
 
 fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
-    match params.iter_mut().find(|(k, _)| k == key) {
-        Some(slot) => slot.1 = Value::Num(value),
-        None => params.push((key.clone(), Value::Num(value))),
+    set_sorted(params, key, Value::Num(value));
+}
+
+/// Replace `key`'s value, or insert it where it keeps a name-sorted list sorted.
+pub(crate) fn set_sorted(params: &mut Vec<(Key, Value)>, key: &Key, value: Value) {
+    if let Some(slot) = params.iter_mut().find(|(k, _)| k == key) {
+        slot.1 = value;
+        return;
     }
+    let pos = params.partition_point(|(k, _)| **k < **key);
+    params.insert(pos, (key.clone(), value));
 }
 
 /// True when the event should get a pitch: it has a pitch key, or no `s`/`sound` (SC's

@@ -71,6 +71,10 @@ struct BindCache {
     counts: HashMap<i64, u64>,
     /// Cycle mode: `(cycle, events before it)`.
     bases: Vec<(i64, u64)>,
+    /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
+    cycle_haps: Option<(i64, Vec<Hap>)>,
+    /// Key positions sorted by key name (later duplicates after earlier ones).
+    order: Vec<usize>,
 }
 
 impl BindCache {
@@ -240,6 +244,9 @@ impl Query<'_> {
         if let Some(d) = values.delta {
             return to_time(d);
         }
+        if values.stretch == 1.0 {
+            return to_time(values.dur);
+        }
         to_time(values.dur) * to_time(values.stretch)
     }
 
@@ -325,14 +332,20 @@ impl Query<'_> {
             (i, onset)
         };
 
+        if bc.order.len() != keys.len() {
+            bc.order = sorted_order(keys);
+        }
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
+        let offset_cycles = offset / cb;
+        let mut cycle = onset / cb;
+        // The last conversion of a float delta to exact time (rhythms repeat values).
+        let mut last_delta: Option<(u64, u64, Option<u64>, Time)> = None;
         while onset < window.end {
             if !exists(i) {
                 return Ok(());
             }
             self.budget.spend(1)?;
             values.clear();
-            let cycle = onset / cb;
             {
                 let mut ev = Ev {
                     memo: &mut bc.memo,
@@ -347,10 +360,38 @@ impl Query<'_> {
                 }
             }
             let t = Timing::from_values(&values);
-            let d = Self::delta_of(&t);
-            let whole = TimeSpan::new((onset + offset) / cb, (onset + offset + d) / cb);
-            self.emit(&values, 1.0, whole, onset + offset, d, t.dur, true)?;
-            onset += d;
+            let bits = (
+                t.dur.to_bits(),
+                t.stretch.to_bits(),
+                t.delta.map(f64::to_bits),
+            );
+            let d = match last_delta {
+                Some((a, b, c, d)) if (a, b, c) == bits => d,
+                _ => {
+                    let d = Self::delta_of(&t);
+                    last_delta = Some((bits.0, bits.1, bits.2, d));
+                    d
+                }
+            };
+            let next = onset + d;
+            let next_cycle = next / cb;
+            let whole = if offset.is_zero() {
+                TimeSpan::new(cycle, next_cycle)
+            } else {
+                TimeSpan::new(cycle + offset_cycles, next_cycle + offset_cycles)
+            };
+            self.emit(
+                &values,
+                &bc.order,
+                1.0,
+                whole,
+                onset + offset,
+                d,
+                t.dur,
+                true,
+            )?;
+            onset = next;
+            cycle = next_cycle;
             i += 1;
             if i % CHECKPOINT_EVERY == 0 {
                 push_checkpoint(&mut bc.checkpoints, i, onset);
@@ -390,21 +431,104 @@ impl Query<'_> {
             .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
             || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
 
-        let mut haps: Vec<Hap> = Vec::new();
+        if bc.order.len() != bind.keys.len() {
+            bc.order = sorted_order(&bind.keys);
+        }
+        let order = std::mem::take(&mut bc.order);
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
+        let r = self.cycle_events(
+            bind,
+            pat,
+            ops,
+            span,
+            offset,
+            salt,
+            bc,
+            structure_key,
+            needs_index,
+            &order,
+            &mut values,
+        );
+        bc.order = order;
+        r
+    }
+
+    /// The events of cycle-mode binds in `span` (cycles), one cycle at a time.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_events(
+        &mut self,
+        bind: &Bind,
+        pat: &PatRef,
+        ops: &[(BinOp, &StreamRef)],
+        span: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        needs_index: bool,
+        order: &[usize],
+        values: &mut Vec<(Key, Value)>,
+    ) -> Result<(), Overrun> {
+        let cb = self.cycle_beats;
         for cyc in span.cycles() {
             let c = cyc.begin.floor_int();
-            // With indices, a whole cycle is queried so that ranks inside it are known.
-            let (qspan, base) = if needs_index {
-                let base = self.cycle_base(pat, c, bc)?;
-                (TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE), base)
+            let base = if needs_index {
+                self.cycle_base(pat, c, bc)?
             } else {
-                (cyc, 0)
+                0
             };
-            haps.clear();
-            pat.query(qspan, self.budget, &mut haps)?;
-            haps.retain(|h| h.has_onset());
-            haps.sort_by_key(|h| h.onset());
+            // Whole cycles are queried (ranks inside the cycle give indices) and kept, so
+            // that the small windows of a scheduler query each cycle once.
+            let mut haps = match bc.cycle_haps.take() {
+                Some((cc, hs)) if cc == c => hs,
+                other => {
+                    let mut hs = other.map(|(_, v)| v).unwrap_or_default();
+                    hs.clear();
+                    let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
+                    pat.query(whole_cycle, self.budget, &mut hs)?;
+                    hs.retain(|h| h.has_onset());
+                    hs.sort_by_key(|h| h.onset());
+                    hs
+                }
+            };
+            let r = self.cycle_haps(
+                bind,
+                ops,
+                cyc,
+                offset,
+                salt,
+                bc,
+                structure_key,
+                base,
+                &haps,
+                order,
+                values,
+            );
+            bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            r?;
+        }
+        let _ = cb;
+        Ok(())
+    }
+
+    /// Events of one cycle's onset haps that fall in `cyc`.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_haps(
+        &mut self,
+        bind: &Bind,
+        ops: &[(BinOp, &StreamRef)],
+        cyc: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        base: u64,
+        haps: &[Hap],
+        order: &[usize],
+        values: &mut Vec<(Key, Value)>,
+    ) -> Result<(), Overrun> {
+        let cb = self.cycle_beats;
+        {
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
@@ -457,7 +581,8 @@ impl Query<'_> {
                 let d = whole.duration() * cb;
                 let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
                 self.emit(
-                    &values,
+                    values,
+                    order,
                     h.gain,
                     shifted,
                     whole.begin * cb + offset,
@@ -527,6 +652,7 @@ impl Query<'_> {
     fn emit(
         &mut self,
         values: &[(Key, Value)],
+        order: &[usize],
         gain: f64,
         whole: TimeSpan,
         beat: Time,
@@ -552,8 +678,12 @@ impl Query<'_> {
         let keys = pitch::keys();
         'notes: for j in 0..notes {
             self.budget.spend(1)?;
+            // Built in key order so that no sort is needed: the one allocation per event.
             let mut params: Vec<(Key, Value)> = Vec::with_capacity(values.len() + 5);
-            for (k, v) in values {
+            for &ki in order {
+                let Some((k, v)) = values.get(ki) else {
+                    continue;
+                };
                 let v = if &**k == "scale" {
                     v.clone()
                 } else {
@@ -565,9 +695,9 @@ impl Query<'_> {
                 if matches!(v, Value::Rest) {
                     continue 'notes;
                 }
-                match params.iter_mut().find(|(pk, _)| pk == k) {
-                    Some(slot) => slot.1 = v,
-                    None => params.push((k.clone(), v)),
+                match params.last_mut() {
+                    Some(last) if last.0 == *k => last.1 = v,
+                    _ => params.push((k.clone(), v)),
                 }
             }
             split_sample(&mut params, &keys.n);
@@ -598,7 +728,6 @@ impl Query<'_> {
                 set(&mut params, &keys.freq, freq);
             }
             pitch::derive_levels(&mut params, gain);
-            params.sort_unstable_by(|a, b| a.0.cmp(&b.0));
             self.out.push(Event {
                 player: self.player,
                 whole,
@@ -613,10 +742,18 @@ impl Query<'_> {
 }
 
 fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
-    match params.iter_mut().find(|(k, _)| k == key) {
-        Some(slot) => slot.1 = Value::Num(value),
-        None => params.push((key.clone(), Value::Num(value))),
-    }
+    pitch::set_sorted(params, key, Value::Num(value));
+}
+
+/// Key positions sorted by name; equal names keep source order (the later one wins).
+fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ka = keys.get(a).map(|(k, _)| &**k);
+        let kb = keys.get(b).map(|(k, _)| &**k);
+        ka.cmp(&kb)
+    });
+    order
 }
 
 /// Number of notes in a (possibly nested) chord.
@@ -679,7 +816,7 @@ fn split_sample(params: &mut Vec<(Key, Value)>, n_key: &Key) {
         }
     }
     if let Some(x) = found {
-        params.push((n_key.clone(), Value::Num(x)));
+        pitch::set_sorted(params, n_key, Value::Num(x));
     }
 }
 

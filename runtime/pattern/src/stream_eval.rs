@@ -14,6 +14,7 @@
 //! same values, only slower. All work is charged to a [`Budget`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::pat::{BinOp, Hap, Pat, UnOp};
@@ -78,12 +79,37 @@ struct Ckpt {
     val: f64,
 }
 
+/// A fast hasher for the memo's `(address, salt)` keys (no untrusted keys reach it: the
+/// salts are already hashes).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
 /// Checkpoints of sequential scans, keyed by stream node and embedding instance. Only a
 /// speed-up: results never depend on it. Holds no reference to the nodes, so it must be
 /// dropped when the program it was used with is replaced (the player cache does that).
 #[derive(Clone, Debug, Default)]
 pub struct StreamMemo {
-    map: HashMap<(usize, u64), Ckpt>,
+    map: HashMap<(usize, u64), Ckpt, BuildHasherDefault<WordHasher>>,
     scratch: Vec<Hap>,
 }
 
