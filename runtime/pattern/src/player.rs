@@ -359,7 +359,7 @@ impl Query<'_> {
                     }
                 }
             }
-            let t = Timing::from_values(&values);
+            let t = timing_keys.from_values(&values);
             let bits = (
                 t.dur.to_bits(),
                 t.stretch.to_bits(),
@@ -701,33 +701,20 @@ impl Query<'_> {
                 }
             }
             split_sample(&mut params, &keys.n);
-            let num = |params: &[(Key, Value)], key: &str| {
-                params
-                    .iter()
-                    .find(|(k, _)| &**k == key)
-                    .and_then(|(_, v)| v.as_num())
-            };
-            let sustain = match num(&params, "sustain") {
+            let fields = pitch::Fields::read(&params);
+            let sustain = match fields.sustain {
                 Some(s) => s,
                 None => {
-                    let legato = num(&params, "legato").unwrap_or(pitch::DEFAULT_LEGATO);
+                    let legato = fields.legato.unwrap_or(pitch::DEFAULT_LEGATO);
                     if stream_mode {
-                        let d = num(&params, "dur").unwrap_or(dur_value);
-                        let stretch = num(&params, "stretch").unwrap_or(1.0);
-                        pitch::sustain(d, legato, stretch)
+                        let d = fields.dur.unwrap_or(dur_value);
+                        pitch::sustain(d, legato, fields.stretch.unwrap_or(1.0))
                     } else {
                         dur_value * legato
                     }
                 }
             };
-            if pitch::is_pitched(&params) {
-                let (midinote, freq) = pitch::pitch_of(&params);
-                if let Some(m) = midinote {
-                    set(&mut params, &keys.midinote, m);
-                }
-                set(&mut params, &keys.freq, freq);
-            }
-            pitch::derive_levels(&mut params, gain);
+            pitch::write_derived(&mut params, &fields, gain);
             self.out.push(Event {
                 player: self.player,
                 whole,
@@ -739,10 +726,6 @@ impl Query<'_> {
         }
         Ok(())
     }
-}
-
-fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
-    pitch::set_sorted(params, key, Value::Num(value));
 }
 
 /// Key positions sorted by name; equal names keep source order (the later one wins).
@@ -844,23 +827,6 @@ struct Timing {
     delta: Option<f64>,
 }
 
-impl Timing {
-    fn from_values(values: &[(Key, Value)]) -> Timing {
-        let get = |key: &str| {
-            values
-                .iter()
-                .rev()
-                .find(|(k, _)| &**k == key)
-                .and_then(|(_, v)| first_num(v))
-        };
-        Timing {
-            dur: get("dur").unwrap_or(1.0),
-            stretch: get("stretch").unwrap_or(1.0),
-            delta: get("delta"),
-        }
-    }
-}
-
 /// The streams that decide timing (`dur`, `stretch`, `delta`) with their key positions.
 struct TimingKeys<'a> {
     dur: Option<(usize, &'a StreamRef)>,
@@ -881,6 +847,19 @@ impl<'a> TimingKeys<'a> {
             dur: find("dur"),
             stretch: find("stretch"),
             delta: find("delta"),
+        }
+    }
+
+    /// Timing of an event from its evaluated values (in key order).
+    fn from_values(&self, values: &[(Key, Value)]) -> Timing {
+        let get = |k: Option<(usize, &StreamRef)>| {
+            k.and_then(|(i, _)| values.get(i))
+                .and_then(|(_, v)| first_num(v))
+        };
+        Timing {
+            dur: get(self.dur).unwrap_or(1.0),
+            stretch: get(self.stretch).unwrap_or(1.0),
+            delta: get(self.delta),
         }
     }
 
