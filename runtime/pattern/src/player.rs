@@ -359,7 +359,7 @@ impl Query<'_> {
                     }
                 }
             }
-            let t = timing_keys.from_values(&values);
+            let t = timing_keys.timing_of(&values);
             let bits = (
                 t.dur.to_bits(),
                 t.stretch.to_bits(),
@@ -488,6 +488,10 @@ impl Query<'_> {
                     pat.query(whole_cycle, self.budget, &mut hs)?;
                     hs.retain(|h| h.has_onset());
                     hs.sort_by_key(|h| h.onset());
+                    if bc.counts.len() >= MAX_COUNTS {
+                        bc.counts.clear();
+                    }
+                    bc.counts.insert(c, hs.len() as u64);
                     hs
                 }
             };
@@ -851,7 +855,7 @@ impl<'a> TimingKeys<'a> {
     }
 
     /// Timing of an event from its evaluated values (in key order).
-    fn from_values(&self, values: &[(Key, Value)]) -> Timing {
+    fn timing_of(&self, values: &[(Key, Value)]) -> Timing {
         let get = |k: Option<(usize, &StreamRef)>| {
             k.and_then(|(i, _)| values.get(i))
                 .and_then(|(_, v)| first_num(v))

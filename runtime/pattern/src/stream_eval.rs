@@ -590,7 +590,7 @@ fn scan<'s>(
             ck.start = ck.start.saturating_add(l);
         }
         ck.aux = aux;
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
 }
 
@@ -941,7 +941,7 @@ fn brown(
     // `ck.m` counts parameter values consumed: parameters 0 set the start, value i uses
     // parameters i + 1, so the state holding value i has `m == i + 2`.
     let mut ck = match ev.memo.get(key) {
-        Some(ck) if ck.m >= 1 && ck.m <= idx + 2 => ck,
+        Some(ck) if ck.m >= 1 && ck.m <= idx.saturating_add(2) => ck,
         _ => {
             let (Some(l), Some(h), Some(_)) = (
                 num_at(lo, 0, sl, cycle, ev)?,
@@ -959,7 +959,7 @@ fn brown(
             }
         }
     };
-    while ck.m < idx + 2 {
+    while ck.m < idx.saturating_add(2) {
         let p = ck.m;
         let (Some(l), Some(h), Some(st)) = (
             num_at(lo, p, sl, cycle, ev)?,
@@ -971,7 +971,7 @@ fn brown(
         let (l, h, st) = (l.unwrap_or(0.0), h.unwrap_or(0.0), st.unwrap_or(0.0));
         let r = unit(hash3(*seed, salt, p)) * 2.0 - 1.0;
         ck.val = fold(ck.val + st * r, l, h);
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
     let value = ck.val;
     ev.memo.put(key, ck);
@@ -1028,7 +1028,7 @@ fn series(
             return Ok(None);
         };
         ck.val = combine(ck.val, st.unwrap_or(if geom { 1.0 } else { 0.0 }));
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
     ev.memo.put(key, ck);
     Ok(Some(Value::Num(ck.val)))

@@ -474,3 +474,40 @@ fn budget_bounds_runaway_streams() {
     let r = s.at_with(ctx, 0, &mut StreamMemo::new(), &mut Budget::new(10_000));
     assert!(r.is_err() || r == Ok(None));
 }
+
+#[test]
+fn extreme_indices_do_not_panic() {
+    let streams: Vec<Stream> = vec![
+        Stream::Brown {
+            lo: n(0.),
+            hi: n(1.),
+            step: n(0.1),
+            length: None,
+            seed: 1,
+        },
+        Stream::Series {
+            start: n(0.),
+            step: n(1.),
+            length: None,
+        },
+        Stream::XRand {
+            items: nums(&[1., 2.]),
+            repeats: None,
+            seed: 1,
+        },
+        Stream::Repeat {
+            stream: seq(nums(&[1., 2.]), Some(1)),
+            repeats: None,
+        },
+        Stream::Seq {
+            items: nums(&[1., 2.]),
+            repeats: None,
+            offset: i64::MIN,
+        },
+    ];
+    for s in &streams {
+        for i in [u64::MAX, u64::MAX - 1, 1 << 40] {
+            let _ = at(s, i);
+        }
+    }
+}
