@@ -15,35 +15,29 @@ pub fn bjorklund(k: i64, n: i64) -> Vec<bool> {
     if k < 0 || n <= 0 || k > MAX_STEPS || n > MAX_STEPS {
         return Vec::new();
     }
-    // The groups as (count, pattern) runs: Drape's algorithm only ever handles two kinds of
-    // group at a time, `xs` (the front ones) and `ys` (the remainder).
-    let i = k as usize;
-    let j = (n - k).max(0) as usize;
-    let mut xs: Vec<Vec<bool>> = vec![vec![true]; i];
-    let mut ys: Vec<Vec<bool>> = vec![vec![false]; j];
-    let (mut a, mut b) = (i, j);
+    // Drape's algorithm keeps two lists of groups, `xs` and `ys`; every group within a list
+    // is the same sequence at every stage (both start uniform, and each step builds the
+    // new groups uniformly), so one sequence and a count per list suffice.
+    let (mut x, mut y) = (vec![true], vec![false]);
+    let (mut a, mut b) = (k as usize, (n - k).max(0) as usize);
     while a.min(b) > 1 {
+        let joined = [x.as_slice(), y.as_slice()].concat();
         if a > b {
-            // left: the first b of xs absorb ys; the rest of xs become the new ys.
-            let rest = xs.split_off(b);
-            for (x, y) in xs.iter_mut().zip(ys.iter()) {
-                x.extend_from_slice(y);
-            }
-            ys = rest;
+            // left: the first b xs absorb the ys; the remaining xs become the new ys.
+            y = std::mem::replace(&mut x, joined);
             (a, b) = (b, a - b);
         } else {
-            // right: every x absorbs one of the first a ys; the rest of ys stay.
-            let rest = ys.split_off(a);
-            for (x, y) in xs.iter_mut().zip(ys.iter()) {
-                x.extend_from_slice(y);
-            }
-            ys = rest;
+            // right: every x absorbs one y; the remaining ys stay.
+            x = joined;
             b -= a;
         }
     }
-    let mut out = Vec::with_capacity(n.max(k) as usize);
-    for g in xs.iter().chain(ys.iter()) {
-        out.extend_from_slice(g);
+    let mut out = Vec::with_capacity(a * x.len() + b * y.len());
+    for _ in 0..a {
+        out.extend_from_slice(&x);
+    }
+    for _ in 0..b {
+        out.extend_from_slice(&y);
     }
     out
 }

@@ -99,6 +99,12 @@ impl Time {
         if num == 0 {
             return Time::ZERO;
         }
+        // Fast path: terms that fit i64 reduce with a 64-bit gcd.
+        if num.abs() <= LIMIT && den <= LIMIT {
+            if let Some(t) = Time::reduce64(num as i64, den as i64) {
+                return t;
+            }
+        }
         let g = gcd_u128(num.unsigned_abs(), den as u128) as i128;
         if g > 1 {
             num /= g;
@@ -111,6 +117,38 @@ impl Time {
             };
         }
         Time::approximate(num, den)
+    }
+
+    /// `num / den` reduced, for `den > 0`; `None` when the result's numerator would be
+    /// `i64::MIN` (outside the symmetric range every `Time` keeps).
+    #[inline]
+    fn reduce64(num: i64, den: i64) -> Option<Time> {
+        if num == 0 {
+            return Some(Time::ZERO);
+        }
+        let g = gcd_u64(num.unsigned_abs(), den as u64);
+        if g == 1 {
+            return (num != i64::MIN).then_some(Time { num, den });
+        }
+        let g = g as i64;
+        Some(Time {
+            num: num / g,
+            den: den / g,
+        })
+    }
+
+    /// Product by cross-cancelling first (both inputs are reduced, so the result is too),
+    /// in 64-bit arithmetic; `None` if a term overflows.
+    #[inline]
+    fn mul64(a: Time, b: Time) -> Option<Time> {
+        if a.num == 0 || b.num == 0 {
+            return Some(Time::ZERO);
+        }
+        let g1 = gcd_u64(a.num.unsigned_abs(), b.den as u64) as i64;
+        let g2 = gcd_u64(b.num.unsigned_abs(), a.den as u64) as i64;
+        let num = (a.num / g1).checked_mul(b.num / g2)?;
+        let den = (a.den / g2).checked_mul(b.den / g1)?;
+        (num != i64::MIN).then_some(Time { num, den })
     }
 
     /// Closest fraction with terms inside `i64` (continued-fraction convergents).
@@ -325,6 +363,43 @@ impl Add for Time {
                 };
             }
         }
+        // Adding an integer keeps the fraction reduced: gcd(n + k·d, d) = gcd(n, d) = 1.
+        if rhs.den == 1 {
+            if let Some(n) = rhs
+                .num
+                .checked_mul(self.den)
+                .and_then(|x| x.checked_add(self.num))
+            {
+                if n != i64::MIN {
+                    return Time {
+                        num: n,
+                        den: self.den,
+                    };
+                }
+            }
+        } else if self.den == 1 {
+            if let Some(n) = self
+                .num
+                .checked_mul(rhs.den)
+                .and_then(|x| x.checked_add(rhs.num))
+            {
+                if n != i64::MIN {
+                    return Time {
+                        num: n,
+                        den: rhs.den,
+                    };
+                }
+            }
+        }
+        if let (Some(a), Some(b), Some(d)) = (
+            self.num.checked_mul(rhs.den),
+            rhs.num.checked_mul(self.den),
+            self.den.checked_mul(rhs.den),
+        ) {
+            if let Some(t) = a.checked_add(b).and_then(|n| Time::reduce64(n, d)) {
+                return t;
+            }
+        }
         Time::from_i128(
             self.num as i128 * rhs.den as i128 + rhs.num as i128 * self.den as i128,
             self.den as i128 * rhs.den as i128,
@@ -357,6 +432,9 @@ impl Mul for Time {
                 return Time { num: n, den: 1 };
             }
         }
+        if let Some(t) = Time::mul64(self, rhs) {
+            return t;
+        }
         Time::from_i128(
             self.num as i128 * rhs.num as i128,
             self.den as i128 * rhs.den as i128,
@@ -368,6 +446,27 @@ impl Div for Time {
     type Output = Time;
     /// Division by zero gives zero; use [`Time::checked_div`] where that matters.
     fn div(self, rhs: Time) -> Time {
+        if rhs.num > 0 {
+            if let Some(t) = Time::mul64(
+                self,
+                Time {
+                    num: rhs.den,
+                    den: rhs.num,
+                },
+            ) {
+                return t;
+            }
+        } else if rhs.num < 0 && rhs.num != i64::MIN {
+            if let Some(t) = Time::mul64(
+                self,
+                Time {
+                    num: -rhs.den,
+                    den: -rhs.num,
+                },
+            ) {
+                return t;
+            }
+        }
         Time::from_i128(
             self.num as i128 * rhs.den as i128,
             self.den as i128 * rhs.num as i128,

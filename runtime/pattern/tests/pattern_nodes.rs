@@ -694,3 +694,52 @@ fn gain_multiplies() {
     };
     assert_eq!(query(&p, t(0, 1), t(1, 1))[0].gain, 0.25);
 }
+
+#[test]
+fn struct_reads_mini_notation_booleans() {
+    // struct "t f t" with words, as the mini-notation parser may leave them.
+    let p = structure(seq_words(&["t", "f", "t"]), w("a"));
+    let begins: Vec<Time> = onsets(&p, 0, 1).into_iter().map(|e| e.1).collect();
+    assert_eq!(begins, vec![t(0, 1), t(2, 3)]);
+}
+
+#[test]
+fn ranges_read_note_names() {
+    let p = range(word("c"), word("e"));
+    let vals: Vec<String> = onsets(&p, 0, 1).into_iter().map(|e| e.0).collect();
+    assert_eq!(vals, vec!["0", "1", "2", "3", "4"]);
+    assert_eq!(onsets(&range(word("bd"), num(3.0)), 0, 1), vec![]);
+}
+
+#[test]
+fn signals_as_values_sample_the_left_whole() {
+    // "0 0" + saw: each left event reads saw at the midpoint of its whole (Tidal appLeft
+    // queries the right side over the left whole, and `sig` samples the span's middle).
+    let p = app(
+        BinOp::Add,
+        seq_nums(&[0.0, 0.0]),
+        signal(patter_pattern::SignalKind::Saw, 0),
+    );
+    let vals: Vec<String> = onsets(&p, 0, 1).into_iter().map(|e| e.0).collect();
+    assert_eq!(vals, vec!["0.25", "0.75"]);
+    // Random signals with different seeds differ.
+    let a = query(
+        &signal(patter_pattern::SignalKind::Rand, 0),
+        t(1, 3),
+        t(1, 3),
+    );
+    let b = query(
+        &signal(patter_pattern::SignalKind::Rand, 1),
+        t(1, 3),
+        t(1, 3),
+    );
+    assert_ne!(a[0].value, b[0].value);
+}
+
+#[test]
+fn rev_of_a_long_event_follows_tidal() {
+    // rev (slow 2 a): cycle 0 reflects [0,2) to [-1,1) (no onset); cycle 1 gives [1,3).
+    let p = rev(slow(t(2, 1), w("a")));
+    assert_eq!(onsets(&p, 0, 1), vec![]);
+    assert_eq!(onsets(&p, 1, 2), ev(&[("a", (1, 1), (3, 1))]));
+}

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Budget, Overrun};
+use super::{Budget, Overrun, Scratch};
 use crate::pat::{BinOp, Hap, Pat, UnOp};
 use crate::time::TimeSpan;
 use crate::value::Value;
@@ -22,12 +22,13 @@ pub(crate) fn app(
 ) -> Result<(), Overrun> {
     let start = out.len();
     left.query(span, budget, out)?;
-    let lefts: Vec<Hap> = out.drain(start..).collect();
-    let mut rights = Vec::new();
-    for l in lefts {
+    let mut lefts = Scratch::take();
+    lefts.extend(out.drain(start..));
+    let mut rights = Scratch::take();
+    for l in lefts.drain(..) {
         rights.clear();
         right.query(l.whole.unwrap_or(l.part), budget, &mut rights)?;
-        for r in &rights {
+        for r in rights.iter() {
             if let Some(part) = l.part.intersect(r.part) {
                 budget.spend(1)?;
                 out.push(Hap {
@@ -51,9 +52,9 @@ pub(crate) fn structure(
     budget: &mut Budget,
     out: &mut Vec<Hap>,
 ) -> Result<(), Overrun> {
-    let mut masks = Vec::new();
+    let mut masks = Scratch::take();
     mask.query(span, budget, &mut masks)?;
-    let mut values = Vec::new();
+    let mut values = Scratch::take();
     for m in masks.iter().filter(|m| m.value.is_truthy()) {
         values.clear();
         pat.query(m.whole.unwrap_or(m.part), budget, &mut values)?;
@@ -83,9 +84,10 @@ pub(crate) fn mask(
 ) -> Result<(), Overrun> {
     let start = out.len();
     pat.query(span, budget, out)?;
-    let haps: Vec<Hap> = out.drain(start..).collect();
-    let mut masks = Vec::new();
-    for h in haps {
+    let mut haps = Scratch::take();
+    haps.extend(out.drain(start..));
+    let mut masks = Scratch::take();
+    for h in haps.drain(..) {
         masks.clear();
         mask.query(h.whole.unwrap_or(h.part), budget, &mut masks)?;
         for m in masks.iter().filter(|m| m.value.is_truthy()) {

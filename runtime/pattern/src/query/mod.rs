@@ -52,6 +52,14 @@ pub struct Overrun;
 pub(crate) type Q<'a> =
     &'a mut dyn FnMut(TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
 
+/// A continuation that queries the `i`-th of several patterns (`cat`).
+pub(crate) type QIndexed<'a> =
+    &'a mut dyn FnMut(usize, TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
+
+/// A continuation that queries the pattern a parameter value selects (`tParam`).
+pub(crate) type QValued<'a> =
+    &'a mut dyn FnMut(&Value, TimeSpan, &mut Budget, &mut Vec<Hap>) -> Result<(), Overrun>;
+
 impl Pat {
     /// All haps of this pattern intersecting `span` (cycles), appended to `out`.
     pub fn query(
@@ -235,5 +243,60 @@ pub(crate) fn sub_maybe(a: Option<TimeSpan>, b: Option<TimeSpan>) -> Option<Opti
     match (a, b) {
         (Some(a), Some(b)) => a.intersect(b).map(Some),
         _ => Some(None),
+    }
+}
+
+thread_local! {
+    /// Spare hap lists, so nodes that need a second list (the value side of `App`, a
+    /// patterned parameter) reuse memory from earlier queries on this thread instead of
+    /// allocating on every visit.
+    static POOL: std::cell::RefCell<Vec<Vec<Hap>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Most lists kept in the pool, and the largest capacity worth keeping (a runaway query's
+/// huge list is freed instead).
+const POOL_LISTS: usize = 64;
+const POOL_CAPACITY: usize = 1 << 14;
+
+/// A scratch hap list from the thread's pool, returned to it (emptied) on drop.
+pub(crate) struct Scratch(Vec<Hap>);
+
+impl Scratch {
+    pub(crate) fn take() -> Scratch {
+        let v = POOL
+            .try_with(|p| p.try_borrow_mut().ok().and_then(|mut p| p.pop()))
+            .ok()
+            .flatten();
+        Scratch(v.unwrap_or_default())
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Vec<Hap>;
+    fn deref(&self) -> &Vec<Hap> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Scratch {
+    fn deref_mut(&mut self) -> &mut Vec<Hap> {
+        &mut self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let mut v = std::mem::take(&mut self.0);
+        if v.capacity() == 0 || v.capacity() > POOL_CAPACITY {
+            return;
+        }
+        v.clear();
+        let _ = POOL.try_with(|p| {
+            if let Ok(mut p) = p.try_borrow_mut() {
+                if p.len() < POOL_LISTS {
+                    p.push(v);
+                }
+            }
+        });
     }
 }

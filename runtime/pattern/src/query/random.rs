@@ -28,7 +28,7 @@ pub(crate) fn degrade(
 }
 
 /// The option the `|` choice plays in cycle `c`: `floor(rand(c + 0.0001·seed) · n)`.
-pub fn choice_index(seed: u32, cycle: i64, n: usize) -> usize {
+pub(crate) fn choice_index(seed: u32, cycle: i64, n: usize) -> usize {
     let r = rand(Time::int(cycle), seed);
     ((r * n as f64).floor() as usize).min(n.saturating_sub(1))
 }

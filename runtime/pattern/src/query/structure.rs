@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{as_int, as_time, ops, retain_tail, sub_maybe, Budget, Overrun};
+use super::{as_int, as_time, ops, retain_tail, sub_maybe, Budget, Overrun, Scratch};
 use crate::euclid::{bjorklund, MAX_STEPS};
 use crate::pat::{ArpMode, Hap, Pat, PatRef};
 use crate::rand::time_to_rands;
@@ -20,14 +20,14 @@ struct Both {
 /// Tidal `appBoth` of two patterns: for each hap of `pa`, the haps of `pb` over its whole,
 /// with wholes and parts intersected.
 fn app_both(pa: &Pat, pb: &Pat, span: TimeSpan, budget: &mut Budget) -> Result<Vec<Both>, Overrun> {
-    let mut left = Vec::new();
+    let mut left = Scratch::take();
     pa.query(span, budget, &mut left)?;
-    let mut right = Vec::new();
+    let mut right = Scratch::take();
     let mut res = Vec::new();
-    for l in &left {
+    for l in left.iter() {
         right.clear();
         pb.query(l.whole.unwrap_or(l.part), budget, &mut right)?;
-        for r in &right {
+        for r in right.iter() {
             let Some(whole) = sub_maybe(l.whole, r.whole) else {
                 continue;
             };
@@ -71,11 +71,11 @@ pub(crate) fn euclid(
         return Ok(());
     }
     let kn = app_both(k, n, span, budget)?;
-    let mut rots = Vec::new();
+    let mut rots = Scratch::take();
     for c in kn {
         rots.clear();
         rot.query(c.whole.unwrap_or(c.part), budget, &mut rots)?;
-        for r in &rots {
+        for r in rots.iter() {
             let Some(part) = c.part.intersect(r.part) else {
                 continue;
             };
@@ -156,12 +156,12 @@ pub(crate) fn ply(
     budget: &mut Budget,
     out: &mut Vec<Hap>,
 ) -> Result<(), Overrun> {
-    let mut outer = Vec::new();
+    let mut outer = Scratch::take();
     ops::with_param(factor, span, budget, out, &mut |v, s, b, o| {
         let Some(n) = as_time(v) else { return Ok(()) };
         outer.clear();
         pat.query(s, b, &mut outer)?;
-        for h in &outer {
+        for h in outer.iter() {
             let focus = h.whole.unwrap_or(h.part);
             let start = o.len();
             let value = &h.value;
@@ -246,12 +246,16 @@ pub(crate) fn range(
     Ok(())
 }
 
-/// Tidal `arp`: haps sharing a whole (a chord; chord values count as one hap per note) are
-/// spread over that whole in the mode's order.
+/// Tidal `arp`: haps sharing a whole (a chord; a chord value counts as one hap per note)
+/// are spread over that whole in the mode's order.
 ///
-/// Tidal groups by whole alone; we group by whole *and* part, so that the result does not
-/// depend on how a query happens to fragment an event (identical for unfragmented events).
-/// `Random` (not a Tidal mode) shuffles each chord with [`time_to_rands`] at its start.
+/// Tidal groups the haps of the current query by whole, so a chord whose notes come back
+/// fragmented differently (or split by the query window) is spread wrongly. We instead
+/// take each whole the query meets, query the pattern over that whole, and take as the
+/// chord the notes that start there; each spread note is then cut to the query span. This
+/// is what Tidal gives for unfragmented chords, and it makes onsets independent of how the
+/// timeline is tiled. `Random` (not a Tidal mode) shuffles each chord with
+/// [`time_to_rands`] at its start.
 pub(crate) fn arp(
     mode: ArpMode,
     pat: &PatRef,
@@ -261,42 +265,40 @@ pub(crate) fn arp(
 ) -> Result<(), Overrun> {
     let start = out.len();
     pat.query(span, budget, out)?;
-    let mut haps: Vec<Hap> = Vec::new();
-    for h in out.drain(start..) {
-        if h.whole.is_none() {
-            continue;
-        }
-        match &h.value {
-            Value::Chord(vs) => {
-                for v in vs.iter() {
-                    budget.spend(1)?;
-                    haps.push(Hap {
-                        value: v.clone(),
-                        ..h.clone()
-                    });
-                }
+    let mut wholes: Vec<TimeSpan> = out.drain(start..).filter_map(|h| h.whole).collect();
+    wholes.sort_by_key(|w| (w.begin, w.end));
+    wholes.dedup();
+    let mut found = Scratch::take();
+    let mut chord = Scratch::take();
+    for w in wholes {
+        found.clear();
+        chord.clear();
+        pat.query(w, budget, &mut found)?;
+        for h in found.drain(..) {
+            if h.whole != Some(w) || h.part.begin != w.begin {
+                continue;
             }
-            _ => haps.push(h),
+            match &h.value {
+                Value::Chord(vs) => {
+                    for v in vs.iter() {
+                        budget.spend(1)?;
+                        chord.push(Hap {
+                            value: v.clone(),
+                            ..h.clone()
+                        });
+                    }
+                }
+                _ => chord.push(h),
+            }
         }
-    }
-    let key = |h: &Hap| (h.whole.map(|w| (w.begin, w.end)), h.part.begin, h.part.end);
-    haps.sort_by_key(key);
-    let mut i = 0;
-    while i < haps.len() {
-        let mut j = i + 1;
-        while j < haps.len() && haps.get(j).map(key) == haps.get(i).map(key) {
-            j += 1;
-        }
-        let group = haps.get(i..j).unwrap_or(&[]);
-        let order = arp_order(mode, group);
-        let d = order.len() as i64;
+        let order = arp_order(mode, &chord, w.begin);
+        let d = Time::int(order.len() as i64);
+        let dur = (w.end - w.begin) / d;
         for (n, &idx) in order.iter().enumerate() {
-            let Some(h) = group.get(idx) else { continue };
-            let Some(w) = h.whole else { continue };
-            let dur = (w.end - w.begin) / Time::int(d);
+            let Some(h) = chord.get(idx) else { continue };
             let new_begin = w.begin + dur * Time::int(n as i64);
             let new_whole = TimeSpan::new(new_begin, new_begin + dur);
-            if let Some(part) = new_whole.intersect(h.part) {
+            if let Some(part) = new_whole.intersect(span) {
                 budget.spend(1)?;
                 out.push(Hap {
                     whole: Some(new_whole),
@@ -306,13 +308,12 @@ pub(crate) fn arp(
                 });
             }
         }
-        i = j;
     }
     Ok(())
 }
 
 /// Indices into a chord in the order Tidal's `arps` table gives.
-fn arp_order(mode: ArpMode, group: &[Hap]) -> Vec<usize> {
+fn arp_order(mode: ArpMode, group: &[Hap], onset: Time) -> Vec<usize> {
     let n = group.len();
     let up: Vec<usize> = (0..n).collect();
     let down: Vec<usize> = (0..n).rev().collect();
@@ -329,8 +330,7 @@ fn arp_order(mode: ArpMode, group: &[Hap]) -> Vec<usize> {
             c
         }
         ArpMode::Random => {
-            let t = group.first().map(|h| h.onset()).unwrap_or(Time::ZERO);
-            let rands = time_to_rands(t, n);
+            let rands = time_to_rands(onset, n);
             let mut order = up;
             // Fisher-Yates from the top, one random number per position.
             for i in (1..n).rev() {

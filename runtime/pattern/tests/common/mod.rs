@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used)]
 
+pub mod gen;
+
 use patter_pattern::{Budget, Hap, Pat, Time, TimeSpan, Value};
 
 pub fn t(n: i64, d: i64) -> Time {
@@ -38,7 +40,10 @@ pub fn onsets(p: &Pat, b: i64, e: i64) -> Vec<(String, Time, Time)> {
 }
 
 /// `(value, begin, end)` triples from `"a 0/1 1/3"`-style literals.
-pub fn ev(list: &[(&str, (i64, i64), (i64, i64))]) -> Vec<(String, Time, Time)> {
+/// `(value, (num, den) begin, (num, den) end)`.
+pub type Lit<'a> = (&'a str, (i64, i64), (i64, i64));
+
+pub fn ev(list: &[Lit]) -> Vec<(String, Time, Time)> {
     let mut v: Vec<_> = list
         .iter()
         .map(|(s, b, e)| (s.to_string(), t(b.0, b.1), t(e.0, e.1)))
