@@ -222,41 +222,47 @@ impl Fields {
     pub fn read(params: &[(Key, Value)]) -> Fields {
         let mut f = Fields::default();
         for (k, v) in params {
-            let x = || v.as_num();
-            let mut pitch = true;
-            match &**k {
-                "degree" => f.degree = x(),
-                "note" => f.note = x(),
-                "midinote" => f.midinote = x(),
-                "freq" => f.freq = x(),
-                "scale" => f.scale = Some(v.clone()),
-                "root" => f.root = x(),
-                "octave" => f.octave = x(),
-                "mtranspose" => f.mtranspose = x(),
-                "gtranspose" => f.gtranspose = x(),
-                "ctranspose" => f.ctranspose = x(),
-                "stepsPerOctave" => f.steps_per_octave = x(),
-                "harmonic" => f.harmonic = x(),
-                "detune" => f.detune = x(),
-                other => {
-                    pitch = false;
-                    match other {
-                        "octaveRatio" => f.octave_ratio = x(),
-                        "amp" => f.amp = x(),
-                        "db" => f.db = x(),
-                        "velocity" => f.velocity = x(),
-                        "sustain" => f.sustain = x(),
-                        "legato" => f.legato = x(),
-                        "dur" => f.dur = x(),
-                        "stretch" => f.stretch = x(),
-                        "s" | "sound" => f.has_sound = true,
-                        _ => {}
-                    }
-                }
-            }
-            f.has_pitch_key |= pitch;
+            f.add(k, v);
         }
         f
+    }
+
+    /// Take one key's value into account (a later call for the same key wins).
+    pub fn add(&mut self, key: &str, v: &Value) {
+        let f = self;
+        let x = || v.as_num();
+        let mut pitch = true;
+        match key {
+            "degree" => f.degree = x(),
+            "note" => f.note = x(),
+            "midinote" => f.midinote = x(),
+            "freq" => f.freq = x(),
+            "scale" => f.scale = Some(v.clone()),
+            "root" => f.root = x(),
+            "octave" => f.octave = x(),
+            "mtranspose" => f.mtranspose = x(),
+            "gtranspose" => f.gtranspose = x(),
+            "ctranspose" => f.ctranspose = x(),
+            "stepsPerOctave" => f.steps_per_octave = x(),
+            "harmonic" => f.harmonic = x(),
+            "detune" => f.detune = x(),
+            other => {
+                pitch = false;
+                match other {
+                    "octaveRatio" => f.octave_ratio = x(),
+                    "amp" => f.amp = x(),
+                    "db" => f.db = x(),
+                    "velocity" => f.velocity = x(),
+                    "sustain" => f.sustain = x(),
+                    "legato" => f.legato = x(),
+                    "dur" => f.dur = x(),
+                    "stretch" => f.stretch = x(),
+                    "s" | "sound" => f.has_sound = true,
+                    _ => {}
+                }
+            }
+        }
+        f.has_pitch_key |= pitch;
     }
 
     /// True when the event should get a pitch: it has a pitch key, or no `s`/`sound`

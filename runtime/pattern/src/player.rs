@@ -73,8 +73,9 @@ struct BindCache {
     bases: Vec<(i64, u64)>,
     /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
     cycle_haps: Option<(i64, Vec<Hap>)>,
-    /// Key positions sorted by key name (later duplicates after earlier ones).
+    /// Key positions sorted by key name, one per name (the last given).
     order: Vec<usize>,
+    order_ready: bool,
 }
 
 impl BindCache {
@@ -332,8 +333,9 @@ impl Query<'_> {
             (i, onset)
         };
 
-        if bc.order.len() != keys.len() {
+        if !bc.order_ready {
             bc.order = sorted_order(keys);
+            bc.order_ready = true;
         }
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
         let offset_cycles = offset / cb;
@@ -431,8 +433,9 @@ impl Query<'_> {
             .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
             || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
 
-        if bc.order.len() != bind.keys.len() {
+        if !bc.order_ready {
             bc.order = sorted_order(&bind.keys);
+            bc.order_ready = true;
         }
         let order = std::mem::take(&mut bc.order);
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
@@ -664,7 +667,10 @@ impl Query<'_> {
         dur_value: f64,
         stream_mode: bool,
     ) -> Result<(), Overrun> {
-        if values.iter().any(|(_, v)| matches!(v, Value::Rest)) {
+        if order
+            .iter()
+            .any(|&ki| matches!(values.get(ki), Some((_, Value::Rest))))
+        {
             return Ok(());
         }
         let notes = values
@@ -679,33 +685,37 @@ impl Query<'_> {
         if notes == 0 {
             return Ok(());
         }
-        let keys = pitch::keys();
+        let dk = pitch::keys();
         'notes: for j in 0..notes {
             self.budget.spend(1)?;
-            // Built in key order so that no sort is needed: the one allocation per event.
-            let mut params: Vec<(Key, Value)> = Vec::with_capacity(values.len() + 5);
+            // First pass: the note's values, read into the Event model's fields.
+            let mut fields = pitch::Fields::default();
+            let mut has_n = false;
+            let mut sample: Option<(usize, Value, f64)> = None;
             for &ki in order {
                 let Some((k, v)) = values.get(ki) else {
                     continue;
                 };
                 let v = if &**k == "scale" {
-                    v.clone()
+                    v
                 } else {
                     match flat_at(v, j) {
-                        Some(x) => x.clone(),
+                        Some(x) => x,
                         None => continue 'notes,
                     }
                 };
                 if matches!(v, Value::Rest) {
                     continue 'notes;
                 }
-                match params.last_mut() {
-                    Some(last) if last.0 == *k => last.1 = v,
-                    _ => params.push((k.clone(), v)),
+                fields.add(k, v);
+                match &**k {
+                    "n" => has_n = true,
+                    "s" | "sound" if sample.is_none() => {
+                        sample = split_sample(v).map(|(name, n)| (ki, name, n));
+                    }
+                    _ => {}
                 }
             }
-            split_sample(&mut params, &keys.n);
-            let fields = pitch::Fields::read(&params);
             let sustain = match fields.sustain {
                 Some(s) => s,
                 None => {
@@ -718,7 +728,65 @@ impl Query<'_> {
                     }
                 }
             };
-            pitch::write_derived(&mut params, &fields, gain);
+            let (midinote, freq) = if fields.is_pitched() {
+                let (m, f) = fields.pitch();
+                (m, Some(f))
+            } else {
+                (None, None)
+            };
+            let amp = fields.amp() * gain;
+            let velocity = match fields.velocity {
+                Some(_) => None,
+                None => Some(pitch::amp_to_velocity(amp)),
+            };
+            let n = if has_n {
+                None
+            } else {
+                sample.as_ref().map(|(_, _, n)| *n)
+            };
+            // Derived keys in name order, merged with the sorted keys: no sort, and the
+            // params vector is the one allocation per event.
+            let derived: [(&Key, Option<f64>); 5] = [
+                (&dk.amp, Some(amp)),
+                (&dk.freq, freq),
+                (&dk.midinote, midinote),
+                (&dk.n, n),
+                (&dk.velocity, velocity),
+            ];
+            let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
+            let mut di = 0;
+            for &ki in order {
+                let Some((k, v)) = values.get(ki) else {
+                    continue;
+                };
+                while let Some((dkey, dval)) = derived.get(di) {
+                    if ***dkey >= **k {
+                        break;
+                    }
+                    if let Some(x) = dval {
+                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    }
+                    di += 1;
+                }
+                if let Some((dkey, Some(x))) = derived.get(di) {
+                    if ***dkey == **k {
+                        params.push(((*dkey).clone(), Value::Num(*x)));
+                        di += 1;
+                        continue;
+                    }
+                }
+                let v = match &sample {
+                    Some((si, name, _)) if *si == ki && !has_n => name.clone(),
+                    _ if &**k == "scale" => v.clone(),
+                    _ => flat_at(v, j).cloned().unwrap_or(Value::Rest),
+                };
+                params.push((k.clone(), v));
+            }
+            for (dkey, dval) in derived.iter().skip(di) {
+                if let Some(x) = dval {
+                    params.push(((*dkey).clone(), Value::Num(*x)));
+                }
+            }
             self.out.push(Event {
                 player: self.player,
                 whole,
@@ -740,7 +808,15 @@ fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
         let kb = keys.get(b).map(|(k, _)| &**k);
         ka.cmp(&kb)
     });
-    order
+    // A key given twice: the later one wins, the earlier is dropped.
+    let name = |i: &usize| keys.get(*i).map(|(k, _)| k.clone());
+    let mut unique: Vec<usize> = Vec::with_capacity(order.len());
+    for (pos, i) in order.iter().enumerate() {
+        if order.get(pos + 1).map(name) != Some(name(i)) {
+            unique.push(*i);
+        }
+    }
+    unique
 }
 
 /// Number of notes in a (possibly nested) chord.
@@ -781,30 +857,14 @@ fn nth_leaf(v: &Value, mut j: usize) -> Option<&Value> {
     }
 }
 
-/// `s: "bd:3"` → `s: bd, n: 3` (unless `n` is given).
-fn split_sample(params: &mut Vec<(Key, Value)>, n_key: &Key) {
-    if params.iter().any(|(k, _)| &**k == "n") {
-        return;
-    }
-    let mut found = None;
-    for (k, v) in params.iter_mut() {
-        if &**k != "s" && &**k != "sound" {
-            continue;
-        }
-        if let Value::Str(s) = v {
-            if let Some((name, num)) = s.rsplit_once(':') {
-                if let Ok(x) = num.parse::<f64>() {
-                    let name = Value::str(name);
-                    *v = name;
-                    found = Some(x);
-                    break;
-                }
-            }
-        }
-    }
-    if let Some(x) = found {
-        pitch::set_sorted(params, n_key, Value::Num(x));
-    }
+/// `"bd:3"` → `("bd", 3)`: a sample name with its index.
+fn split_sample(v: &Value) -> Option<(Value, f64)> {
+    let Value::Str(s) = v else {
+        return None;
+    };
+    let (name, num) = s.rsplit_once(':')?;
+    let x = num.parse::<f64>().ok()?;
+    Some((Value::str(name), x))
 }
 
 fn push_checkpoint(cps: &mut Vec<(u64, Time)>, i: u64, onset: Time) {

@@ -119,6 +119,17 @@ fn dur_sequence_sets_onsets() {
 }
 
 #[test]
+fn a_repeated_key_takes_the_later_value() {
+    let p = program(vec![player(
+        "a",
+        bind(vec![("degree", n(1.)), ("s", word("x")), ("degree", n(2.))]),
+    )]);
+    let e = &query(&p, beats(0, 1))[0];
+    assert_eq!(num(e, "midinote"), 64.0);
+    assert_eq!(e.params.iter().filter(|(k, _)| &**k == "degree").count(), 1);
+}
+
+#[test]
 fn stretch_and_delta() {
     let p = program(vec![player(
         "a",
@@ -435,6 +446,9 @@ proptest! {
             prop_assert!(failed.is_empty());
             tiled.extend(es);
             fresh.extend(query(&p, span));
+        }
+        for e in &whole {
+            prop_assert!(e.params.windows(2).all(|w| w[0].0 < w[1].0), "params sorted, unique");
         }
         prop_assert_eq!(&tiled, &whole);
         prop_assert_eq!(&fresh, &whole);
