@@ -9,6 +9,13 @@
 //!   side is one) gives Tidal structure; each onset becomes an event, numbered from cycle 0,
 //!   and every other key is evaluated at that number and onset.
 //!
+//! Every event's `params` are sorted by key name and hold single values: chords are
+//! expanded into one event per note (the i-th note takes element `i mod len` of every
+//! chord), except `scale`, whose list of steps is used whole by the pitch model and then
+//! left out of the params (a scale *name* stays). `s: "bd:3"` becomes `s: bd, n: 3` unless
+//! `n` is given. Pitch (`midinote`, `freq`) is derived for events with a pitch key or
+//! without `s`/`sound`; `amp` (times the hap's gain) and `velocity` always.
+//!
 //! Seeking to a beat is O(1) when the rhythm is constant, and otherwise resumes from
 //! checkpoints in the [`QueryCache`]; a fresh cache gives identical events, only slower.
 
@@ -28,6 +35,8 @@ use crate::value::Value;
 const CHECKPOINT_EVERY: u64 = 64;
 /// Checkpoints kept per bind (bounds memory on endless players).
 const MAX_CHECKPOINTS: usize = 1 << 14;
+/// Steps allowed for measuring a stream player's length.
+const LEN_ALLOWANCE: u64 = 4096;
 /// Per-cycle event counts kept per bind.
 const MAX_COUNTS: usize = 1 << 12;
 
@@ -65,8 +74,10 @@ struct BindCache {
     memo: StreamMemo,
     /// Stream mode: `(index, onset)` of events, increasing.
     checkpoints: Vec<(u64, Time)>,
-    /// Stream mode: the player's length (`Some(None)` = forever), once known.
+    /// Stream mode: the player's length (`Some(None)` = forever or unknown), once known.
     len: Option<Option<u64>>,
+    /// Stream mode: the onset from which the player has no more events, once seen.
+    ended: Option<Time>,
     /// Cycle mode: number of events in each cycle.
     counts: HashMap<i64, u64>,
     /// Cycle mode: `(cycle, events before it)`.
@@ -263,20 +274,37 @@ impl Query<'_> {
         if window.end <= Time::ZERO {
             return Ok(());
         }
+        if bc.ended.is_some_and(|t| window.begin >= t) {
+            return Ok(());
+        }
         let keys = &bind.keys;
+        // The player's length only lets seeking stop early: a stream that has ended
+        // answers `None` at every later index, so events are right without it. It is
+        // measured with a small allowance, and left unknown when that runs out (a
+        // million random picks among items of unequal length need not be counted).
         let len = match bc.len {
             Some(l) => l,
             None => {
+                let allowance = self.budget.remaining.min(LEN_ALLOWANCE);
+                let mut local = Budget::new(allowance);
                 let mut l: Option<u64> = None;
                 let mut ev = Ev {
                     memo: &mut bc.memo,
-                    budget: self.budget,
+                    budget: &mut local,
                 };
+                let mut known = true;
                 for (ki, (_, s)) in keys.iter().enumerate() {
-                    if let Some(n) = stream_eval::root_len(s, mix(salt, ki as u64), &mut ev)? {
-                        l = Some(l.map_or(n, |m: u64| m.min(n)));
+                    match stream_eval::root_len(s, mix(salt, ki as u64), &mut ev) {
+                        Ok(Some(n)) => l = Some(l.map_or(n, |m: u64| m.min(n))),
+                        Ok(None) => {}
+                        Err(Overrun) => {
+                            known = false;
+                            break;
+                        }
                     }
                 }
+                self.budget.spend(allowance - local.remaining)?;
+                let l = if known { l } else { None };
                 bc.len = Some(l);
                 l
             }
@@ -315,6 +343,7 @@ impl Query<'_> {
                 .unwrap_or((0, Time::ZERO));
             while onset < window.begin {
                 if !exists(i) {
+                    bc.ended = Some(onset);
                     return Ok(());
                 }
                 let mut ev = Ev {
@@ -322,6 +351,7 @@ impl Query<'_> {
                     budget: self.budget,
                 };
                 let Some(t) = timing_keys.eval(i, onset / cb, salt, &mut ev)? else {
+                    bc.ended = Some(onset);
                     return Ok(());
                 };
                 onset += Self::delta_of(&t);
@@ -344,6 +374,7 @@ impl Query<'_> {
         let mut last_delta: Option<(u64, u64, Option<u64>, Time)> = None;
         while onset < window.end {
             if !exists(i) {
+                bc.ended = Some(onset);
                 return Ok(());
             }
             self.budget.spend(1)?;
@@ -357,7 +388,10 @@ impl Query<'_> {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
                         Some(v) => values.push((k.clone(), v)),
-                        None => return Ok(()),
+                        None => {
+                            bc.ended = Some(onset);
+                            return Ok(());
+                        }
                     }
                 }
             }
@@ -777,6 +811,9 @@ impl Query<'_> {
                 }
                 let v = match &sample {
                     Some((si, name, _)) if *si == ki && !has_n => name.clone(),
+                    // A user scale (a list of steps) is consumed by the pitch model and
+                    // left out, so that no chord reaches the params.
+                    _ if &**k == "scale" && matches!(v, Value::Chord(_)) => continue,
                     _ if &**k == "scale" => v.clone(),
                     _ => flat_at(v, j).cloned().unwrap_or(Value::Rest),
                 };

@@ -454,3 +454,51 @@ proptest! {
         prop_assert_eq!(&fresh, &whole);
     }
 }
+
+#[test]
+fn user_scales_are_used_then_left_out() {
+    let scale = Stream::Const(Value::Chord(Arc::from(vec![
+        Value::Num(0.),
+        Value::Num(3.),
+        Value::Num(7.),
+    ])))
+    .rc();
+    let p = program(vec![player(
+        "a",
+        bind(vec![("scale", scale), ("degree", n(2.))]),
+    )]);
+    let es = query(&p, beats(0, 1));
+    assert_eq!(es.len(), 1);
+    assert_eq!(num(&es[0], "midinote"), 67.0);
+    assert!(es[0].get("scale").is_none());
+    let p = program(vec![player(
+        "a",
+        bind(vec![("scale", word("dorian")), ("degree", n(2.))]),
+    )]);
+    let e = &query(&p, beats(0, 1))[0];
+    assert_eq!(e.get("scale"), Some(&Value::str("dorian")));
+    assert_eq!(num(e, "midinote"), 63.0);
+}
+
+#[test]
+fn an_ended_player_stays_silent_with_and_without_cache() {
+    let p = program(vec![player(
+        "a",
+        bind(vec![
+            ("degree", seq(nums(&[0., 1., 2.]), Some(1))),
+            ("dur", seq(nums(&[0.5, 0.25]), None)),
+        ]),
+    )]);
+    let mut cache = QueryCache::new();
+    let mut all = Vec::new();
+    for b in 0..8 {
+        let (es, failed) = query_with(&p, beats(b, b + 1), &mut cache);
+        assert!(failed.is_empty());
+        all.extend(es);
+    }
+    assert_eq!(
+        onsets(&all),
+        vec![Time::ZERO, Time::new(1, 2), Time::new(3, 4)]
+    );
+    assert!(query(&p, beats(1, 1000)).is_empty());
+}
