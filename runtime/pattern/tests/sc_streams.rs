@@ -511,3 +511,35 @@ fn extreme_indices_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn cycle_patterns_are_sampled_at_the_onset() {
+    use patter_pattern::{build, SignalKind};
+    let at_cycle = |s: &Stream, c: Time| {
+        s.at(StreamCtx {
+            index: 0,
+            cycle: c,
+        })
+    };
+    let ab = Stream::Cycle(build::seq_words(&["a", "b"]));
+    assert_eq!(at_cycle(&ab, Time::ZERO), Some(Value::str("a")));
+    assert_eq!(at_cycle(&ab, Time::new(1, 2)), Some(Value::str("b")));
+    assert_eq!(at_cycle(&ab, Time::new(7, 4)), Some(Value::str("b")));
+    assert_eq!(ab.len(), None);
+    // Several values at once make a chord; none a rest.
+    let stack = Stream::Cycle(build::stack(vec![build::num(0.), build::num(4.)]));
+    assert_eq!(
+        at_cycle(&stack, Time::new(1, 3)),
+        Some(Value::Chord(Arc::from(vec![Value::Num(0.), Value::Num(4.)])))
+    );
+    let silent = Stream::Cycle(build::silence());
+    assert_eq!(at_cycle(&silent, Time::ZERO), Some(Value::Rest));
+    // Continuous signals give their value at the onset.
+    let saw = Stream::Cycle(build::signal(SignalKind::Saw, 0));
+    let x = at_cycle(&saw, Time::new(1, 4)).unwrap().as_num().unwrap();
+    assert!((x - 0.25).abs() < 1e-9);
+    // Inside a list, a cycle pattern is one item.
+    let s = seq(vec![Stream::Cycle(build::seq_nums(&[1., 2.])).rc(), n(9.)], None);
+    assert_eq!(num_at(&s, 0), Some(1.0));
+    assert_eq!(num_at(&s, 1), Some(9.0));
+}
