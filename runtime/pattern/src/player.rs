@@ -192,15 +192,24 @@ fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
     }
 }
 
-/// True for streams made of constants only (no index, no onset dependence).
+/// True for streams made of constants only (no index, no onset dependence). The walk is
+/// bounded (shared nodes can make it exponential); past the bound the answer is "no",
+/// which only costs speed.
 fn is_constant(s: &Stream) -> bool {
-    match s {
-        Stream::Const(_) => true,
-        Stream::Chord(ps) => ps.iter().all(|p| is_constant(p)),
-        Stream::Bin { left, right, .. } => is_constant(left) && is_constant(right),
-        Stream::Un { stream, .. } => is_constant(stream),
-        _ => false,
+    fn walk(s: &Stream, fuel: &mut u32) -> bool {
+        if *fuel == 0 {
+            return false;
+        }
+        *fuel -= 1;
+        match s {
+            Stream::Const(_) => true,
+            Stream::Chord(ps) => ps.iter().all(|p| walk(p, fuel)),
+            Stream::Bin { left, right, .. } => walk(left, fuel) && walk(right, fuel),
+            Stream::Un { stream, .. } => walk(stream, fuel),
+            _ => false,
+        }
     }
+    walk(s, &mut 4096)
 }
 
 fn first_num(v: &Value) -> Option<f64> {
