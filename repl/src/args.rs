@@ -15,7 +15,10 @@ impl Args {
         let mut options = Vec::new();
         let mut it = argv.iter();
         while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--").or_else(|| a.strip_prefix('-').filter(|n| n.len() == 1)) {
+            if let Some(name) = a
+                .strip_prefix("--")
+                .or_else(|| a.strip_prefix('-').filter(|n| n.len() == 1))
+            {
                 let (name, inline) = match name.split_once('=') {
                     Some((n, v)) => (n, Some(v.to_string())),
                     None => (name, None),
@@ -25,18 +28,28 @@ impl Args {
                 }
                 let value = match inline {
                     Some(v) => v,
-                    None => it.next().cloned().ok_or_else(|| format!("`{a}` needs a value"))?,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| format!("`{a}` needs a value"))?,
                 };
                 options.push((name.to_string(), value));
             } else {
                 positional.push(a.clone());
             }
         }
-        Ok(Args { positional, options })
+        Ok(Args {
+            positional,
+            options,
+        })
     }
 
     /// The last value given for `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.options.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.options
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }

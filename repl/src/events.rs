@@ -14,7 +14,10 @@ use crate::output::{write_event, Format};
 const BUDGET_PER_CYCLE: u64 = 2_000_000;
 
 pub fn run(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(argv, &["e", "cycles", "beats", "from", "player", "seed", "format"]) {
+    let args = match Args::parse(
+        argv,
+        &["e", "cycles", "beats", "from", "player", "seed", "format"],
+    ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
     };
@@ -62,7 +65,10 @@ pub fn run(argv: &[String]) -> ExitCode {
     let compiled = compile_with(&name, &source, &FsLoader, &Options { seed });
     let color = std::io::stderr().is_terminal();
     if !compiled.diagnostics.is_empty() {
-        eprint!("{}", patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, color));
+        eprint!(
+            "{}",
+            patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, color)
+        );
     }
     let Some(mut program) = compiled.program else {
         return ExitCode::FAILURE;
@@ -76,7 +82,10 @@ pub fn run(argv: &[String]) -> ExitCode {
             }
             None => {
                 let names: Vec<&str> = program.players.iter().map(|p| &*p.name).collect();
-                eprintln!("patter: there is no player `{only}` (players: {})", names.join(", "));
+                eprintln!(
+                    "patter: there is no player `{only}` (players: {})",
+                    names.join(", ")
+                );
                 return ExitCode::FAILURE;
             }
         }
@@ -103,10 +112,20 @@ pub fn run(argv: &[String]) -> ExitCode {
     while t < end {
         let stop = (t + program.cycle_beats).min(end);
         events.clear();
-        program.query(TimeSpan::new(t, stop), &mut cache, Budget::new(BUDGET_PER_CYCLE), &mut events, &mut failed);
+        program.query(
+            TimeSpan::new(t, stop),
+            &mut cache,
+            Budget::new(BUDGET_PER_CYCLE),
+            &mut events,
+            &mut failed,
+        );
         if let Some(&i) = failed.first() {
             let _ = out.flush();
-            let name = program.players.get(i as usize).map(|p| p.name.to_string()).unwrap_or_default();
+            let name = program
+                .players
+                .get(i as usize)
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
             let d = Diagnostic {
                 severity: patter_lang::Severity::Error,
                 code: "E0501",
@@ -115,7 +134,10 @@ pub fn run(argv: &[String]) -> ExitCode {
                 help: Some("look for a very large `fast`, `*` or `ply` factor; while playing live, such a player is muted and the others go on".into()),
                 incomplete: false,
             };
-            eprint!("{}", patter_lang::diagnostic::render(&[d], &compiled.sources, color));
+            eprint!(
+                "{}",
+                patter_lang::diagnostic::render(&[d], &compiled.sources, color)
+            );
             return ExitCode::FAILURE;
         }
         for e in &events {

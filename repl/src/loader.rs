@@ -13,7 +13,10 @@ const MAX_FILE: u64 = 16 * 1024 * 1024;
 
 impl Loader for FsLoader {
     fn load(&self, path: &str, from: &str) -> Result<(String, String), String> {
-        let base = Path::new(from).parent().map(Path::to_path_buf).unwrap_or_default();
+        let base = Path::new(from)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut full: PathBuf = base.join(path);
         if full.extension().is_none() {
             full.set_extension("pat");
@@ -22,8 +25,12 @@ impl Loader for FsLoader {
         if meta.len() > MAX_FILE {
             return Err(format!("{} is larger than 16 MB", full.display()));
         }
-        let text = std::fs::read_to_string(&full).map_err(|e| format!("{}: {e}", full.display()))?;
-        let name = std::fs::canonicalize(&full).unwrap_or(full).display().to_string();
+        let text =
+            std::fs::read_to_string(&full).map_err(|e| format!("{}: {e}", full.display()))?;
+        let name = std::fs::canonicalize(&full)
+            .unwrap_or(full)
+            .display()
+            .to_string();
         Ok((name, text))
     }
 }

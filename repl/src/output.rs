@@ -17,12 +17,25 @@ pub enum Format {
 
 /// The table's header line.
 pub fn write_table_header(out: &mut impl Write) -> io::Result<()> {
-    writeln!(out, "{:<16} {:<8} {:<6} {:<7} {:<10} params", "whole (cycles)", "beat", "dur", "sustain", "player")
+    writeln!(
+        out,
+        "{:<16} {:<8} {:<6} {:<7} {:<10} params",
+        "whole (cycles)", "beat", "dur", "sustain", "player"
+    )
 }
 
 /// One event in `format`.
-pub fn write_event(out: &mut impl Write, format: Format, program: &Program, e: &Event) -> io::Result<()> {
-    let player = program.players.get(e.player as usize).map(|p| &*p.name).unwrap_or("?");
+pub fn write_event(
+    out: &mut impl Write,
+    format: Format,
+    program: &Program,
+    e: &Event,
+) -> io::Result<()> {
+    let player = program
+        .players
+        .get(e.player as usize)
+        .map(|p| &*p.name)
+        .unwrap_or("?");
     match format {
         Format::Table => {
             let whole = format!("{}–{}", e.whole.begin, e.whole.end);
@@ -77,7 +90,9 @@ fn json_num(x: f64) -> String {
         return format!("{}", x as i64);
     }
     if x.is_finite() {
-        serde_json::Number::from_f64(x).map(|n| n.to_string()).unwrap_or_else(|| "null".into())
+        serde_json::Number::from_f64(x)
+            .map(|n| n.to_string())
+            .unwrap_or_else(|| "null".into())
     } else {
         "null".to_string()
     }

@@ -14,7 +14,8 @@ use patter_runtime::{Command, Engine, EngineConfig};
 use crate::args::Args;
 use crate::loader::{read_program, FsLoader};
 
-const OUTPUTS: &str = "  --out jack-midi                JACK MIDI (port patter:midi_out), frame-accurate
+const OUTPUTS: &str =
+    "  --out jack-midi                JACK MIDI (port patter:midi_out), frame-accurate
   --out midi:NAME                the first ALSA/CoreMIDI/WinMM output port whose name contains NAME
   --out midi-virtual:NAME        a new virtual MIDI port called NAME
   --out smf:FILE.mid             record what plays to a MIDI file
@@ -52,15 +53,32 @@ pub fn run(argv: &[String]) -> ExitCode {
     };
     let compiled = compile_with(file, &source, &FsLoader, &Options { seed });
     if !compiled.diagnostics.is_empty() {
-        eprint!("{}", patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, std::io::stderr().is_terminal()));
+        eprint!(
+            "{}",
+            patter_lang::diagnostic::render(
+                &compiled.diagnostics,
+                &compiled.sources,
+                std::io::stderr().is_terminal()
+            )
+        );
     }
     let Some(program) = compiled.program else {
         return ExitCode::FAILURE;
     };
 
-    let mut engine = Engine::start(EngineConfig { tempo: program.tempo, beats_per_bar: program.cycle_beats, ..EngineConfig::default() });
+    let mut engine = Engine::start(EngineConfig {
+        tempo: program.tempo,
+        beats_per_bar: program.cycle_beats,
+        ..EngineConfig::default()
+    });
     let out = args.get("out").unwrap_or("jack-midi");
-    let sink: Box<dyn Sink> = match open_output(out, &engine, latency, &program, args.get("connect")) {
+    let sink: Box<dyn Sink> = match open_output(
+        out,
+        &engine,
+        latency,
+        &program,
+        args.get("connect"),
+    ) {
         Ok(s) => s,
         Err(msg) => {
             eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid");
@@ -70,7 +88,13 @@ pub fn run(argv: &[String]) -> ExitCode {
     let name = sink.name().to_string();
     engine.send(Command::AddSink(sink));
     let tempo = program.tempo;
-    engine.send(Command::Load { program: Box::new(program), mode: LoadMode::Replace, quant: None, phase: Phase::Continue, tempo: Some(tempo) });
+    engine.send(Command::Load {
+        program: Box::new(program),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: Some(tempo),
+    });
     engine.send(Command::Play);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -78,9 +102,14 @@ pub fn run(argv: &[String]) -> ExitCode {
     if ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).is_err() {
         eprintln!("patter play: cannot catch Ctrl-C; stop with --seconds");
     }
-    eprintln!("patter: playing {file} on {name} at {} BPM — Ctrl-C to stop", patter_pattern::fmt_num(tempo));
+    eprintln!(
+        "patter: playing {file} on {name} at {} BPM — Ctrl-C to stop",
+        patter_pattern::fmt_num(tempo)
+    );
     let start = Instant::now();
-    while !interrupted.load(Ordering::SeqCst) && seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+    while !interrupted.load(Ordering::SeqCst)
+        && seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s)
+    {
         std::thread::sleep(Duration::from_millis(20));
         for n in engine.take_notices() {
             if let patter_runtime::Notice::Muted { player, beat } = n {
@@ -92,16 +121,29 @@ pub fn run(argv: &[String]) -> ExitCode {
     let metrics = engine.metrics();
     engine.shutdown();
     for s in metrics.sinks {
-        eprintln!("patter: {}: {} sent, {} late, {} dropped, {} errors", s.name, s.sent, s.late, s.dropped, s.errors);
+        eprintln!(
+            "patter: {}: {} sent, {} late, {} dropped, {} errors",
+            s.name, s.sent, s.late, s.dropped, s.errors
+        );
     }
     ExitCode::SUCCESS
 }
 
-fn open_output(out: &str, engine: &Engine, latency: f64, program: &patter_pattern::Program, connect: Option<&str>) -> Result<Box<dyn Sink>, String> {
+fn open_output(
+    out: &str,
+    engine: &Engine,
+    latency: f64,
+    program: &patter_pattern::Program,
+    connect: Option<&str>,
+) -> Result<Box<dyn Sink>, String> {
     let _ = connect;
     match out.split_once(':').unwrap_or((out, "")) {
         ("jack-midi", _) => {
-            let mut s = patter_runtime::sink::jack_midi::JackMidiSink::start("patter", "midi_out", engine.origin())?;
+            let mut s = patter_runtime::sink::jack_midi::JackMidiSink::start(
+                "patter",
+                "midi_out",
+                engine.origin(),
+            )?;
             s.set_latency(latency);
             if let Some(dest) = connect {
                 s.connect_to(dest)?;
@@ -110,14 +152,22 @@ fn open_output(out: &str, engine: &Engine, latency: f64, program: &patter_patter
         }
         ("midi", name) => {
             let port = patter_runtime::sink::midi::midir_port::open(name)?;
-            let mut s = patter_runtime::sink::midi::MidiSink::start(format!("midi:{name}"), port, engine.origin());
+            let mut s = patter_runtime::sink::midi::MidiSink::start(
+                format!("midi:{name}"),
+                port,
+                engine.origin(),
+            );
             s.set_latency(latency);
             Ok(Box::new(s))
         }
         ("midi-virtual", name) => {
             let name = if name.is_empty() { "patter" } else { name };
             let port = patter_runtime::sink::midi::midir_port::virtual_port(name)?;
-            let mut s = patter_runtime::sink::midi::MidiSink::start(format!("midi-virtual:{name}"), port, engine.origin());
+            let mut s = patter_runtime::sink::midi::MidiSink::start(
+                format!("midi-virtual:{name}"),
+                port,
+                engine.origin(),
+            );
             s.set_latency(latency);
             Ok(Box::new(s))
         }
@@ -126,7 +176,9 @@ fn open_output(out: &str, engine: &Engine, latency: f64, program: &patter_patter
             r.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(r))
         }
-        ("null", _) => Ok(Box::new(patter_runtime::sink::collect::CollectSink::new("null").0)),
+        ("null", _) => Ok(Box::new(
+            patter_runtime::sink::collect::CollectSink::new("null").0,
+        )),
         _ => Err(format!("unknown output `{out}`")),
     }
 }

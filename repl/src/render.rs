@@ -27,7 +27,10 @@ pub fn run(argv: &[String]) -> ExitCode {
     };
     let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles"]
         .iter()
-        .filter_map(|k| args.get(k).map(|v| (*k, v.parse::<f64>().unwrap_or(f64::NAN))))
+        .filter_map(|k| {
+            args.get(k)
+                .map(|v| (*k, v.parse::<f64>().unwrap_or(f64::NAN)))
+        })
         .collect();
     let (unit, amount) = match lengths.as_slice() {
         [] => return usage("how long? give --beats N, --bars N or --cycles N"),
@@ -44,7 +47,14 @@ pub fn run(argv: &[String]) -> ExitCode {
     };
     let compiled = compile_with(file, &source, &FsLoader, &Options { seed });
     if !compiled.diagnostics.is_empty() {
-        eprint!("{}", patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, std::io::stderr().is_terminal()));
+        eprint!(
+            "{}",
+            patter_lang::diagnostic::render(
+                &compiled.diagnostics,
+                &compiled.sources,
+                std::io::stderr().is_terminal()
+            )
+        );
     }
     let Some(program) = compiled.program else {
         return ExitCode::FAILURE;
@@ -74,7 +84,10 @@ pub fn run(argv: &[String]) -> ExitCode {
             return ExitCode::FAILURE;
         }
         let notes = msgs.iter().filter(|m| m.msg.is_note_on()).count();
-        eprintln!("patter: wrote {out_path}: {notes} notes, {beats} beats at {} BPM", patter_pattern::fmt_num(program.tempo));
+        eprintln!(
+            "patter: wrote {out_path}: {notes} notes, {beats} beats at {} BPM",
+            patter_pattern::fmt_num(program.tempo)
+        );
         ExitCode::SUCCESS
     } else {
         eprintln!("patter render: cannot write `{out_path}`: only MIDI files (.mid) can be rendered in this version; audio (.wav) rendering comes with the built-in synth");

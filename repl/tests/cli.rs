@@ -4,7 +4,10 @@
 use std::process::{Command, Output};
 
 fn patter(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_patter")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stdout(o: &Output) -> String {
@@ -16,12 +19,23 @@ fn stderr(o: &Output) -> String {
 }
 
 fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
 fn jsonl_has_the_contract_fields() {
-    let o = patter(&["events", "-e", "play bass { degree: seq([0, 2]), dur: 0.5, legato: 0.5 }", "--beats", "1", "--format", "jsonl"]);
+    let o = patter(&[
+        "events",
+        "-e",
+        "play bass { degree: seq([0, 2]), dur: 0.5, legato: 0.5 }",
+        "--beats",
+        "1",
+        "--format",
+        "jsonl",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines = jsonl(&o);
     assert_eq!(lines.len(), 2);
@@ -45,7 +59,13 @@ fn ordered_by_onset_then_player_and_chords_expand() {
     let lines = jsonl(&o);
     let got: Vec<(String, String, i64)> = lines
         .iter()
-        .map(|l| (l["beat"].as_str().unwrap().to_string(), l["player"].as_str().unwrap().to_string(), l["note"].as_i64().unwrap()))
+        .map(|l| {
+            (
+                l["beat"].as_str().unwrap().to_string(),
+                l["player"].as_str().unwrap().to_string(),
+                l["note"].as_i64().unwrap(),
+            )
+        })
         .collect();
     let expect = vec![
         ("0/1".to_string(), "a".to_string(), 0),
@@ -77,7 +97,11 @@ fn count_cycles_beats_from_and_player() {
 #[test]
 fn seed_flag_is_deterministic_and_matters() {
     let src = "play a { degree: rand([0, 1, 2, 3, 4, 5, 6, 7]), dur: 0.25 }";
-    let run = |seed: &str| stdout(&patter(&["events", "-e", src, "--seed", seed, "--format", "jsonl", "--cycles", "4"]));
+    let run = |seed: &str| {
+        stdout(&patter(&[
+            "events", "-e", src, "--seed", seed, "--format", "jsonl", "--cycles", "4",
+        ]))
+    };
     assert_eq!(run("3"), run("3"));
     assert_ne!(run("3"), run("4"));
 }
@@ -87,10 +111,22 @@ fn files_and_imports() {
     let dir = std::env::temp_dir().join(format!("patter-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("lib.pat"), "let riff = seq([0, 4, 7])\n").unwrap();
-    std::fs::write(dir.join("main.pat"), "import \"lib.pat\"\nplay a { degree: riff, dur: 1 }\n").unwrap();
-    let o = patter(&["events", dir.join("main.pat").to_str().unwrap(), "--format", "jsonl"]);
+    std::fs::write(
+        dir.join("main.pat"),
+        "import \"lib.pat\"\nplay a { degree: riff, dur: 1 }\n",
+    )
+    .unwrap();
+    let o = patter(&[
+        "events",
+        dir.join("main.pat").to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let degrees: Vec<i64> = jsonl(&o).iter().map(|l| l["degree"].as_i64().unwrap()).collect();
+    let degrees: Vec<i64> = jsonl(&o)
+        .iter()
+        .map(|l| l["degree"].as_i64().unwrap())
+        .collect();
     assert_eq!(degrees, vec![0, 4, 7, 0]);
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -118,11 +154,22 @@ fn render_midi_matches_the_events_and_is_deterministic() {
     let out1 = dir.join("a.mid");
     let out2 = dir.join("b.mid");
     for out in [&out1, &out2] {
-        let o = patter(&["render", src.to_str().unwrap(), "--bars", "2", "-o", out.to_str().unwrap()]);
+        let o = patter(&[
+            "render",
+            src.to_str().unwrap(),
+            "--bars",
+            "2",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
     }
     let bytes = std::fs::read(&out1).unwrap();
-    assert_eq!(bytes, std::fs::read(&out2).unwrap(), "renders must be byte-identical");
+    assert_eq!(
+        bytes,
+        std::fs::read(&out2).unwrap(),
+        "renders must be byte-identical"
+    );
     let smf = midly::Smf::parse(&bytes).unwrap();
     assert_eq!(smf.tracks.len(), 3);
     let tempo = smf.tracks[0].iter().find_map(|e| match e.kind {
@@ -135,7 +182,11 @@ fn render_midi_matches_the_events_and_is_deterministic() {
         let mut v = Vec::new();
         for e in &smf.tracks[track] {
             t += e.delta.as_int() as u64;
-            if let midly::TrackEventKind::Midi { channel, message: midly::MidiMessage::NoteOn { key, .. } } = e.kind {
+            if let midly::TrackEventKind::Midi {
+                channel,
+                message: midly::MidiMessage::NoteOn { key, .. },
+            } = e.kind
+            {
                 v.push((t, channel.as_int(), key.as_int()));
             }
         }
@@ -145,7 +196,10 @@ fn render_midi_matches_the_events_and_is_deterministic() {
     assert_eq!(a.len(), 16);
     assert_eq!(&a[..3], &[(0, 0, 60), (3360, 0, 64), (6720, 0, 67)]);
     let d = notes(2);
-    assert_eq!(d, vec![(0, 9, 36), (13440, 9, 38), (26880, 9, 36), (40320, 9, 38)]);
+    assert_eq!(
+        d,
+        vec![(0, 9, 36), (13440, 9, 38), (26880, 9, 36), (40320, 9, 38)]
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -161,7 +215,10 @@ fn play_stops_cleanly_on_ctrl_c_and_reports_its_sink() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(800));
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "exit: {:?}", out.status);
@@ -172,7 +229,14 @@ fn play_stops_cleanly_on_ctrl_c_and_reports_its_sink() {
 
 #[test]
 fn play_explains_a_missing_device() {
-    let o = patter(&["play", "/dev/null", "--out", "bogus:thing", "--seconds", "1"]);
+    let o = patter(&[
+        "play",
+        "/dev/null",
+        "--out",
+        "bogus:thing",
+        "--seconds",
+        "1",
+    ]);
     assert!(!o.status.success());
     assert!(stderr(&o).contains("Outputs:"), "{}", stderr(&o));
 }

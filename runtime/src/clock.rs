@@ -134,7 +134,12 @@ impl TempoClock {
     /// (seek, loop, resume after pause). Planned changes after `beat` are dropped.
     pub fn rebase(&mut self, beat: Time, sec: f64) {
         let bpm = self.bpm_at(beat);
-        self.segments = vec![Segment { beat, sec, bpm, ramp: None }];
+        self.segments = vec![Segment {
+            beat,
+            sec,
+            bpm,
+            ramp: None,
+        }];
     }
 
     /// Change to `bpm` from `beat` on. Changes already planned at or after `beat` are

@@ -35,7 +35,12 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { lookahead: 0.1, tick: 0.005, tempo: 120.0, beats_per_bar: Time::int(4) }
+        EngineConfig {
+            lookahead: 0.1,
+            tick: 0.005,
+            tempo: 120.0,
+            beats_per_bar: Time::int(4),
+        }
     }
 }
 
@@ -136,7 +141,10 @@ impl Engine {
     pub fn start(config: EngineConfig) -> Engine {
         let origin = Instant::now();
         let (tx, rx) = channel();
-        let session = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+        let session = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
         let shared = Arc::new(Shared {
             transport: Mutex::new(TransportState {
                 session,
@@ -170,7 +178,13 @@ impl Engine {
                 thread_alive.store(false, Ordering::Release);
             })
             .ok();
-        Engine { tx, shared, thread, origin, alive }
+        Engine {
+            tx,
+            shared,
+            thread,
+            origin,
+            alive,
+        }
     }
 
     /// Send a command (false if the engine has stopped).
@@ -260,7 +274,13 @@ struct SchedulerThread {
 }
 
 impl SchedulerThread {
-    fn new(config: EngineConfig, origin: Instant, rx: Receiver<Command>, shared: Arc<Shared>, session: u64) -> Self {
+    fn new(
+        config: EngineConfig,
+        origin: Instant,
+        rx: Receiver<Command>,
+        shared: Arc<Shared>,
+        session: u64,
+    ) -> Self {
         let clock = TempoClock::new(config.tempo);
         SchedulerThread {
             config,
@@ -300,7 +320,9 @@ impl SchedulerThread {
             return self.core.frontier();
         }
         let b = self.clock.beat_at(self.now());
-        Time::from_f64_bounded(b, 1 << 20).max(self.clock.start_beat()).min(self.core.frontier())
+        Time::from_f64_bounded(b, 1 << 20)
+            .max(self.clock.start_beat())
+            .min(self.core.frontier())
     }
 
     fn release_all(&mut self) {
@@ -327,7 +349,13 @@ impl SchedulerThread {
 
     fn handle(&mut self, cmd: Command) -> bool {
         match cmd {
-            Command::Load { program, mode, quant, phase, tempo } => {
+            Command::Load {
+                program,
+                mode,
+                quant,
+                phase,
+                tempo,
+            } => {
                 let quant = quant.unwrap_or_else(|| self.bar());
                 self.core.load(&program, mode, quant, phase);
                 if let Some(bpm) = tempo {
@@ -433,7 +461,8 @@ impl SchedulerThread {
             }
             let woke = Instant::now();
             if woke > next_wake {
-                self.wake_lateness.record(woke.duration_since(next_wake).as_micros() as u64);
+                self.wake_lateness
+                    .record(woke.duration_since(next_wake).as_micros() as u64);
             }
             if self.running {
                 self.step();
@@ -473,7 +502,8 @@ impl SchedulerThread {
                 target = Time::from_f64_bounded(self.clock.beat_at(horizon), 1 << 20).max(a);
             }
         }
-        self.core.advance(target, &mut self.events, &mut self.notices);
+        self.core
+            .advance(target, &mut self.events, &mut self.notices);
         self.query_us.record(t0.elapsed().as_micros() as u64);
         self.dispatch(now);
     }

@@ -26,7 +26,11 @@ pub struct LatenessHistogram {
 
 impl Default for LatenessHistogram {
     fn default() -> Self {
-        LatenessHistogram { buckets: [0; 128], count: 0, max: 0 }
+        LatenessHistogram {
+            buckets: [0; 128],
+            count: 0,
+            max: 0,
+        }
     }
 }
 
@@ -68,7 +72,12 @@ impl LatenessHistogram {
             }
             self.max
         };
-        Percentiles { count: self.count, p50: q(0.5), p99: q(0.99), max: self.max }
+        Percentiles {
+            count: self.count,
+            p50: q(0.5),
+            p99: q(0.99),
+            max: self.max,
+        }
     }
 }
 

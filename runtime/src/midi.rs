@@ -22,7 +22,10 @@ pub struct MidiMsg {
 
 impl MidiMsg {
     fn new3(a: u8, b: u8, c: u8) -> MidiMsg {
-        MidiMsg { bytes: [a, b & 0x7f, c & 0x7f], len: 3 }
+        MidiMsg {
+            bytes: [a, b & 0x7f, c & 0x7f],
+            len: 3,
+        }
     }
 
     /// Note on.
@@ -47,7 +50,10 @@ impl MidiMsg {
 
     /// Program change.
     pub fn program(chan: u8, program: u8) -> MidiMsg {
-        MidiMsg { bytes: [0xc0 | (chan & 0x0f), program & 0x7f, 0], len: 2 }
+        MidiMsg {
+            bytes: [0xc0 | (chan & 0x0f), program & 0x7f, 0],
+            len: 2,
+        }
     }
 
     /// Pitch bend, 14 bits (8192 = centre).
@@ -57,18 +63,33 @@ impl MidiMsg {
     }
 
     /// MIDI clock tick (24 per quarter note).
-    pub const CLOCK: MidiMsg = MidiMsg { bytes: [0xf8, 0, 0], len: 1 };
+    pub const CLOCK: MidiMsg = MidiMsg {
+        bytes: [0xf8, 0, 0],
+        len: 1,
+    };
     /// Start.
-    pub const START: MidiMsg = MidiMsg { bytes: [0xfa, 0, 0], len: 1 };
+    pub const START: MidiMsg = MidiMsg {
+        bytes: [0xfa, 0, 0],
+        len: 1,
+    };
     /// Continue.
-    pub const CONTINUE: MidiMsg = MidiMsg { bytes: [0xfb, 0, 0], len: 1 };
+    pub const CONTINUE: MidiMsg = MidiMsg {
+        bytes: [0xfb, 0, 0],
+        len: 1,
+    };
     /// Stop.
-    pub const STOP: MidiMsg = MidiMsg { bytes: [0xfc, 0, 0], len: 1 };
+    pub const STOP: MidiMsg = MidiMsg {
+        bytes: [0xfc, 0, 0],
+        len: 1,
+    };
 
     /// Song position pointer, in sixteenth notes.
     pub fn song_position(sixteenths: u16) -> MidiMsg {
         let v = sixteenths.min(16383);
-        MidiMsg { bytes: [0xf2, (v & 0x7f) as u8, (v >> 7) as u8], len: 3 }
+        MidiMsg {
+            bytes: [0xf2, (v & 0x7f) as u8, (v >> 7) as u8],
+            len: 3,
+        }
     }
 
     /// The bytes in use.
@@ -119,7 +140,9 @@ impl TimedMsg {
 }
 
 fn num(e: &Event, key: &str) -> Option<f64> {
-    e.get(key).and_then(|v| v.as_num()).filter(|x| x.is_finite())
+    e.get(key)
+        .and_then(|v| v.as_num())
+        .filter(|x| x.is_finite())
 }
 
 fn to_7bit(x: f64) -> u8 {
@@ -128,15 +151,46 @@ fn to_7bit(x: f64) -> u8 {
 
 /// The MIDI channel of an event (0–15).
 pub fn channel(e: &Event) -> u8 {
-    num(e, "chan").or_else(|| num(e, "channel")).map(|c| c.round().clamp(0.0, 15.0) as u8).unwrap_or(0)
+    num(e, "chan")
+        .or_else(|| num(e, "channel"))
+        .map(|c| c.round().clamp(0.0, 15.0) as u8)
+        .unwrap_or(0)
 }
 
 /// General MIDI percussion notes for the usual sample names.
 const GM_DRUMS: &[(&str, u8)] = &[
-    ("bd", 36), ("kick", 36), ("sn", 38), ("snare", 38), ("sd", 38), ("rim", 37), ("rs", 37), ("cp", 39), ("clap", 39),
-    ("hh", 42), ("ch", 42), ("hc", 42), ("oh", 46), ("ho", 46), ("ph", 44), ("lt", 41), ("mt", 45), ("ht", 50),
-    ("tom", 45), ("cr", 49), ("crash", 49), ("rd", 51), ("ride", 51), ("cb", 56), ("cowbell", 56), ("tb", 54),
-    ("tambourine", 54), ("sh", 70), ("shaker", 70), ("cl", 75), ("claves", 75), ("wb", 76),
+    ("bd", 36),
+    ("kick", 36),
+    ("sn", 38),
+    ("snare", 38),
+    ("sd", 38),
+    ("rim", 37),
+    ("rs", 37),
+    ("cp", 39),
+    ("clap", 39),
+    ("hh", 42),
+    ("ch", 42),
+    ("hc", 42),
+    ("oh", 46),
+    ("ho", 46),
+    ("ph", 44),
+    ("lt", 41),
+    ("mt", 45),
+    ("ht", 50),
+    ("tom", 45),
+    ("cr", 49),
+    ("crash", 49),
+    ("rd", 51),
+    ("ride", 51),
+    ("cb", 56),
+    ("cowbell", 56),
+    ("tb", 54),
+    ("tambourine", 54),
+    ("sh", 70),
+    ("shaker", 70),
+    ("cl", 75),
+    ("claves", 75),
+    ("wb", 76),
 ];
 
 /// The General MIDI drum note for an `s` name, if it is one.
@@ -151,8 +205,16 @@ pub fn event_messages(e: &Event, out: &mut Vec<TimedMsg>) {
         _ => None,
     };
     let explicit_chan = num(e, "chan").or_else(|| num(e, "channel")).is_some();
-    let chan = if drum.is_some() && !explicit_chan { 9 } else { channel(e) };
-    let at = |msg| TimedMsg { beat: e.beat, player: e.player, msg };
+    let chan = if drum.is_some() && !explicit_chan {
+        9
+    } else {
+        channel(e)
+    };
+    let at = |msg| TimedMsg {
+        beat: e.beat,
+        player: e.player,
+        msg,
+    };
     if let Some(p) = num(e, "progNum").or_else(|| num(e, "program")) {
         out.push(at(MidiMsg::program(chan, to_7bit(p))));
     }
@@ -160,21 +222,33 @@ pub fn event_messages(e: &Event, out: &mut Vec<TimedMsg>) {
         out.push(at(MidiMsg::cc(chan, to_7bit(n), to_7bit(v))));
     }
     for (k, v) in &e.params {
-        if let Some(n) = k.strip_prefix("cc").and_then(|n| n.parse::<u8>().ok()).filter(|n| *n < 128) {
+        if let Some(n) = k
+            .strip_prefix("cc")
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| *n < 128)
+        {
             if let Some(x) = v.as_num().filter(|x| x.is_finite()) {
                 out.push(at(MidiMsg::cc(chan, n, to_7bit(x))));
             }
         }
     }
     if let Some(b) = num(e, "bend") {
-        let v = ((b.clamp(-1.0, 1.0) + 1.0) * 8192.0).round().clamp(0.0, 16383.0) as u16;
+        let v = ((b.clamp(-1.0, 1.0) + 1.0) * 8192.0)
+            .round()
+            .clamp(0.0, 16383.0) as u16;
         out.push(at(MidiMsg::bend(chan, v)));
     }
     if let Some(key) = num(e, "midinote").map(to_7bit).or(drum) {
-        let vel = num(e, "velocity").map(|v| v.round().clamp(1.0, 127.0) as u8).unwrap_or(64);
+        let vel = num(e, "velocity")
+            .map(|v| v.round().clamp(1.0, 127.0) as u8)
+            .unwrap_or(64);
         let sustain = Time::from_f64(e.sustain.max(0.0));
         out.push(at(MidiMsg::note_on(chan, key, vel)));
-        out.push(TimedMsg { beat: e.beat + sustain, player: e.player, msg: MidiMsg::note_off(chan, key) });
+        out.push(TimedMsg {
+            beat: e.beat + sustain,
+            player: e.player,
+            msg: MidiMsg::note_off(chan, key),
+        });
     }
 }
 
@@ -197,14 +271,23 @@ mod tests {
             beat: Time::ONE,
             dur: Time::ONE,
             sustain,
-            params: params.iter().map(|(k, v)| (Arc::from(*k), Value::Num(*v))).collect(),
+            params: params
+                .iter()
+                .map(|(k, v)| (Arc::from(*k), Value::Num(*v)))
+                .collect(),
         }
     }
 
     #[test]
     fn note_on_and_off_after_sustain() {
         let mut out = Vec::new();
-        event_messages(&event(&[("midinote", 60.4), ("velocity", 100.0), ("chan", 2.0)], 0.5), &mut out);
+        event_messages(
+            &event(
+                &[("midinote", 60.4), ("velocity", 100.0), ("chan", 2.0)],
+                0.5,
+            ),
+            &mut out,
+        );
         assert_eq!(out.len(), 2);
         assert_eq!(out[0].msg.as_slice(), &[0x92, 60, 100]);
         assert_eq!(out[0].beat, Time::ONE);
@@ -215,7 +298,19 @@ mod tests {
     #[test]
     fn controls_program_and_bend() {
         let mut out = Vec::new();
-        event_messages(&event(&[("cc74", 64.0), ("ctlNum", 7.0), ("control", 100.0), ("program", 5.0), ("bend", 1.0)], 1.0), &mut out);
+        event_messages(
+            &event(
+                &[
+                    ("cc74", 64.0),
+                    ("ctlNum", 7.0),
+                    ("control", 100.0),
+                    ("program", 5.0),
+                    ("bend", 1.0),
+                ],
+                1.0,
+            ),
+            &mut out,
+        );
         let bytes: Vec<&[u8]> = out.iter().map(|m| m.msg.as_slice()).collect();
         assert!(bytes.contains(&&[0xb0, 74, 64][..]));
         assert!(bytes.contains(&&[0xb0, 7, 100][..]));
@@ -240,7 +335,11 @@ mod tests {
         second.beat = Time::int(2);
         event_messages(&second, &mut out);
         sort(&mut out);
-        let at2: Vec<bool> = out.iter().filter(|m| m.beat == Time::int(2)).map(|m| m.msg.is_note_off()).collect();
+        let at2: Vec<bool> = out
+            .iter()
+            .filter(|m| m.beat == Time::int(2))
+            .map(|m| m.msg.is_note_off())
+            .collect();
         assert_eq!(at2, vec![true, false]);
     }
 }

@@ -23,12 +23,26 @@ pub fn events(program: &Program, from: Time, to: Time) -> Result<Vec<Event>, Ren
     let mut cache = QueryCache::default();
     let mut failed = Vec::new();
     let mut t = from;
-    let step = if program.cycle_beats > Time::ZERO { program.cycle_beats } else { Time::int(4) };
+    let step = if program.cycle_beats > Time::ZERO {
+        program.cycle_beats
+    } else {
+        Time::int(4)
+    };
     while t < to {
         let stop = (t + step).min(to);
-        program.query(TimeSpan::new(t, stop), &mut cache, Budget::new(BUDGET_PER_CYCLE), &mut out, &mut failed);
+        program.query(
+            TimeSpan::new(t, stop),
+            &mut cache,
+            Budget::new(BUDGET_PER_CYCLE),
+            &mut out,
+            &mut failed,
+        );
         if let Some(&i) = failed.first() {
-            let player = program.players.get(i as usize).map(|p| p.name.to_string()).unwrap_or_default();
+            let player = program
+                .players
+                .get(i as usize)
+                .map(|p| p.name.to_string())
+                .unwrap_or_default();
             return Err(RenderError { player, beat: t });
         }
         t = stop;
@@ -38,7 +52,11 @@ pub fn events(program: &Program, from: Time, to: Time) -> Result<Vec<Event>, Ren
 
 /// The MIDI messages of `[from, to)`, in playing order. Notes still sounding at `to` are
 /// released at `to` (as a live stop would), so the file never leaves a note hanging.
-pub fn midi_messages(program: &Program, from: Time, to: Time) -> Result<Vec<TimedMsg>, RenderError> {
+pub fn midi_messages(
+    program: &Program,
+    from: Time,
+    to: Time,
+) -> Result<Vec<TimedMsg>, RenderError> {
     let mut msgs = Vec::new();
     for e in events(program, from, to)? {
         event_messages(&e, &mut msgs);

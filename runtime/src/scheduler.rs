@@ -49,7 +49,10 @@ pub struct Quant {
 impl Quant {
     /// A grid of `beats`.
     pub fn beats(beats: Time) -> Quant {
-        Quant { beats, phase: Time::ZERO }
+        Quant {
+            beats,
+            phase: Time::ZERO,
+        }
     }
 
     /// The first grid point at or after `beat` (SuperCollider's `nextTimeOnGrid` with a
@@ -133,7 +136,12 @@ pub const DEFAULT_BUDGET: u64 = 1_000_000;
 impl SchedulerCore {
     /// An empty core whose frontier is at `beat`.
     pub fn new(beat: Time) -> SchedulerCore {
-        SchedulerCore { slots: Vec::new(), frontier: beat, cycle_beats: Time::int(4), budget: DEFAULT_BUDGET }
+        SchedulerCore {
+            slots: Vec::new(),
+            frontier: beat,
+            cycle_beats: Time::int(4),
+            budget: DEFAULT_BUDGET,
+        }
     }
 
     /// Beats up to which events have been produced.
@@ -158,7 +166,11 @@ impl SchedulerCore {
 
     /// Names of the players that play now or will after a pending change.
     pub fn players(&self) -> Vec<Arc<str>> {
-        self.slots.iter().filter(|s| s.current.is_some() || matches!(s.pending, Some((_, Some(_))))).map(|s| s.name.clone()).collect()
+        self.slots
+            .iter()
+            .filter(|s| s.current.is_some() || matches!(s.pending, Some((_, Some(_)))))
+            .map(|s| s.name.clone())
+            .collect()
     }
 
     /// The name of a slot.
@@ -168,28 +180,46 @@ impl SchedulerCore {
 
     /// Load a program. Each changed player changes at the first boundary of `quant` at or
     /// after the frontier; `phase` says how it enters. Returns the boundaries chosen.
-    pub fn load(&mut self, program: &Program, mode: LoadMode, quant: Quant, phase: Phase) -> Vec<(Arc<str>, Time)> {
+    pub fn load(
+        &mut self,
+        program: &Program,
+        mode: LoadMode,
+        quant: Quant,
+        phase: Phase,
+    ) -> Vec<(Arc<str>, Time)> {
         self.cycle_beats = program.cycle_beats;
         let boundary = quant.next_at_or_after(self.frontier);
         let mut changes = Vec::new();
-        let audible = |p: &Player| !p.muted && (program.solo.is_empty() || program.solo.contains(&p.name));
+        let audible =
+            |p: &Player| !p.muted && (program.solo.is_empty() || program.solo.contains(&p.name));
         for player in &program.players {
             let wanted = audible(player).then(|| single(program, player));
             let index = match self.slots.iter().position(|s| s.name == player.name) {
                 Some(i) => i,
                 None => {
-                    self.slots.push(Slot { name: player.name.clone(), current: None, cache: QueryCache::default(), pending: None, muted: false, overruns: 0 });
+                    self.slots.push(Slot {
+                        name: player.name.clone(),
+                        current: None,
+                        cache: QueryCache::default(),
+                        pending: None,
+                        muted: false,
+                        overruns: 0,
+                    });
                     self.slots.len() - 1
                 }
             };
-            let Some(slot) = self.slots.get_mut(index) else { continue };
+            let Some(slot) = self.slots.get_mut(index) else {
+                continue;
+            };
             // What will play after any pending change, to compare against.
             let planned: Option<&Version> = match &slot.pending {
                 Some((_, v)) => v.as_ref(),
                 None => slot.current.as_ref(),
             };
             let same = match (&wanted, planned) {
-                (Some(w), Some(p)) => w.players == p.program.players && w.cycle_beats == p.program.cycle_beats,
+                (Some(w), Some(p)) => {
+                    w.players == p.program.players && w.cycle_beats == p.program.cycle_beats
+                }
                 (None, None) => true,
                 _ => false,
             };
@@ -200,7 +230,11 @@ impl SchedulerCore {
                 Phase::Continue => Time::ZERO,
                 Phase::Restart => boundary,
             };
-            let version = wanted.map(|w| Version { program: Arc::new(w), origin, from: boundary });
+            let version = wanted.map(|w| Version {
+                program: Arc::new(w),
+                origin,
+                from: boundary,
+            });
             slot.pending = Some((boundary, version));
             slot.muted = false;
             changes.push((player.name.clone(), boundary));
@@ -269,14 +303,27 @@ impl SchedulerCore {
                 let local = TimeSpan::new(from - v.origin, window.end - v.origin);
                 let mut events = Vec::new();
                 let mut failed = Vec::new();
-                v.program.query(local, &mut slot.cache, Budget::new(self.budget), &mut events, &mut failed);
+                v.program.query(
+                    local,
+                    &mut slot.cache,
+                    Budget::new(self.budget),
+                    &mut events,
+                    &mut failed,
+                );
                 if !failed.is_empty() {
                     slot.muted = true;
                     slot.overruns += 1;
-                    notices.push(Notice::Muted { player: slot.name.clone(), beat: from });
+                    notices.push(Notice::Muted {
+                        player: slot.name.clone(),
+                        beat: from,
+                    });
                     continue;
                 }
-                let cycle_shift = if self.cycle_beats > Time::ZERO { v.origin / self.cycle_beats } else { Time::ZERO };
+                let cycle_shift = if self.cycle_beats > Time::ZERO {
+                    v.origin / self.cycle_beats
+                } else {
+                    Time::ZERO
+                };
                 for mut e in events {
                     e.player = i as u32;
                     e.beat += v.origin;
@@ -287,7 +334,10 @@ impl SchedulerCore {
             let names: Vec<Arc<str>> = self.slots.iter().map(|s| s.name.clone()).collect();
             if let Some(tail) = out.get_mut(start..) {
                 tail.sort_by(|a, b| {
-                    a.event.beat.cmp(&b.event.beat).then_with(|| names.get(a.slot).cmp(&names.get(b.slot)))
+                    a.event
+                        .beat
+                        .cmp(&b.event.beat)
+                        .then_with(|| names.get(a.slot).cmp(&names.get(b.slot)))
                 });
             }
             self.frontier = end;
@@ -302,7 +352,11 @@ impl SchedulerCore {
                 continue;
             }
             if let Some((b, v)) = slot.pending.take() {
-                notices.push(Notice::Swapped { player: slot.name.clone(), beat: b, stopped: v.is_none() });
+                notices.push(Notice::Swapped {
+                    player: slot.name.clone(),
+                    beat: b,
+                    stopped: v.is_none(),
+                });
                 slot.current = v;
                 slot.cache.clear();
             }
@@ -314,5 +368,11 @@ impl SchedulerCore {
 fn single(program: &Program, player: &Player) -> Program {
     let mut p = player.clone();
     p.muted = false;
-    Program { tempo: program.tempo, cycle_beats: program.cycle_beats, seed: program.seed, players: vec![p], solo: Vec::new() }
+    Program {
+        tempo: program.tempo,
+        cycle_beats: program.cycle_beats,
+        seed: program.seed,
+        players: vec![p],
+        solo: Vec::new(),
+    }
 }

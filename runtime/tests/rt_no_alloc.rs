@@ -64,8 +64,18 @@ fn exercise<P: MidiPort>(port: P) -> u64 {
     let mut d = Dispatcher::new(port, input.clone(), control.clone(), 256, counters);
     // Fill from "the scheduler" before watching: pushing is the other thread's work.
     for i in 0..600u64 {
-        let msg = if i % 2 == 0 { MidiMsg::note_on((i % 16) as u8, (i % 128) as u8, 100) } else { MidiMsg::note_off((i % 16) as u8, ((i - 1) % 128) as u8) };
-        input.push(Deadline { at_ns: i * 1000, seq: i, msg }).unwrap();
+        let msg = if i % 2 == 0 {
+            MidiMsg::note_on((i % 16) as u8, (i % 128) as u8, 100)
+        } else {
+            MidiMsg::note_off((i % 16) as u8, ((i - 1) % 128) as u8)
+        };
+        input
+            .push(Deadline {
+                at_ns: i * 1000,
+                seq: i,
+                msg,
+            })
+            .unwrap();
     }
     control.push(Control::Now(MidiMsg::START)).unwrap();
     let n = allocations_in(|| {
@@ -77,7 +87,13 @@ fn exercise<P: MidiPort>(port: P) -> u64 {
         }
     });
     for i in 0..50u64 {
-        input.push(Deadline { at_ns: 1_000_000 + i, seq: 1000 + i, msg: MidiMsg::note_on(3, 60, 90) }).unwrap();
+        input
+            .push(Deadline {
+                at_ns: 1_000_000 + i,
+                seq: 1000 + i,
+                msg: MidiMsg::note_on(3, 60, 90),
+            })
+            .unwrap();
     }
     control.push(Control::Panic).unwrap();
     control.push(Control::ReleaseAll).unwrap();
@@ -104,5 +120,8 @@ impl MidiPort for AllocatingPort {
 
 #[test]
 fn negative_control_catches_an_allocating_port() {
-    assert!(exercise(AllocatingPort(Vec::new())) > 0, "the counting allocator must see allocations");
+    assert!(
+        exercise(AllocatingPort(Vec::new())) > 0,
+        "the counting allocator must see allocations"
+    );
 }

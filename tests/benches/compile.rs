@@ -9,7 +9,10 @@ use patter_tests::programs::big_program;
 fn bench(c: &mut Criterion) {
     let src = big_program(1000);
     let compiled = compile("big.pat", &src, &NoImports);
-    assert!(compiled.program.is_some(), "the benchmark program must compile");
+    assert!(
+        compiled.program.is_some(),
+        "the benchmark program must compile"
+    );
     c.bench_function("compile 1000 lines", |b| {
         b.iter(|| compile("big.pat", std::hint::black_box(&src), &NoImports))
     });

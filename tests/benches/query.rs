@@ -23,12 +23,20 @@ fn query(p: &Program, out: &mut Vec<Event>) {
     let mut failed = Vec::new();
     for c in 0..CYCLES {
         let t = p.cycle_beats * Time::int(c);
-        p.query(TimeSpan::new(t, t + p.cycle_beats), &mut cache, Budget::new(u64::MAX / 2), out, &mut failed);
+        p.query(
+            TimeSpan::new(t, t + p.cycle_beats),
+            &mut cache,
+            Budget::new(u64::MAX / 2),
+            out,
+            &mut failed,
+        );
     }
 }
 
 fn bench(c: &mut Criterion) {
-    let stack8: String = (0..8).map(|i| format!("play p{i} {{ note: \"0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 {i}\" }}\n")).collect();
+    let stack8: String = (0..8)
+        .map(|i| format!("play p{i} {{ note: \"0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 {i}\" }}\n"))
+        .collect();
     let cases: Vec<(&str, String)> = vec![
         ("4-step sequence", "play a { s: \"bd sn hh cp\" }".to_string()),
         ("nested subdivision", "play a { note: \"0 [1 2] [3 [4 5]] [6 [7 [8 9]]]\" }".to_string()),

@@ -16,7 +16,17 @@ impl JackServer {
     pub fn start(tag: &str, rate: u32, period: u32) -> Option<JackServer> {
         let name = format!("patter-{tag}-{}", std::process::id());
         let child = Command::new("jackd")
-            .args(["-n", &name, "-r", "-d", "dummy", "-r", &rate.to_string(), "-p", &period.to_string()])
+            .args([
+                "-n",
+                &name,
+                "-r",
+                "-d",
+                "dummy",
+                "-r",
+                &rate.to_string(),
+                "-p",
+                &period.to_string(),
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -20,7 +20,13 @@ pub fn events(program: &Program, from: Time, to: Time) -> Vec<Event> {
     let mut t = from;
     while t < to {
         let stop = (t + program.cycle_beats).min(to);
-        program.query(TimeSpan::new(t, stop), &mut cache, Budget::new(5_000_000), &mut out, &mut failed);
+        program.query(
+            TimeSpan::new(t, stop),
+            &mut cache,
+            Budget::new(5_000_000),
+            &mut out,
+            &mut failed,
+        );
         t = stop;
     }
     out
@@ -35,7 +41,11 @@ pub fn first_cycles(program: &Program, cycles: i64) -> Vec<Event> {
 pub fn event_table(program: &Program, events: &[Event]) -> String {
     let mut s = String::new();
     for e in events {
-        let player = program.players.get(e.player as usize).map(|p| &*p.name).unwrap_or("?");
+        let player = program
+            .players
+            .get(e.player as usize)
+            .map(|p| &*p.name)
+            .unwrap_or("?");
         let params: Vec<String> = e.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         s.push_str(&format!(
             "{}–{} | beat {} dur {} sus {} | {} | {}\n",

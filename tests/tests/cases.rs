@@ -11,7 +11,10 @@ use patter_lang::{compile_with, NoImports, Options};
 use patter_tests::{diagnostics_text, event_table, first_cycles};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -25,12 +28,19 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 fn header(src: &str, key: &str) -> Option<String> {
     src.lines()
         .take_while(|l| l.starts_with("//"))
-        .find_map(|l| l.trim_start_matches('/').trim().strip_prefix(&format!("{key}:")).map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.trim_start_matches('/')
+                .trim()
+                .strip_prefix(&format!("{key}:"))
+                .map(|v| v.trim().to_string())
+        })
 }
 
 fn render_case(path: &Path) -> String {
     let src = std::fs::read_to_string(path).unwrap();
-    let cycles: i64 = header(&src, "cycles").and_then(|v| v.parse().ok()).unwrap_or(2);
+    let cycles: i64 = header(&src, "cycles")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2);
     let seed: Option<u64> = header(&src, "seed").and_then(|v| v.parse().ok());
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let compiled = compile_with(&name, &src, &NoImports, &Options { seed });
@@ -71,8 +81,18 @@ fn cases() {
             settings.bind(|| insta::assert_snapshot!(stem.clone(), content));
         });
         if result.is_err() {
-            failures.push(path.strip_prefix(&root).unwrap_or(path).display().to_string());
+            failures.push(
+                path.strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            );
         }
     }
-    assert!(failures.is_empty(), "{} case(s) differ from their snapshots: {}", failures.len(), failures.join(", "));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) differ from their snapshots: {}",
+        failures.len(),
+        failures.join(", ")
+    );
 }

@@ -34,7 +34,11 @@ fn check_file(path: &Path) -> usize {
         n += 1;
         let c = compile(&src);
         let Some(p) = &c.program else {
-            panic!("{}:{line}: example does not compile:\n{}\n{src}", path.display(), diagnostics_text(&c));
+            panic!(
+                "{}:{line}: example does not compile:\n{}\n{src}",
+                path.display(),
+                diagnostics_text(&c)
+            );
         };
         assert!(
             c.diagnostics.iter().all(|d| !d.is_error()),
@@ -42,7 +46,11 @@ fn check_file(path: &Path) -> usize {
             path.display()
         );
         let events = first_cycles(p, 2);
-        assert!(!events.is_empty(), "{}:{line}: example produces no events:\n{src}", path.display());
+        assert!(
+            !events.is_empty(),
+            "{}:{line}: example produces no events:\n{src}",
+            path.display()
+        );
     }
     n
 }
@@ -51,5 +59,8 @@ fn check_file(path: &Path) -> usize {
 fn language_reference_examples_compile_and_play() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let n = check_file(&root.join("docs/language.md"));
-    assert!(n >= 10, "expected the language reference to have examples, found {n}");
+    assert!(
+        n >= 10,
+        "expected the language reference to have examples, found {n}"
+    );
 }

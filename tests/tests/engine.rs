@@ -15,12 +15,23 @@ use patter_runtime::{Command, Engine, EngineConfig};
 use patter_tests::compile;
 
 fn engine(tempo: f64) -> Engine {
-    Engine::start(EngineConfig { tempo, tick: 0.002, lookahead: 0.05, ..EngineConfig::default() })
+    Engine::start(EngineConfig {
+        tempo,
+        tick: 0.002,
+        lookahead: 0.05,
+        ..EngineConfig::default()
+    })
 }
 
 fn load(e: &Engine, src: &str) {
     let p = compile(src).program.unwrap();
-    assert!(e.send(Command::Load { program: Box::new(p), mode: LoadMode::Replace, quant: None, phase: Phase::Continue, tempo: None }));
+    assert!(e.send(Command::Load {
+        program: Box::new(p),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: None
+    }));
 }
 
 #[test]
@@ -34,16 +45,31 @@ fn live_events_equal_the_offline_core_and_follow_the_clock() {
     std::thread::sleep(Duration::from_millis(600));
     e.shutdown();
     let got = events.lock().unwrap().clone();
-    assert!(got.len() > 8, "only {} events in 0.6 s at 600 BPM", got.len());
+    assert!(
+        got.len() > 8,
+        "only {} events in 0.6 s at 600 BPM",
+        got.len()
+    );
 
     // Same events as the pure core up to the last beat received.
     let last = got.last().unwrap().0.beat;
     let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&compile(src).program.unwrap(), LoadMode::Replace, patter_runtime::Quant::beats(Time::int(4)), Phase::Continue);
+    core.load(
+        &compile(src).program.unwrap(),
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
     let mut offline = Vec::new();
     core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
-    let live: Vec<_> = got.iter().map(|(ev, _)| (ev.beat, ev.params.clone())).collect();
-    let expect: Vec<_> = offline.iter().map(|s| (s.event.beat, s.event.params.clone())).collect();
+    let live: Vec<_> = got
+        .iter()
+        .map(|(ev, _)| (ev.beat, ev.params.clone()))
+        .collect();
+    let expect: Vec<_> = offline
+        .iter()
+        .map(|s| (s.event.beat, s.event.params.clone()))
+        .collect();
     assert_eq!(live, expect);
 
     // Onsets follow the clock: 600 BPM is 0.1 s per beat.
@@ -51,7 +77,12 @@ fn live_events_equal_the_offline_core_and_follow_the_clock() {
         let (a, ta) = (&w[0].0, w[0].1);
         let (b, tb) = (&w[1].0, w[1].1);
         let expect = (b.beat - a.beat).to_f64() * 0.1;
-        assert!(((tb.onset - ta.onset) - expect).abs() < 1e-9, "{} → {}", a.beat, b.beat);
+        assert!(
+            ((tb.onset - ta.onset) - expect).abs() < 1e-9,
+            "{} → {}",
+            a.beat,
+            b.beat
+        );
     }
 }
 
@@ -70,7 +101,10 @@ fn stop_pause_and_shutdown_release_everything() {
     e.send(Command::StopTransport);
     e.send(Command::Panic);
     e.shutdown();
-    assert!(releases.load(Ordering::SeqCst) >= 3, "pause, stop and shutdown each release notes");
+    assert!(
+        releases.load(Ordering::SeqCst) >= 3,
+        "pause, stop and shutdown each release notes"
+    );
 }
 
 #[test]
@@ -85,7 +119,10 @@ fn transport_snapshot_reports_position_tempo_and_players() {
     assert!(t.beat >= 8.0, "{t:?}");
     assert_eq!(t.tempo, 300.0);
     assert_eq!(t.players, vec!["a".to_string(), "b".to_string()]);
-    e.send(Command::Tempo { bpm: 150.0, ramp: None });
+    e.send(Command::Tempo {
+        bpm: 150.0,
+        ramp: None,
+    });
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(e.transport().tempo, 150.0);
     e.shutdown();
@@ -103,7 +140,12 @@ fn live_smf_recording_equals_the_offline_render() {
 
     // Record through the scheduler core exactly as the engine feeds sinks.
     let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&program, LoadMode::Replace, patter_runtime::Quant::beats(Time::int(4)), Phase::Continue);
+    core.load(
+        &program,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
     let clock = patter_runtime::TempoClock::new(program.tempo);
     let mut t = Time::ZERO;
     while t < Time::int(16) {

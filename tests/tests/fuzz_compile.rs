@@ -7,12 +7,86 @@ use patter_lang::{compile, NoImports};
 use proptest::prelude::*;
 
 const VOCAB: &[&str] = &[
-    "play", "let", "fn", "stop", "hush", "mute", "solo", "unsolo", "tempo", "cycle", "scale", "root", "seed",
-    "import", "a", "b", "x", "p", "degree", "dur", "s", "note", "amp", ":", ",", ";", "(", ")", "[", "]", "{",
-    "}", "=", "=>", ".", "..", "+", "-", "*", "/", "%", "**", "==", "<", ">", "!", "&&", "||", "0", "1", "0.5",
-    "1e3", "-2", "\"bd sn\"", "\"bd*2 [sn cp]\"", "\"<0 2>(3,8)\"", "\"[a|b]?\"", "\"{a b, c d e}%4\"", "\"",
-    "seq", "rand", "fast", "every", "rev", "sine", "euclid", "arp", "ppar", "ptpar", "inf", "rest", "~",
-    "dorian", "//", "/*", "*/", "\n", " ", "é", "🥁",
+    "play",
+    "let",
+    "fn",
+    "stop",
+    "hush",
+    "mute",
+    "solo",
+    "unsolo",
+    "tempo",
+    "cycle",
+    "scale",
+    "root",
+    "seed",
+    "import",
+    "a",
+    "b",
+    "x",
+    "p",
+    "degree",
+    "dur",
+    "s",
+    "note",
+    "amp",
+    ":",
+    ",",
+    ";",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "=",
+    "=>",
+    ".",
+    "..",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "**",
+    "==",
+    "<",
+    ">",
+    "!",
+    "&&",
+    "||",
+    "0",
+    "1",
+    "0.5",
+    "1e3",
+    "-2",
+    "\"bd sn\"",
+    "\"bd*2 [sn cp]\"",
+    "\"<0 2>(3,8)\"",
+    "\"[a|b]?\"",
+    "\"{a b, c d e}%4\"",
+    "\"",
+    "seq",
+    "rand",
+    "fast",
+    "every",
+    "rev",
+    "sine",
+    "euclid",
+    "arp",
+    "ppar",
+    "ptpar",
+    "inf",
+    "rest",
+    "~",
+    "dorian",
+    "//",
+    "/*",
+    "*/",
+    "\n",
+    " ",
+    "é",
+    "🥁",
 ];
 
 fn check(src: &str) {
@@ -20,10 +94,24 @@ fn check(src: &str) {
     for d in &c.diagnostics {
         for l in &d.labels {
             let text = c.sources.text(l.span.file);
-            assert!(l.span.start <= l.span.end, "inverted span {:?} in {src:?}", l.span);
-            assert!((l.span.end as usize) <= text.len(), "span {:?} past the end of {src:?}", l.span);
-            assert!(text.is_char_boundary(l.span.start as usize), "span start off a char boundary in {src:?}");
-            assert!(text.is_char_boundary(l.span.end as usize), "span end off a char boundary in {src:?}");
+            assert!(
+                l.span.start <= l.span.end,
+                "inverted span {:?} in {src:?}",
+                l.span
+            );
+            assert!(
+                (l.span.end as usize) <= text.len(),
+                "span {:?} past the end of {src:?}",
+                l.span
+            );
+            assert!(
+                text.is_char_boundary(l.span.start as usize),
+                "span start off a char boundary in {src:?}"
+            );
+            assert!(
+                text.is_char_boundary(l.span.end as usize),
+                "span end off a char boundary in {src:?}"
+            );
         }
     }
     // Rendering must not panic either.

@@ -45,7 +45,15 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     let (client, _) = jack::Client::new("recorder", jack::ClientOptions::NO_START_SERVER).unwrap();
     let input = client.register_port("in", jack::MidiIn::default()).unwrap();
     let seen = Arc::new(ArrayQueue::new(100_000));
-    let rec = client.activate_async((), Recorder { input, seen: seen.clone() }).unwrap();
+    let rec = client
+        .activate_async(
+            (),
+            Recorder {
+                input,
+                seen: seen.clone(),
+            },
+        )
+        .unwrap();
 
     let mut engine = Engine::start(EngineConfig::default());
     let sink = JackMidiSink::start("patter", "midi_out", engine.origin()).unwrap();
@@ -53,8 +61,16 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     assert_eq!(sink.format(), (48000, 256));
     engine.send(Command::AddSink(Box::new(sink)));
     // 16th notes at 150 BPM: 0.1 s = 4800 frames apart, each sounding 3/4 of that.
-    let p = compile("tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }").program.unwrap();
-    engine.send(Command::Load { program: Box::new(p), mode: LoadMode::Replace, quant: None, phase: Phase::Continue, tempo: Some(150.0) });
+    let p = compile("tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }")
+        .program
+        .unwrap();
+    engine.send(Command::Load {
+        program: Box::new(p),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: Some(150.0),
+    });
     engine.send(Command::Play);
     std::thread::sleep(Duration::from_millis(1500));
     // Stop mid-note: whatever sounds must be released.
@@ -68,7 +84,11 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     while let Some(m) = seen.pop() {
         msgs.push(m);
     }
-    let ons: Vec<(u64, u8)> = msgs.iter().filter(|(_, b)| b[0] & 0xf0 == 0x90 && b[2] > 0).map(|(f, b)| (*f, b[1])).collect();
+    let ons: Vec<(u64, u8)> = msgs
+        .iter()
+        .filter(|(_, b)| b[0] & 0xf0 == 0x90 && b[2] > 0)
+        .map(|(f, b)| (*f, b[1]))
+        .collect();
     let offs = msgs.iter().filter(|(_, b)| b[0] & 0xf0 == 0x80).count();
     assert!(ons.len() >= 10, "only {} notes in 1.5 s", ons.len());
     assert_eq!(offs, ons.len(), "every note-on has its note-off");
@@ -79,6 +99,9 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     }
     // Placed inside cycles: onsets 4800 frames apart cannot all sit at a cycle start.
     let inside = ons.iter().filter(|(f, _)| f % 256 != 0).count();
-    assert!(inside > ons.len() / 2, "onsets should fall inside cycles, not at frame 0: {ons:?}");
+    assert!(
+        inside > ons.len() / 2,
+        "onsets should fall inside cycles, not at frame 0: {ons:?}"
+    );
     drop(server);
 }

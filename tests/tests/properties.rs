@@ -24,7 +24,13 @@ fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {
         if c <= t || c > end {
             continue;
         }
-        p.query(TimeSpan::new(t, c), &mut cache, Budget::new(10_000_000), &mut out, &mut failed);
+        p.query(
+            TimeSpan::new(t, c),
+            &mut cache,
+            Budget::new(10_000_000),
+            &mut out,
+            &mut failed,
+        );
         t = c;
     }
     assert!(failed.is_empty());
@@ -82,7 +88,12 @@ fn editing_one_player_leaves_the_others_random_values_alone() {
 fn seed_changes_stream_randomness() {
     let src = "play a { degree: rand([0, 1, 2, 3, 4, 5, 6, 7]), dur: 0.25 }";
     let with = |seed: u64| {
-        let c = patter_lang::compile_with("s.pat", src, &patter_lang::NoImports, &patter_lang::Options { seed: Some(seed) });
+        let c = patter_lang::compile_with(
+            "s.pat",
+            src,
+            &patter_lang::NoImports,
+            &patter_lang::Options { seed: Some(seed) },
+        );
         query_tiled(&c.program.unwrap(), &[], Time::int(16))
     };
     assert_eq!(with(1), with(1));

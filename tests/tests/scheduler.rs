@@ -23,7 +23,13 @@ fn summary(core: &SchedulerCore, events: &[Scheduled]) -> Vec<(Time, String, Str
     events
         .iter()
         .map(|s| {
-            let v = s.event.get("degree").or(s.event.get("note")).or(s.event.get("s")).map(|v| v.to_string()).unwrap_or_default();
+            let v = s
+                .event
+                .get("degree")
+                .or(s.event.get("note"))
+                .or(s.event.get("s"))
+                .map(|v| v.to_string())
+                .unwrap_or_default();
             (s.event.beat, core.slot_name(s.slot).unwrap().to_string(), v)
         })
         .collect()
@@ -64,19 +70,49 @@ proptest! {
 #[test]
 fn a_changed_player_swaps_at_the_next_bar_with_nothing_lost_or_doubled() {
     let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }"), LoadMode::Replace, bar(), Phase::Continue);
+    core.load(
+        &program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }"),
+        LoadMode::Replace,
+        bar(),
+        Phase::Continue,
+    );
     let mut events = run(&mut core, 5);
-    let changes = core.load(&program("play a { degree: seq([10, 11, 12, 13]), dur: 1 }"), LoadMode::Replace, bar(), Phase::Continue);
+    let changes = core.load(
+        &program("play a { degree: seq([10, 11, 12, 13]), dur: 1 }"),
+        LoadMode::Replace,
+        bar(),
+        Phase::Continue,
+    );
     assert_eq!(changes, vec![("a".into(), Time::int(8))]);
     let mut notices = Vec::new();
     core.advance(Time::int(12), &mut events, &mut notices);
-    let got: Vec<(Time, String)> = summary(&core, &events).into_iter().map(|(b, _, v)| (b, v)).collect();
-    let expect: Vec<(Time, String)> = [(0, "0"), (1, "1"), (2, "2"), (3, "3"), (4, "0"), (5, "1"), (6, "2"), (7, "3"), (8, "10"), (9, "11"), (10, "12"), (11, "13")]
-        .iter()
-        .map(|(b, v)| (Time::int(*b), v.to_string()))
+    let got: Vec<(Time, String)> = summary(&core, &events)
+        .into_iter()
+        .map(|(b, _, v)| (b, v))
         .collect();
+    let expect: Vec<(Time, String)> = [
+        (0, "0"),
+        (1, "1"),
+        (2, "2"),
+        (3, "3"),
+        (4, "0"),
+        (5, "1"),
+        (6, "2"),
+        (7, "3"),
+        (8, "10"),
+        (9, "11"),
+        (10, "12"),
+        (11, "13"),
+    ]
+    .iter()
+    .map(|(b, v)| (Time::int(*b), v.to_string()))
+    .collect();
     assert_eq!(got, expect);
-    assert!(notices.contains(&Notice::Swapped { player: "a".into(), beat: Time::int(8), stopped: false }));
+    assert!(notices.contains(&Notice::Swapped {
+        player: "a".into(),
+        beat: Time::int(8),
+        stopped: false
+    }));
 }
 
 #[test]
@@ -89,7 +125,10 @@ fn continue_keeps_phase_and_restart_starts_over() {
         run(&mut core, 6);
         core.load(&new, LoadMode::Replace, bar(), phase);
         let events = run(&mut core, 11);
-        summary(&core, &events).into_iter().map(|(_, _, v)| v).collect::<Vec<_>>()
+        summary(&core, &events)
+            .into_iter()
+            .map(|(_, _, v)| v)
+            .collect::<Vec<_>>()
     };
     // In phase: beat 8 is the ninth event of the new stream: index 8, 8 mod 3 = 2.
     assert_eq!(at8(Phase::Continue), vec!["2", "3", "12", "10", "11"]);
@@ -98,23 +137,35 @@ fn continue_keeps_phase_and_restart_starts_over() {
 
 #[test]
 fn unchanged_players_are_untouched_and_whitespace_changes_nothing() {
-    let before = program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"0 1\" }");
+    let before =
+        program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"0 1\" }");
     let edited = program("// a comment\nplay a {\n  degree: rand([0, 1, 2, 3]),   dur: 0.5\n}\nplay b { note: \"0 1\" }");
     let mut core = SchedulerCore::new(Time::ZERO);
     core.load(&before, LoadMode::Replace, bar(), Phase::Continue);
     run(&mut core, 3);
-    assert!(core.load(&edited, LoadMode::Replace, bar(), Phase::Continue).is_empty());
+    assert!(core
+        .load(&edited, LoadMode::Replace, bar(), Phase::Continue)
+        .is_empty());
 
-    let changed_b = program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"5 6 7\" }");
+    let changed_b =
+        program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"5 6 7\" }");
     let mut reloaded = SchedulerCore::new(Time::ZERO);
     reloaded.load(&before, LoadMode::Replace, bar(), Phase::Continue);
     let mut with_reload = run(&mut reloaded, 3);
-    assert_eq!(reloaded.load(&changed_b, LoadMode::Replace, bar(), Phase::Continue), vec![("b".into(), Time::int(4))]);
+    assert_eq!(
+        reloaded.load(&changed_b, LoadMode::Replace, bar(), Phase::Continue),
+        vec![("b".into(), Time::int(4))]
+    );
     reloaded.advance(Time::int(16), &mut with_reload, &mut Vec::new());
     let mut plain = SchedulerCore::new(Time::ZERO);
     plain.load(&before, LoadMode::Replace, bar(), Phase::Continue);
     let without = run(&mut plain, 16);
-    let only_a = |core: &SchedulerCore, ev: &[Scheduled]| summary(core, ev).into_iter().filter(|(_, p, _)| p == "a").collect::<Vec<_>>();
+    let only_a = |core: &SchedulerCore, ev: &[Scheduled]| {
+        summary(core, ev)
+            .into_iter()
+            .filter(|(_, p, _)| p == "a")
+            .collect::<Vec<_>>()
+    };
     assert_eq!(only_a(&reloaded, &with_reload), only_a(&plain, &without));
 }
 
@@ -128,7 +179,10 @@ fn replace_stops_missing_players_and_merge_keeps_them() {
         run(&mut core, 2);
         core.load(&only_a, mode, bar(), Phase::Continue);
         let events = run(&mut core, 12);
-        let b_after: usize = summary(&core, &events).iter().filter(|(t, p, _)| p == "b" && *t >= Time::int(4)).count();
+        let b_after: usize = summary(&core, &events)
+            .iter()
+            .filter(|(t, p, _)| p == "b" && *t >= Time::int(4))
+            .count();
         assert_eq!(b_after, b_events_after_4, "{mode:?}");
     }
 }
@@ -136,21 +190,38 @@ fn replace_stops_missing_players_and_merge_keeps_them() {
 #[test]
 fn a_runaway_player_is_muted_and_the_others_play_on() {
     // Fine in its first cycle (so it compiles), explodes from the fourth.
-    let p = program("play bad { s: \"bd\".every(4, fast(100000000), offset: 3) }\nplay good { note: \"0 1\" }");
+    let p = program(
+        "play bad { s: \"bd\".every(4, fast(100000000), offset: 3) }\nplay good { note: \"0 1\" }",
+    );
     let mut core = SchedulerCore::new(Time::ZERO);
     core.load(&p, LoadMode::Replace, bar(), Phase::Continue);
     let mut out = Vec::new();
     let mut notices = Vec::new();
     core.advance(Time::int(24), &mut out, &mut notices);
-    assert!(notices.iter().any(|n| matches!(n, Notice::Muted { player, .. } if &**player == "bad")));
-    let good: Vec<Time> = summary(&core, &out).into_iter().filter(|(_, p, _)| p == "good").map(|(t, _, _)| t).collect();
-    assert_eq!(good.len(), 12, "the good player keeps every event: {good:?}");
+    assert!(notices
+        .iter()
+        .any(|n| matches!(n, Notice::Muted { player, .. } if &**player == "bad")));
+    let good: Vec<Time> = summary(&core, &out)
+        .into_iter()
+        .filter(|(_, p, _)| p == "good")
+        .map(|(t, _, _)| t)
+        .collect();
+    assert_eq!(
+        good.len(),
+        12,
+        "the good player keeps every event: {good:?}"
+    );
 }
 
 #[test]
 fn stop_and_hush_take_effect_at_the_boundary() {
     let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&program("play a { note: \"0*4\" }\nplay b { note: \"1*4\" }"), LoadMode::Replace, bar(), Phase::Continue);
+    core.load(
+        &program("play a { note: \"0*4\" }\nplay b { note: \"1*4\" }"),
+        LoadMode::Replace,
+        bar(),
+        Phase::Continue,
+    );
     run(&mut core, 1);
     assert_eq!(core.stop(Some(&["a"]), bar()), Time::int(4));
     let ev = run(&mut core, 8);
@@ -172,4 +243,3 @@ fn seek_lands_in_phase() {
     let vals: Vec<String> = summary(&core, &ev).into_iter().map(|(_, _, v)| v).collect();
     assert_eq!(vals, vec!["0", "1", "2"]);
 }
-

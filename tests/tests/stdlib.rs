@@ -10,7 +10,11 @@ fn every_module_compiles_on_its_own() {
         let src = format!("import \"std/{name}\"\n");
         let c = compile("t.pat", &src, &NoImports);
         assert!(c.program.is_some(), "std/{name}:\n{}", diagnostics_text(&c));
-        assert!(c.diagnostics.is_empty(), "std/{name}:\n{}", diagnostics_text(&c));
+        assert!(
+            c.diagnostics.is_empty(),
+            "std/{name}:\n{}",
+            diagnostics_text(&c)
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use patter_pattern::{Bind, EventPat, Pat, PatRef, Stream, StreamRef, Value};
 
 use super::builtins;
 use super::value::Val;
-use super::{mix, hash_str, Evaluator, Stop};
+use super::{hash_str, mix, Evaluator, Stop};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
@@ -34,7 +34,11 @@ impl Evaluator<'_> {
             Val::Stream(s) => s.clone(),
             Val::List(items) => {
                 // A list where one value is expected is a chord.
-                if let Some(values) = items.iter().map(|i| i.constant()).collect::<Option<Vec<_>>>() {
+                if let Some(values) = items
+                    .iter()
+                    .map(|i| i.constant())
+                    .collect::<Option<Vec<_>>>()
+                {
                     Arc::new(Stream::Const(Value::Chord(values.into())))
                 } else {
                     let mut parts = Vec::with_capacity(items.len());
@@ -86,8 +90,15 @@ impl Evaluator<'_> {
 
     pub(crate) fn type_error(&mut self, v: &Val, span: Span, expected: &str) -> Stop {
         self.error(
-            Diagnostic::error("E0320", format!("I was expecting {expected} here, but this is {}", v.describe()), span)
-                .with_label(format!("expected {expected}")),
+            Diagnostic::error(
+                "E0320",
+                format!(
+                    "I was expecting {expected} here, but this is {}",
+                    v.describe()
+                ),
+                span,
+            )
+            .with_label(format!("expected {expected}")),
         )
     }
 }
@@ -129,7 +140,10 @@ pub(crate) fn finish_player(
                 .iter()
                 .enumerate()
                 .map(|(i, (t, p))| {
-                    (*t, finish_player(p, mix(player_seed, i as u64 + 1), program_seed, scale, root))
+                    (
+                        *t,
+                        finish_player(p, mix(player_seed, i as u64 + 1), program_seed, scale, root),
+                    )
                 })
                 .collect(),
         )),
@@ -152,7 +166,8 @@ impl Reseed {
         }
         let salt = self.salt;
         let seed = |x: u64| mix(salt, x);
-        let items = |me: &mut Self, v: &[StreamRef]| v.iter().map(|i| me.stream(i)).collect::<Vec<_>>();
+        let items =
+            |me: &mut Self, v: &[StreamRef]| v.iter().map(|i| me.stream(i)).collect::<Vec<_>>();
         let out = match &**s {
             Stream::Const(_) => s.clone(),
             Stream::Cycle(p) => {
@@ -162,20 +177,120 @@ impl Reseed {
                     Arc::new(Stream::Cycle(self.pat(p)))
                 }
             }
-            Stream::Seq { items: it, repeats, offset } => Arc::new(Stream::Seq { items: items(self, it), repeats: *repeats, offset: *offset }),
-            Stream::Rand { items: it, repeats, seed: sd } => Arc::new(Stream::Rand { items: items(self, it), repeats: *repeats, seed: seed(*sd) }),
-            Stream::XRand { items: it, repeats, seed: sd } => Arc::new(Stream::XRand { items: items(self, it), repeats: *repeats, seed: seed(*sd) }),
-            Stream::Shuf { items: it, repeats, seed: sd } => Arc::new(Stream::Shuf { items: items(self, it), repeats: *repeats, seed: seed(*sd) }),
-            Stream::WRand { items: it, weights, repeats, seed: sd } => Arc::new(Stream::WRand { items: items(self, it), weights: weights.clone(), repeats: *repeats, seed: seed(*sd) }),
-            Stream::White { lo, hi, length, seed: sd } => Arc::new(Stream::White { lo: self.stream(lo), hi: self.stream(hi), length: *length, seed: seed(*sd) }),
-            Stream::ExpRand { lo, hi, length, seed: sd } => Arc::new(Stream::ExpRand { lo: self.stream(lo), hi: self.stream(hi), length: *length, seed: seed(*sd) }),
-            Stream::Brown { lo, hi, step, length, seed: sd } => Arc::new(Stream::Brown { lo: self.stream(lo), hi: self.stream(hi), step: self.stream(step), length: *length, seed: seed(*sd) }),
-            Stream::Series { start, step, length } => Arc::new(Stream::Series { start: self.stream(start), step: self.stream(step), length: *length }),
-            Stream::Geom { start, grow, length } => Arc::new(Stream::Geom { start: self.stream(start), grow: self.stream(grow), length: *length }),
-            Stream::Repeat { stream, repeats } => Arc::new(Stream::Repeat { stream: self.stream(stream), repeats: *repeats }),
+            Stream::Seq {
+                items: it,
+                repeats,
+                offset,
+            } => Arc::new(Stream::Seq {
+                items: items(self, it),
+                repeats: *repeats,
+                offset: *offset,
+            }),
+            Stream::Rand {
+                items: it,
+                repeats,
+                seed: sd,
+            } => Arc::new(Stream::Rand {
+                items: items(self, it),
+                repeats: *repeats,
+                seed: seed(*sd),
+            }),
+            Stream::XRand {
+                items: it,
+                repeats,
+                seed: sd,
+            } => Arc::new(Stream::XRand {
+                items: items(self, it),
+                repeats: *repeats,
+                seed: seed(*sd),
+            }),
+            Stream::Shuf {
+                items: it,
+                repeats,
+                seed: sd,
+            } => Arc::new(Stream::Shuf {
+                items: items(self, it),
+                repeats: *repeats,
+                seed: seed(*sd),
+            }),
+            Stream::WRand {
+                items: it,
+                weights,
+                repeats,
+                seed: sd,
+            } => Arc::new(Stream::WRand {
+                items: items(self, it),
+                weights: weights.clone(),
+                repeats: *repeats,
+                seed: seed(*sd),
+            }),
+            Stream::White {
+                lo,
+                hi,
+                length,
+                seed: sd,
+            } => Arc::new(Stream::White {
+                lo: self.stream(lo),
+                hi: self.stream(hi),
+                length: *length,
+                seed: seed(*sd),
+            }),
+            Stream::ExpRand {
+                lo,
+                hi,
+                length,
+                seed: sd,
+            } => Arc::new(Stream::ExpRand {
+                lo: self.stream(lo),
+                hi: self.stream(hi),
+                length: *length,
+                seed: seed(*sd),
+            }),
+            Stream::Brown {
+                lo,
+                hi,
+                step,
+                length,
+                seed: sd,
+            } => Arc::new(Stream::Brown {
+                lo: self.stream(lo),
+                hi: self.stream(hi),
+                step: self.stream(step),
+                length: *length,
+                seed: seed(*sd),
+            }),
+            Stream::Series {
+                start,
+                step,
+                length,
+            } => Arc::new(Stream::Series {
+                start: self.stream(start),
+                step: self.stream(step),
+                length: *length,
+            }),
+            Stream::Geom {
+                start,
+                grow,
+                length,
+            } => Arc::new(Stream::Geom {
+                start: self.stream(start),
+                grow: self.stream(grow),
+                length: *length,
+            }),
+            Stream::Repeat { stream, repeats } => Arc::new(Stream::Repeat {
+                stream: self.stream(stream),
+                repeats: *repeats,
+            }),
             Stream::Chord(parts) => Arc::new(Stream::Chord(items(self, parts))),
-            Stream::Bin { op, left, right } => Arc::new(Stream::Bin { op: *op, left: self.stream(left), right: self.stream(right) }),
-            Stream::Un { op, stream } => Arc::new(Stream::Un { op: *op, stream: self.stream(stream) }),
+            Stream::Bin { op, left, right } => Arc::new(Stream::Bin {
+                op: *op,
+                left: self.stream(left),
+                right: self.stream(right),
+            }),
+            Stream::Un { op, stream } => Arc::new(Stream::Un {
+                op: *op,
+                stream: self.stream(stream),
+            }),
         };
         self.streams.insert(key, out.clone());
         out
@@ -190,8 +305,17 @@ impl Reseed {
         let off = self.pat_seed;
         let out = match &**p {
             Pat::Silence | Pat::Pure(_) => p.clone(),
-            Pat::Signal { kind, seed } => Pat::Signal { kind: *kind, seed: seed.wrapping_add(off) }.rc(),
-            Pat::Degrade { amount, seed, invert, pat } => Pat::Degrade {
+            Pat::Signal { kind, seed } => Pat::Signal {
+                kind: *kind,
+                seed: seed.wrapping_add(off),
+            }
+            .rc(),
+            Pat::Degrade {
+                amount,
+                seed,
+                invert,
+                pat,
+            } => Pat::Degrade {
                 amount: self.pat(amount),
                 seed: seed.wrapping_add(off),
                 invert: *invert,
@@ -203,7 +327,11 @@ impl Reseed {
                 options: options.iter().map(|o| self.pat(o)).collect(),
             }
             .rc(),
-            Pat::Arp { mode, pat } => Pat::Arp { mode: *mode, pat: self.pat(pat) }.rc(),
+            Pat::Arp { mode, pat } => Pat::Arp {
+                mode: *mode,
+                pat: self.pat(pat),
+            }
+            .rc(),
             other => {
                 // Structural nodes: rebuild with reseeded children.
                 let mut node = other.clone();
@@ -228,12 +356,18 @@ fn map_children(p: &mut Pat, mut f: impl FnMut(&PatRef) -> PatRef) {
         | Pat::Struct { mask: a, pat: b }
         | Pat::Mask { mask: a, pat: b }
         | Pat::Range { from: a, to: b }
-        | Pat::App { left: a, right: b, .. }
-        | Pat::Degrade { amount: a, pat: b, .. } => {
+        | Pat::App {
+            left: a, right: b, ..
+        }
+        | Pat::Degrade {
+            amount: a, pat: b, ..
+        } => {
             *a = f(a);
             *b = f(b);
         }
-        Pat::WhenCycle { then, otherwise, .. } => {
+        Pat::WhenCycle {
+            then, otherwise, ..
+        } => {
             *then = f(then);
             *otherwise = f(otherwise);
         }

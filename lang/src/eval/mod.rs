@@ -17,8 +17,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use patter_pattern::{
-    Bind, Budget, Event, EventPat, Player, Program, QueryCache, Stream, StreamRef, Time,
-    TimeSpan, Value,
+    Bind, Budget, Event, EventPat, Player, Program, QueryCache, Stream, StreamRef, Time, TimeSpan,
+    Value,
 };
 
 use crate::ast::{Arg, ExprKind, Ident, ItemKind, Module, Setting, UnaryOp};
@@ -87,7 +87,12 @@ pub struct Evaluator<'a> {
 }
 
 /// See [`crate::compile`].
-pub fn compile(name: &str, source: &str, loader: &dyn Loader, options: &crate::Options) -> Compiled {
+pub fn compile(
+    name: &str,
+    source: &str,
+    loader: &dyn Loader,
+    options: &crate::Options,
+) -> Compiled {
     let mut ev = Evaluator {
         loader,
         sources: Sources::default(),
@@ -215,8 +220,7 @@ impl<'a> Evaluator<'a> {
             }
             ItemKind::Solo(names) => {
                 for n in names {
-                    if self.player_index(n).is_some() && !self.solo.iter().any(|s| **s == *n.node)
-                    {
+                    if self.player_index(n).is_some() && !self.solo.iter().any(|s| **s == *n.node) {
                         self.solo.push(Arc::from(n.node.as_str()));
                     }
                 }
@@ -277,16 +281,25 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn setting(&mut self, setting: Setting, value: &crate::ast::Expr, span: Span) -> Result<(), Stop> {
+    fn setting(
+        &mut self,
+        setting: Setting,
+        value: &crate::ast::Expr,
+        span: Span,
+    ) -> Result<(), Stop> {
         let v = self.eval(value)?;
         match setting {
             Setting::Tempo => {
                 let bpm = self.const_num(&v, value.span, "a tempo in beats per minute")?;
                 if !(1.0..=1000.0).contains(&bpm) {
                     return Err(self.error(
-                        Diagnostic::error("E0401", format!("a tempo of {bpm} BPM is out of range"), value.span)
-                            .with_label("tempo must be between 1 and 1000 BPM")
-                            .with_help("for example `tempo 120`"),
+                        Diagnostic::error(
+                            "E0401",
+                            format!("a tempo of {bpm} BPM is out of range"),
+                            value.span,
+                        )
+                        .with_label("tempo must be between 1 and 1000 BPM")
+                        .with_help("for example `tempo 120`"),
                     ));
                 }
                 self.tempo = bpm;
@@ -296,9 +309,13 @@ impl<'a> Evaluator<'a> {
                 let t = Time::from_f64(beats);
                 if !(beats > 0.0 && beats <= 1024.0) || t.is_zero() {
                     return Err(self.error(
-                        Diagnostic::error("E0402", format!("a cycle of {beats} beats is out of range"), value.span)
-                            .with_label("a cycle must last more than 0 and at most 1024 beats")
-                            .with_help("for example `cycle 4` (the default: one bar of 4/4)"),
+                        Diagnostic::error(
+                            "E0402",
+                            format!("a cycle of {beats} beats is out of range"),
+                            value.span,
+                        )
+                        .with_label("a cycle must last more than 0 and at most 1024 beats")
+                        .with_help("for example `cycle 4` (the default: one bar of 4/4)"),
                     ));
                 }
                 self.cycle_beats = t;
@@ -307,8 +324,12 @@ impl<'a> Evaluator<'a> {
                 let s = self.const_num(&v, value.span, "a whole number")?;
                 if s.fract() != 0.0 || s < 0.0 || s > u32::MAX as f64 {
                     return Err(self.error(
-                        Diagnostic::error("E0403", "the seed must be a whole number from 0 to 4294967295", value.span)
-                            .with_help("for example `seed 42`"),
+                        Diagnostic::error(
+                            "E0403",
+                            "the seed must be a whole number from 0 to 4294967295",
+                            value.span,
+                        )
+                        .with_help("for example `seed 42`"),
                     ));
                 }
                 self.seed = s as u64;
@@ -346,20 +367,35 @@ impl<'a> Evaluator<'a> {
                     Some(x) => degrees.push(Value::Num(x)),
                     None => {
                         return Err(self.error(
-                            Diagnostic::error("E0405", "a scale given as a list must contain only numbers", span)
-                                .with_help("for example `scale [0, 2, 3, 5, 7, 8, 10]`"),
+                            Diagnostic::error(
+                                "E0405",
+                                "a scale given as a list must contain only numbers",
+                                span,
+                            )
+                            .with_help("for example `scale [0, 2, 3, 5, 7, 8, 10]`"),
                         ))
                     }
                 }
             }
             if degrees.is_empty() {
-                return Err(self.error(Diagnostic::error("E0405", "a scale needs at least one degree", span)));
+                return Err(self.error(Diagnostic::error(
+                    "E0405",
+                    "a scale needs at least one degree",
+                    span,
+                )));
             }
             return Ok(Value::Chord(degrees.into()));
         }
         Err(self.error(
-            Diagnostic::error("E0404", format!("a scale is a name or a list of degrees, not {}", v.describe()), span)
-                .with_help("for example `scale dorian` or `scale [0, 2, 4, 5, 7, 9, 11]`"),
+            Diagnostic::error(
+                "E0404",
+                format!(
+                    "a scale is a name or a list of degrees, not {}",
+                    v.describe()
+                ),
+                span,
+            )
+            .with_help("for example `scale dorian` or `scale [0, 2, 4, 5, 7, 9, 11]`"),
         ))
     }
 
@@ -367,8 +403,12 @@ impl<'a> Evaluator<'a> {
         match v.as_num() {
             Some(x) if x.is_finite() => Ok(x),
             _ => Err(self.error(
-                Diagnostic::error("E0320", format!("I was expecting {what} here, but this is {}", v.describe()), span)
-                    .with_label(format!("expected {what}")),
+                Diagnostic::error(
+                    "E0320",
+                    format!("I was expecting {what} here, but this is {}", v.describe()),
+                    span,
+                )
+                .with_label(format!("expected {what}")),
             )),
         }
     }
@@ -381,7 +421,11 @@ impl<'a> Evaluator<'a> {
                 .ok_or_else(|| {
                     format!(
                         "the standard library has no module `{name}` (it has: {})",
-                        patter_stdlib::FILES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                        patter_stdlib::FILES
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })
         } else {
@@ -389,18 +433,30 @@ impl<'a> Evaluator<'a> {
         };
         let (name, text) = match loaded {
             Ok(x) => x,
-            Err(msg) => {
-                return Err(self.error(
-                    Diagnostic::error("E0601", format!("I could not import \"{}\"", path.node), path.span)
-                        .with_label(msg)
-                        .with_help("paths are relative to the importing file; the standard library is `std/NAME`"),
-                ))
-            }
+            Err(msg) => return Err(self.error(
+                Diagnostic::error(
+                    "E0601",
+                    format!("I could not import \"{}\"", path.node),
+                    path.span,
+                )
+                .with_label(msg)
+                .with_help(
+                    "paths are relative to the importing file; the standard library is `std/NAME`",
+                ),
+            )),
         };
         if self.import_stack.contains(&name) {
             return Err(self.error(
-                Diagnostic::error("E0602", format!("\"{}\" imports itself (through {})", path.node, self.import_stack.join(" → ")), path.span)
-                    .with_help("remove one of the imports in the cycle"),
+                Diagnostic::error(
+                    "E0602",
+                    format!(
+                        "\"{}\" imports itself (through {})",
+                        path.node,
+                        self.import_stack.join(" → ")
+                    ),
+                    path.span,
+                )
+                .with_help("remove one of the imports in the cycle"),
             ));
         }
         if self.imported.contains(&name) {
@@ -408,7 +464,11 @@ impl<'a> Evaluator<'a> {
             return Ok(());
         }
         if self.import_stack.len() >= IMPORT_DEPTH_LIMIT {
-            return Err(self.error(Diagnostic::error("E0603", "imports are nested too deeply", span)));
+            return Err(self.error(Diagnostic::error(
+                "E0603",
+                "imports are nested too deeply",
+                span,
+            )));
         }
         self.imported.insert(name.clone());
         let file: FileId = self.sources.add(name.clone(), text.clone());
@@ -447,7 +507,11 @@ impl<'a> Evaluator<'a> {
                 let content = Span {
                     file: e.span.file,
                     start: e.span.start.saturating_add(1),
-                    end: e.span.start.saturating_add(1).saturating_add(text.len() as u32),
+                    end: e
+                        .span
+                        .start
+                        .saturating_add(1)
+                        .saturating_add(text.len() as u32),
                 };
                 let (pat, diags) = crate::mini::compile(text, content);
                 let failed = diags.iter().any(|d| d.is_error());
@@ -471,9 +535,13 @@ impl<'a> Evaluator<'a> {
                     if let Some((first, _)) = vals.iter().find(|(f, _)| f.node == k.node) {
                         let first = first.span;
                         return Err(self.error(
-                            Diagnostic::error("E0312", format!("the key `{}` is given twice", k.node), k.span)
-                                .with_secondary(first, "first given here")
-                                .with_help("remove one of them"),
+                            Diagnostic::error(
+                                "E0312",
+                                format!("the key `{}` is given twice", k.node),
+                                k.span,
+                            )
+                            .with_secondary(first, "first given here")
+                            .with_help("remove one of them"),
                         ));
                     }
                     let val = self.eval(v)?;
@@ -486,11 +554,18 @@ impl<'a> Evaluator<'a> {
                 let (pos, named) = self.eval_args(args)?;
                 self.apply(f, callee.span, pos, named, e.span, None)
             }
-            ExprKind::Method { receiver, name, args } => {
+            ExprKind::Method {
+                receiver,
+                name,
+                args,
+            } => {
                 let recv = self.eval(receiver)?;
                 let f = self.lookup(&name.node, name.span)?;
                 let (pos, named) = self.eval_args(args)?;
-                let recv = Spanned { val: recv, span: receiver.span };
+                let recv = Spanned {
+                    val: recv,
+                    span: receiver.span,
+                };
                 self.apply(f, name.span, pos, named, e.span, Some(recv))
             }
             ExprKind::Binary { op, lhs, rhs } => {
@@ -543,13 +618,20 @@ impl<'a> Evaluator<'a> {
         let mut named: Vec<(Ident, Spanned)> = Vec::new();
         for a in args {
             let v = self.eval(&a.value)?;
-            let sv = Spanned { val: v, span: a.value.span };
+            let sv = Spanned {
+                val: v,
+                span: a.value.span,
+            };
             match &a.name {
                 Some(n) => {
                     if named.iter().any(|(m, _)| m.node == n.node) {
                         return Err(self.error(
-                            Diagnostic::error("E0313", format!("the argument `{}` is given twice", n.node), n.span)
-                                .with_help("remove one of them"),
+                            Diagnostic::error(
+                                "E0313",
+                                format!("the argument `{}` is given twice", n.node),
+                                n.span,
+                            )
+                            .with_help("remove one of them"),
                         ));
                     }
                     named.push((n.clone(), sv));
@@ -558,9 +640,13 @@ impl<'a> Evaluator<'a> {
                     if let Some((n, _)) = named.first() {
                         let s = n.span;
                         return Err(self.error(
-                            Diagnostic::error("E0314", "a positional argument cannot follow a named one", a.value.span)
-                                .with_secondary(s, "named argument here")
-                                .with_help("put positional arguments first"),
+                            Diagnostic::error(
+                                "E0314",
+                                "a positional argument cannot follow a named one",
+                                a.value.span,
+                            )
+                            .with_secondary(s, "named argument here")
+                            .with_help("put positional arguments first"),
                         ));
                     }
                     pos.push(sv);
@@ -618,28 +704,55 @@ impl<'a> Evaluator<'a> {
             Val::Func(func) => func,
             other => {
                 return Err(self.error(
-                    Diagnostic::error("E0321", format!("this is {}, not a function: it cannot be called", other.describe()), fspan)
-                        .with_help("only functions take arguments in parentheses"),
+                    Diagnostic::error(
+                        "E0321",
+                        format!(
+                            "this is {}, not a function: it cannot be called",
+                            other.describe()
+                        ),
+                        fspan,
+                    )
+                    .with_help("only functions take arguments in parentheses"),
                 ))
             }
         };
         match &*func {
-            Func::Builtin { index, given, named: given_named } => {
+            Func::Builtin {
+                index,
+                given,
+                named: given_named,
+            } => {
                 let mut all: Vec<Spanned> = given
                     .iter()
-                    .map(|v| Spanned { val: v.clone(), span: fspan })
+                    .map(|v| Spanned {
+                        val: v.clone(),
+                        span: fspan,
+                    })
                     .collect();
                 all.append(&mut pos);
                 let mut all_named: Vec<(Ident, Spanned)> = given_named
                     .iter()
                     .map(|(n, v)| {
-                        (crate::span::Spanned::new(n.clone(), fspan), Spanned { val: v.clone(), span: fspan })
+                        (
+                            crate::span::Spanned::new(n.clone(), fspan),
+                            Spanned {
+                                val: v.clone(),
+                                span: fspan,
+                            },
+                        )
                     })
                     .collect();
                 all_named.extend(named);
                 builtins::call(self, *index, all, all_named, receiver, fspan, call_span)
             }
-            Func::User { name, params, body, env, span, given } => {
+            Func::User {
+                name,
+                params,
+                body,
+                env,
+                span,
+                given,
+            } => {
                 if !named.is_empty() {
                     let s = named.first().map(|(n, _)| n.span).unwrap_or(call_span);
                     return Err(self.error(
@@ -655,8 +768,17 @@ impl<'a> Evaluator<'a> {
                 args.extend(pos.into_iter().map(|s| s.val));
                 if args.len() > params.len() {
                     return Err(self.error(
-                        Diagnostic::error("E0316", format!("`{name}` takes {} argument{}, but {} were given", params.len(), plural(params.len()), args.len()), call_span)
-                            .with_secondary(*span, "defined here"),
+                        Diagnostic::error(
+                            "E0316",
+                            format!(
+                                "`{name}` takes {} argument{}, but {} were given",
+                                params.len(),
+                                plural(params.len()),
+                                args.len()
+                            ),
+                            call_span,
+                        )
+                        .with_secondary(*span, "defined here"),
                     ));
                 }
                 if args.len() < params.len() {
@@ -748,7 +870,13 @@ impl<'a> Evaluator<'a> {
         let mut players = Vec::with_capacity(self.players.len());
         for def in &self.players {
             let seed = mix(program_seed, hash_str(&def.name));
-            let body = convert::finish_player(&def.body, seed, program_seed, self.scale.as_ref(), self.root.as_ref());
+            let body = convert::finish_player(
+                &def.body,
+                seed,
+                program_seed,
+                self.scale.as_ref(),
+                self.root.as_ref(),
+            );
             players.push(Player {
                 name: def.name.clone(),
                 body,
@@ -784,9 +912,15 @@ impl<'a> Evaluator<'a> {
             if let Some(def) = self.players.get(i as usize) {
                 ok = false;
                 self.diags.push(
-                    Diagnostic::error("E0501", format!("player `{}` produces too many events", def.name), def.span)
-                        .with_label(format!("more than {PROBE_BUDGET} events or steps in its first cycle"))
-                        .with_help("look for a very large `fast`, `*` or `ply` factor"),
+                    Diagnostic::error(
+                        "E0501",
+                        format!("player `{}` produces too many events", def.name),
+                        def.span,
+                    )
+                    .with_label(format!(
+                        "more than {PROBE_BUDGET} events or steps in its first cycle"
+                    ))
+                    .with_help("look for a very large `fast`, `*` or `ply` factor"),
                 );
             }
         }
@@ -804,7 +938,10 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.
-pub(crate) fn suggest<'s>(name: &str, candidates: impl Iterator<Item = &'s str>) -> Option<&'s str> {
+pub(crate) fn suggest<'s>(
+    name: &str,
+    candidates: impl Iterator<Item = &'s str>,
+) -> Option<&'s str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
@@ -843,7 +980,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// 64-bit mixing (splitmix64 finaliser) of two values.
 pub(crate) fn mix(a: u64, b: u64) -> u64 {
-    let mut z = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(0x632B_E59B_D9B4_E019);
+    let mut z = a ^ b
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(0x632B_E59B_D9B4_E019);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)

@@ -42,8 +42,12 @@ pub fn fold(op: BinOp, a: &Value, b: &Value) -> Value {
     match op {
         BinOp::Left => return a.clone(),
         BinOp::Right => return b.clone(),
-        BinOp::Eq => return Value::Bool(a == b || (a.as_num().is_some() && a.as_num() == b.as_num())),
-        BinOp::Ne => return Value::Bool(!(a == b || (a.as_num().is_some() && a.as_num() == b.as_num()))),
+        BinOp::Eq => {
+            return Value::Bool(a == b || (a.as_num().is_some() && a.as_num() == b.as_num()))
+        }
+        BinOp::Ne => {
+            return Value::Bool(!(a == b || (a.as_num().is_some() && a.as_num() == b.as_num())))
+        }
         BinOp::And => return Value::Bool(a.is_truthy() && b.is_truthy()),
         BinOp::Or => return Value::Bool(a.is_truthy() || b.is_truthy()),
         _ => {}
@@ -92,11 +96,27 @@ fn flip(op: BinOp) -> Option<BinOp> {
 }
 
 impl Evaluator<'_> {
-    pub(crate) fn binary(&mut self, op: BinaryOp, l: Val, ls: Span, r: Val, rs: Span, span: Span) -> EvalResult {
+    pub(crate) fn binary(
+        &mut self,
+        op: BinaryOp,
+        l: Val,
+        ls: Span,
+        r: Val,
+        rs: Span,
+        span: Span,
+    ) -> EvalResult {
         self.binop(to_binop(op), l, ls, r, rs, span)
     }
 
-    pub(crate) fn binop(&mut self, op: BinOp, l: Val, ls: Span, r: Val, rs: Span, span: Span) -> EvalResult {
+    pub(crate) fn binop(
+        &mut self,
+        op: BinOp,
+        l: Val,
+        ls: Span,
+        r: Val,
+        rs: Span,
+        span: Span,
+    ) -> EvalResult {
         // Lists: element-wise (chord transposition), the other side broadcast.
         if let Val::List(items) = &l {
             if !matches!(r, Val::List(_) | Val::Stream(_) | Val::Pat(_)) {
@@ -117,7 +137,9 @@ impl Evaluator<'_> {
             }
         }
         if let (Some(a), Some(b)) = (l.constant(), r.constant()) {
-            if !matches!(l, Val::Pat(_) | Val::Stream(_)) && !matches!(r, Val::Pat(_) | Val::Stream(_)) {
+            if !matches!(l, Val::Pat(_) | Val::Stream(_))
+                && !matches!(r, Val::Pat(_) | Val::Stream(_))
+            {
                 return Ok(from_value(fold(op, &a, &b)));
             }
         }
@@ -125,7 +147,11 @@ impl Evaluator<'_> {
         if involves_stream {
             let a = self.stream_of(&l, ls)?;
             let b = self.stream_of(&r, rs)?;
-            return Ok(Val::Stream(Arc::new(Stream::Bin { op, left: a, right: b })));
+            return Ok(Val::Stream(Arc::new(Stream::Bin {
+                op,
+                left: a,
+                right: b,
+            })));
         }
         let l_pat = matches!(l, Val::Pat(_)) || super::builtins::is_signal_val(&l);
         let r_pat = matches!(r, Val::Pat(_)) || super::builtins::is_signal_val(&r);
@@ -151,9 +177,20 @@ impl Evaluator<'_> {
         if l_pat || r_pat {
             let a = self.pat_of(&l, ls)?;
             let b = self.pat_of(&r, rs)?;
-            return Ok(Val::Pat(Pat::App { op, left: a, right: b }.rc()));
+            return Ok(Val::Pat(
+                Pat::App {
+                    op,
+                    left: a,
+                    right: b,
+                }
+                .rc(),
+            ));
         }
-        let bad = if l.constant().is_none() { (&l, ls) } else { (&r, rs) };
+        let bad = if l.constant().is_none() {
+            (&l, ls)
+        } else {
+            (&r, rs)
+        };
         let (v, s) = bad;
         let d = v.describe();
         Err(self.error(
@@ -172,7 +209,10 @@ impl Evaluator<'_> {
                 }
                 Ok(Val::List(Rc::new(out)))
             }
-            Val::Stream(s) => Ok(Val::Stream(Arc::new(Stream::Un { op, stream: s.clone() }))),
+            Val::Stream(s) => Ok(Val::Stream(Arc::new(Stream::Un {
+                op,
+                stream: s.clone(),
+            }))),
             Val::Pat(p) => Ok(Val::Pat(Pat::Map { op, pat: p.clone() }.rc())),
             _ if super::builtins::is_signal_val(&v) => {
                 let p = self.pat_of(&v, span)?;

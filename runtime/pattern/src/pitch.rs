@@ -166,103 +166,221 @@ pub(crate) fn keys() -> &'static DerivedKeys {
     })
 }
 
-fn get<'a>(params: &'a [(Key, Value)], key: &str) -> Option<&'a Value> {
-    params.iter().find(|(k, _)| &**k == key).map(|(_, v)| v)
+/// The keys of one event that the Event model reads, gathered in one pass.
+#[derive(Clone, Debug, Default)]
+pub struct Fields {
+    /// `degree`.
+    pub degree: Option<f64>,
+    /// `note`.
+    pub note: Option<f64>,
+    /// `midinote`.
+    pub midinote: Option<f64>,
+    /// `freq`.
+    pub freq: Option<f64>,
+    /// `scale` (a name or a chord of steps).
+    pub scale: Option<Value>,
+    /// `root`.
+    pub root: Option<f64>,
+    /// `octave`.
+    pub octave: Option<f64>,
+    /// `mtranspose`.
+    pub mtranspose: Option<f64>,
+    /// `gtranspose`.
+    pub gtranspose: Option<f64>,
+    /// `ctranspose`.
+    pub ctranspose: Option<f64>,
+    /// `stepsPerOctave`.
+    pub steps_per_octave: Option<f64>,
+    /// `octaveRatio`.
+    pub octave_ratio: Option<f64>,
+    /// `harmonic`.
+    pub harmonic: Option<f64>,
+    /// `detune`.
+    pub detune: Option<f64>,
+    /// `amp`.
+    pub amp: Option<f64>,
+    /// `db`.
+    pub db: Option<f64>,
+    /// `velocity`.
+    pub velocity: Option<f64>,
+    /// `sustain`.
+    pub sustain: Option<f64>,
+    /// `legato`.
+    pub legato: Option<f64>,
+    /// `dur`.
+    pub dur: Option<f64>,
+    /// `stretch`.
+    pub stretch: Option<f64>,
+    /// Any key of [`PITCH_KEYS`] is present.
+    pub has_pitch_key: bool,
+    /// `s` or `sound` is present.
+    pub has_sound: bool,
 }
 
-fn num(params: &[(Key, Value)], key: &str) -> Option<f64> {
-    get(params, key).and_then(Value::as_num)
-}
+impl Fields {
+    /// Read the fields from a parameter list (a later duplicate wins).
+    pub fn read(params: &[(Key, Value)]) -> Fields {
+        let mut f = Fields::default();
+        for (k, v) in params {
+            f.add(k, v);
+        }
+        f
+    }
 
-fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
-    match params.iter_mut().find(|(k, _)| k == key) {
-        Some(slot) => slot.1 = Value::Num(value),
-        None => params.push((key.clone(), Value::Num(value))),
+    /// Take one key's value into account (a later call for the same key wins).
+    pub fn add(&mut self, key: &str, v: &Value) {
+        let f = self;
+        let x = || v.as_num();
+        let mut pitch = true;
+        match key {
+            "degree" => f.degree = x(),
+            "note" => f.note = x(),
+            "midinote" => f.midinote = x(),
+            "freq" => f.freq = x(),
+            "scale" => f.scale = Some(v.clone()),
+            "root" => f.root = x(),
+            "octave" => f.octave = x(),
+            "mtranspose" => f.mtranspose = x(),
+            "gtranspose" => f.gtranspose = x(),
+            "ctranspose" => f.ctranspose = x(),
+            "stepsPerOctave" => f.steps_per_octave = x(),
+            "harmonic" => f.harmonic = x(),
+            "detune" => f.detune = x(),
+            other => {
+                pitch = false;
+                match other {
+                    "octaveRatio" => f.octave_ratio = x(),
+                    "amp" => f.amp = x(),
+                    "db" => f.db = x(),
+                    "velocity" => f.velocity = x(),
+                    "sustain" => f.sustain = x(),
+                    "legato" => f.legato = x(),
+                    "dur" => f.dur = x(),
+                    "stretch" => f.stretch = x(),
+                    "s" | "sound" => f.has_sound = true,
+                    _ => {}
+                }
+            }
+        }
+        f.has_pitch_key |= pitch;
+    }
+
+    /// True when the event should get a pitch: it has a pitch key, or no `s`/`sound`
+    /// (SC's default instrument is pitched).
+    pub fn is_pitched(&self) -> bool {
+        self.has_pitch_key || !self.has_sound
+    }
+
+    /// `(midinote, freq)`: `midinote` is `None` when `freq` was given.
+    pub fn pitch(&self) -> (Option<f64>, f64) {
+        let detune = self.detune.unwrap_or(0.0);
+        if let Some(freq) = self.freq {
+            return (None, freq + detune);
+        }
+        let midinote = match self.midinote {
+            Some(m) => m,
+            None => {
+                let steps: Vec<f64>;
+                let (scale, named_spo) = match &self.scale {
+                    Some(Value::Chord(vs)) => {
+                        steps = vs.iter().filter_map(Value::as_num).collect();
+                        (ScaleRef::Steps(&steps), None)
+                    }
+                    Some(Value::Str(name)) => (
+                        ScaleRef::Named(scale::lookup(name).unwrap_or(scale::major())),
+                        Some(12.0),
+                    ),
+                    Some(Value::Num(x)) => {
+                        steps = vec![*x];
+                        (ScaleRef::Steps(&steps), None)
+                    }
+                    _ => (ScaleRef::Named(scale::major()), Some(12.0)),
+                };
+                let spo = self.steps_per_octave.or(named_spo).unwrap_or(12.0);
+                let note = match self.note {
+                    Some(n) => n,
+                    None => degree_to_key(
+                        self.degree.unwrap_or(0.0) + self.mtranspose.unwrap_or(0.0),
+                        scale,
+                        spo,
+                    ),
+                };
+                note_to_midi(
+                    note,
+                    self.gtranspose.unwrap_or(0.0),
+                    self.root.unwrap_or(0.0),
+                    spo,
+                    self.octave.unwrap_or(5.0),
+                    self.octave_ratio.unwrap_or(2.0),
+                )
+            }
+        };
+        let freq = midi_to_freq(midinote + self.ctranspose.unwrap_or(0.0))
+            * self.harmonic.unwrap_or(1.0)
+            + detune;
+        (Some(midinote), freq)
+    }
+
+    /// `amp`: given, else `db.dbamp`.
+    pub fn amp(&self) -> f64 {
+        self.amp
+            .unwrap_or_else(|| db_to_amp(self.db.unwrap_or(DEFAULT_DB)))
     }
 }
 
-/// True when the event should get a pitch: it has a pitch key, or no `s`/`sound` (SC's
-/// default instrument is pitched).
+/// Replace `key`'s value, or insert it where it keeps a name-sorted list sorted.
+pub(crate) fn set_sorted(params: &mut Vec<(Key, Value)>, key: &Key, value: Value) {
+    match params.binary_search_by(|(k, _)| (**k).cmp(&**key)) {
+        Ok(pos) => {
+            if let Some(slot) = params.get_mut(pos) {
+                slot.1 = value;
+            }
+        }
+        Err(pos) => params.insert(pos, (key.clone(), value)),
+    }
+}
+
+/// True when the event should get a pitch (see [`Fields::is_pitched`]).
 pub fn is_pitched(params: &[(Key, Value)]) -> bool {
-    params.iter().any(|(k, _)| PITCH_KEYS.contains(&&**k))
-        || !params.iter().any(|(k, _)| &**k == "s" || &**k == "sound")
+    Fields::read(params).is_pitched()
 }
 
 /// The `freq` and `midinote` (when derived) of an event's parameters.
 pub fn pitch_of(params: &[(Key, Value)]) -> (Option<f64>, f64) {
-    let detune = num(params, "detune").unwrap_or(0.0);
-    if let Some(freq) = num(params, "freq") {
-        return (None, freq + detune);
-    }
-    let ctranspose = num(params, "ctranspose").unwrap_or(0.0);
-    let harmonic = num(params, "harmonic").unwrap_or(1.0);
-    let midinote = match num(params, "midinote") {
-        Some(m) => m,
-        None => {
-            let steps: Vec<f64>;
-            let (scale, named_spo) = match get(params, "scale") {
-                Some(Value::Chord(vs)) => {
-                    steps = vs.iter().filter_map(Value::as_num).collect();
-                    (ScaleRef::Steps(&steps), None)
-                }
-                Some(Value::Str(name)) => match scale::lookup(name) {
-                    Some(s) => (ScaleRef::Named(s), Some(12.0)),
-                    None => (ScaleRef::Named(scale::major()), Some(12.0)),
-                },
-                Some(Value::Num(x)) => {
-                    steps = vec![*x];
-                    (ScaleRef::Steps(&steps), None)
-                }
-                _ => (ScaleRef::Named(scale::major()), Some(12.0)),
-            };
-            let spo = num(params, "stepsPerOctave").or(named_spo).unwrap_or(12.0);
-            let note = match num(params, "note") {
-                Some(n) => n,
-                None => {
-                    let degree = num(params, "degree").unwrap_or(0.0);
-                    let mtranspose = num(params, "mtranspose").unwrap_or(0.0);
-                    degree_to_key(degree + mtranspose, scale, spo)
-                }
-            };
-            note_to_midi(
-                note,
-                num(params, "gtranspose").unwrap_or(0.0),
-                num(params, "root").unwrap_or(0.0),
-                spo,
-                num(params, "octave").unwrap_or(5.0),
-                num(params, "octaveRatio").unwrap_or(2.0),
-            )
-        }
-    };
-    (
-        Some(midinote),
-        midi_to_freq(midinote + ctranspose) * harmonic + detune,
-    )
+    Fields::read(params).pitch()
 }
 
 /// `amp` of an event: `amp` given, else `db.dbamp`.
 pub fn amp_of(params: &[(Key, Value)]) -> f64 {
-    num(params, "amp").unwrap_or_else(|| db_to_amp(num(params, "db").unwrap_or(DEFAULT_DB)))
+    Fields::read(params).amp()
 }
 
-/// Derive `amp` (times `gain`) and `velocity` (unless given) into `params`.
-pub fn derive_levels(params: &mut Vec<(Key, Value)>, gain: f64) {
+/// Write derived values into a name-sorted parameter list: `midinote` (when derived),
+/// `freq` (when pitched), `amp` (times `gain`) and `velocity` (unless given).
+pub(crate) fn write_derived(params: &mut Vec<(Key, Value)>, fields: &Fields, gain: f64) {
     let keys = keys();
-    let amp = amp_of(params) * gain;
-    set(params, &keys.amp, amp);
-    if num(params, "velocity").is_none() {
-        set(params, &keys.velocity, amp_to_velocity(amp));
-    }
-}
-
-/// Full derivation of an unsorted parameter list: `midinote` (unless bypassed), `freq`,
-/// `amp` and `velocity`. Existing entries for derived keys are overwritten.
-pub fn derive(params: &mut Vec<(Key, Value)>) {
-    let keys = keys();
-    let (midinote, freq) = pitch_of(params);
+    let pitched = fields.is_pitched();
+    let (midinote, freq) = if pitched { fields.pitch() } else { (None, 0.0) };
+    let amp = fields.amp() * gain;
+    let velocity = fields.velocity;
     if let Some(m) = midinote {
-        set(params, &keys.midinote, m);
+        set_sorted(params, &keys.midinote, Value::Num(m));
     }
-    set(params, &keys.freq, freq);
-    derive_levels(params, 1.0);
+    if pitched {
+        set_sorted(params, &keys.freq, Value::Num(freq));
+    }
+    set_sorted(params, &keys.amp, Value::Num(amp));
+    if velocity.is_none() {
+        set_sorted(params, &keys.velocity, Value::Num(amp_to_velocity(amp)));
+    }
+}
+
+/// Full derivation: sorts `params` by key name, then adds `midinote` (unless bypassed),
+/// `freq`, `amp` and `velocity`. Existing entries for derived keys are overwritten.
+pub fn derive(params: &mut Vec<(Key, Value)>) {
+    params.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut fields = Fields::read(params);
+    // Derivation is unconditional here: the caller asked for a pitch.
+    fields.has_pitch_key = true;
+    write_derived(params, &fields, 1.0);
 }

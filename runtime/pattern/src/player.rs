@@ -9,6 +9,13 @@
 //!   side is one) gives Tidal structure; each onset becomes an event, numbered from cycle 0,
 //!   and every other key is evaluated at that number and onset.
 //!
+//! Every event's `params` are sorted by key name and hold single values: chords are
+//! expanded into one event per note (the i-th note takes element `i mod len` of every
+//! chord), except `scale`, whose list of steps is used whole by the pitch model and then
+//! left out of the params (a scale *name* stays). `s: "bd:3"` becomes `s: bd, n: 3` unless
+//! `n` is given. Pitch (`midinote`, `freq`) is derived for events with a pitch key or
+//! without `s`/`sound`; `amp` (times the hap's gain) and `velocity` always.
+//!
 //! Seeking to a beat is O(1) when the rhythm is constant, and otherwise resumes from
 //! checkpoints in the [`QueryCache`]; a fresh cache gives identical events, only slower.
 
@@ -28,6 +35,8 @@ use crate::value::Value;
 const CHECKPOINT_EVERY: u64 = 64;
 /// Checkpoints kept per bind (bounds memory on endless players).
 const MAX_CHECKPOINTS: usize = 1 << 14;
+/// Steps allowed for measuring a stream player's length.
+const LEN_ALLOWANCE: u64 = 4096;
 /// Per-cycle event counts kept per bind.
 const MAX_COUNTS: usize = 1 << 12;
 
@@ -65,12 +74,19 @@ struct BindCache {
     memo: StreamMemo,
     /// Stream mode: `(index, onset)` of events, increasing.
     checkpoints: Vec<(u64, Time)>,
-    /// Stream mode: the player's length (`Some(None)` = forever), once known.
+    /// Stream mode: the player's length (`Some(None)` = forever or unknown), once known.
     len: Option<Option<u64>>,
+    /// Stream mode: the onset from which the player has no more events, once seen.
+    ended: Option<Time>,
     /// Cycle mode: number of events in each cycle.
     counts: HashMap<i64, u64>,
     /// Cycle mode: `(cycle, events before it)`.
     bases: Vec<(i64, u64)>,
+    /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
+    cycle_haps: Option<(i64, Vec<Hap>)>,
+    /// Key positions sorted by key name, one per name (the last given).
+    order: Vec<usize>,
+    order_ready: bool,
 }
 
 impl BindCache {
@@ -196,7 +212,11 @@ fn is_continuous(p: &Pat) -> bool {
 /// (rhythm from durations, as in SuperCollider's Pbind; strings are then sampled), else the
 /// first key bound to a cycle pattern with onsets of its own.
 fn structure_key(bind: &Bind) -> Option<usize> {
-    if bind.keys.iter().any(|(k, _)| &**k == "dur" || &**k == "delta") {
+    if bind
+        .keys
+        .iter()
+        .any(|(k, _)| &**k == "dur" || &**k == "delta")
+    {
         return None;
     }
     bind.keys
@@ -204,15 +224,24 @@ fn structure_key(bind: &Bind) -> Option<usize> {
         .position(|(_, s)| structure(s).is_some_and(|(p, _)| !is_continuous(p)))
 }
 
-/// True for streams made of constants only (no index, no onset dependence).
+/// True for streams made of constants only (no index, no onset dependence). The walk is
+/// bounded (shared nodes can make it exponential); past the bound the answer is "no",
+/// which only costs speed.
 fn is_constant(s: &Stream) -> bool {
-    match s {
-        Stream::Const(_) => true,
-        Stream::Chord(ps) => ps.iter().all(|p| is_constant(p)),
-        Stream::Bin { left, right, .. } => is_constant(left) && is_constant(right),
-        Stream::Un { stream, .. } => is_constant(stream),
-        _ => false,
+    fn walk(s: &Stream, fuel: &mut u32) -> bool {
+        if *fuel == 0 {
+            return false;
+        }
+        *fuel -= 1;
+        match s {
+            Stream::Const(_) => true,
+            Stream::Chord(ps) => ps.iter().all(|p| walk(p, fuel)),
+            Stream::Bin { left, right, .. } => walk(left, fuel) && walk(right, fuel),
+            Stream::Un { stream, .. } => walk(stream, fuel),
+            _ => false,
+        }
     }
+    walk(s, &mut 4096)
 }
 
 fn first_num(v: &Value) -> Option<f64> {
@@ -271,6 +300,9 @@ impl Query<'_> {
         if let Some(d) = values.delta {
             return to_time(d);
         }
+        if values.stretch == 1.0 {
+            return to_time(values.dur);
+        }
         to_time(values.dur) * to_time(values.stretch)
     }
 
@@ -286,20 +318,37 @@ impl Query<'_> {
         if window.end <= Time::ZERO {
             return Ok(());
         }
+        if bc.ended.is_some_and(|t| window.begin >= t) {
+            return Ok(());
+        }
         let keys = &bind.keys;
+        // The player's length only lets seeking stop early: a stream that has ended
+        // answers `None` at every later index, so events are right without it. It is
+        // measured with a small allowance, and left unknown when that runs out (a
+        // million random picks among items of unequal length need not be counted).
         let len = match bc.len {
             Some(l) => l,
             None => {
+                let allowance = self.budget.remaining.min(LEN_ALLOWANCE);
+                let mut local = Budget::new(allowance);
                 let mut l: Option<u64> = None;
                 let mut ev = Ev {
                     memo: &mut bc.memo,
-                    budget: self.budget,
+                    budget: &mut local,
                 };
+                let mut known = true;
                 for (ki, (_, s)) in keys.iter().enumerate() {
-                    if let Some(n) = stream_eval::root_len(s, mix(salt, ki as u64), &mut ev)? {
-                        l = Some(l.map_or(n, |m: u64| m.min(n)));
+                    match stream_eval::root_len(s, mix(salt, ki as u64), &mut ev) {
+                        Ok(Some(n)) => l = Some(l.map_or(n, |m: u64| m.min(n))),
+                        Ok(None) => {}
+                        Err(Overrun) => {
+                            known = false;
+                            break;
+                        }
                     }
                 }
+                self.budget.spend(allowance - local.remaining)?;
+                let l = if known { l } else { None };
                 bc.len = Some(l);
                 l
             }
@@ -338,6 +387,7 @@ impl Query<'_> {
                 .unwrap_or((0, Time::ZERO));
             while onset < window.begin {
                 if !exists(i) {
+                    bc.ended = Some(onset);
                     return Ok(());
                 }
                 let mut ev = Ev {
@@ -345,6 +395,7 @@ impl Query<'_> {
                     budget: self.budget,
                 };
                 let Some(t) = timing_keys.eval(i, onset / cb, salt, &mut ev)? else {
+                    bc.ended = Some(onset);
                     return Ok(());
                 };
                 onset += Self::delta_of(&t);
@@ -356,14 +407,22 @@ impl Query<'_> {
             (i, onset)
         };
 
+        if !bc.order_ready {
+            bc.order = sorted_order(keys);
+            bc.order_ready = true;
+        }
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
+        let offset_cycles = offset / cb;
+        let mut cycle = onset / cb;
+        // The last conversion of a float delta to exact time (rhythms repeat values).
+        let mut last_delta: Option<(u64, u64, Option<u64>, Time)> = None;
         while onset < window.end {
             if !exists(i) {
+                bc.ended = Some(onset);
                 return Ok(());
             }
             self.budget.spend(1)?;
             values.clear();
-            let cycle = onset / cb;
             {
                 let mut ev = Ev {
                     memo: &mut bc.memo,
@@ -373,15 +432,46 @@ impl Query<'_> {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
                         Some(v) => values.push((k.clone(), v)),
-                        None => return Ok(()),
+                        None => {
+                            bc.ended = Some(onset);
+                            return Ok(());
+                        }
                     }
                 }
             }
-            let t = Timing::from_values(&values);
-            let d = Self::delta_of(&t);
-            let whole = TimeSpan::new((onset + offset) / cb, (onset + offset + d) / cb);
-            self.emit(&values, 1.0, whole, onset + offset, d, t.dur, true)?;
-            onset += d;
+            let t = timing_keys.timing_of(&values);
+            let bits = (
+                t.dur.to_bits(),
+                t.stretch.to_bits(),
+                t.delta.map(f64::to_bits),
+            );
+            let d = match last_delta {
+                Some((a, b, c, d)) if (a, b, c) == bits => d,
+                _ => {
+                    let d = Self::delta_of(&t);
+                    last_delta = Some((bits.0, bits.1, bits.2, d));
+                    d
+                }
+            };
+            let next = onset + d;
+            let next_cycle = next / cb;
+            let whole = if offset.is_zero() {
+                TimeSpan::new(cycle, next_cycle)
+            } else {
+                TimeSpan::new(cycle + offset_cycles, next_cycle + offset_cycles)
+            };
+            self.emit(
+                &values,
+                &bc.order,
+                1.0,
+                whole,
+                onset + offset,
+                d,
+                t.dur,
+                true,
+            )?;
+            onset = next;
+            cycle = next_cycle;
             i += 1;
             if i % CHECKPOINT_EVERY == 0 {
                 push_checkpoint(&mut bc.checkpoints, i, onset);
@@ -417,21 +507,109 @@ impl Query<'_> {
             .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
             || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
 
-        let mut haps: Vec<Hap> = Vec::new();
+        if !bc.order_ready {
+            bc.order = sorted_order(&bind.keys);
+            bc.order_ready = true;
+        }
+        let order = std::mem::take(&mut bc.order);
         let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
+        let r = self.cycle_events(
+            bind,
+            pat,
+            ops,
+            span,
+            offset,
+            salt,
+            bc,
+            structure_key,
+            needs_index,
+            &order,
+            &mut values,
+        );
+        bc.order = order;
+        r
+    }
+
+    /// The events of cycle-mode binds in `span` (cycles), one cycle at a time.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_events(
+        &mut self,
+        bind: &Bind,
+        pat: &PatRef,
+        ops: &[(BinOp, &StreamRef)],
+        span: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        needs_index: bool,
+        order: &[usize],
+        values: &mut Vec<(Key, Value)>,
+    ) -> Result<(), Overrun> {
+        let cb = self.cycle_beats;
         for cyc in span.cycles() {
             let c = cyc.begin.floor_int();
-            // With indices, a whole cycle is queried so that ranks inside it are known.
-            let (qspan, base) = if needs_index {
-                let base = self.cycle_base(pat, c, bc)?;
-                (TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE), base)
+            let base = if needs_index {
+                self.cycle_base(pat, c, bc)?
             } else {
-                (cyc, 0)
+                0
             };
-            haps.clear();
-            pat.query(qspan, self.budget, &mut haps)?;
-            haps.retain(|h| h.has_onset());
-            haps.sort_by_key(|h| h.onset());
+            // Whole cycles are queried (ranks inside the cycle give indices) and kept, so
+            // that the small windows of a scheduler query each cycle once.
+            let mut haps = match bc.cycle_haps.take() {
+                Some((cc, hs)) if cc == c => hs,
+                other => {
+                    let mut hs = other.map(|(_, v)| v).unwrap_or_default();
+                    hs.clear();
+                    let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
+                    pat.query(whole_cycle, self.budget, &mut hs)?;
+                    hs.retain(|h| h.has_onset());
+                    hs.sort_by_key(|h| h.onset());
+                    if bc.counts.len() >= MAX_COUNTS {
+                        bc.counts.clear();
+                    }
+                    bc.counts.insert(c, hs.len() as u64);
+                    hs
+                }
+            };
+            let r = self.cycle_haps(
+                bind,
+                ops,
+                cyc,
+                offset,
+                salt,
+                bc,
+                structure_key,
+                base,
+                &haps,
+                order,
+                values,
+            );
+            bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            r?;
+        }
+        let _ = cb;
+        Ok(())
+    }
+
+    /// Events of one cycle's onset haps that fall in `cyc`.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_haps(
+        &mut self,
+        bind: &Bind,
+        ops: &[(BinOp, &StreamRef)],
+        cyc: TimeSpan,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        base: u64,
+        haps: &[Hap],
+        order: &[usize],
+        values: &mut Vec<(Key, Value)>,
+    ) -> Result<(), Overrun> {
+        let cb = self.cycle_beats;
+        {
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
@@ -484,7 +662,8 @@ impl Query<'_> {
                 let d = whole.duration() * cb;
                 let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
                 self.emit(
-                    &values,
+                    values,
+                    order,
                     h.gain,
                     shifted,
                     whole.begin * cb + offset,
@@ -554,6 +733,7 @@ impl Query<'_> {
     fn emit(
         &mut self,
         values: &[(Key, Value)],
+        order: &[usize],
         gain: f64,
         whole: TimeSpan,
         beat: Time,
@@ -561,7 +741,10 @@ impl Query<'_> {
         dur_value: f64,
         stream_mode: bool,
     ) -> Result<(), Overrun> {
-        if values.iter().any(|(_, v)| matches!(v, Value::Rest)) {
+        if order
+            .iter()
+            .any(|&ki| matches!(values.get(ki), Some((_, Value::Rest))))
+        {
             return Ok(());
         }
         let notes = values
@@ -576,57 +759,111 @@ impl Query<'_> {
         if notes == 0 {
             return Ok(());
         }
-        let keys = pitch::keys();
+        let dk = pitch::keys();
         'notes: for j in 0..notes {
             self.budget.spend(1)?;
-            let mut params: Vec<(Key, Value)> = Vec::with_capacity(values.len() + 5);
-            for (k, v) in values {
+            // First pass: the note's values, read into the Event model's fields.
+            let mut fields = pitch::Fields::default();
+            let mut has_n = false;
+            let mut sample: Option<(usize, Value, f64)> = None;
+            for &ki in order {
+                let Some((k, v)) = values.get(ki) else {
+                    continue;
+                };
                 let v = if &**k == "scale" {
-                    v.clone()
+                    v
                 } else {
                     match flat_at(v, j) {
-                        Some(x) => x.clone(),
+                        Some(x) => x,
                         None => continue 'notes,
                     }
                 };
                 if matches!(v, Value::Rest) {
                     continue 'notes;
                 }
-                match params.iter_mut().find(|(pk, _)| pk == k) {
-                    Some(slot) => slot.1 = v,
-                    None => params.push((k.clone(), v)),
+                fields.add(k, v);
+                match &**k {
+                    "n" => has_n = true,
+                    "s" | "sound" if sample.is_none() => {
+                        sample = split_sample(v).map(|(name, n)| (ki, name, n));
+                    }
+                    _ => {}
                 }
             }
-            split_sample(&mut params, &keys.n);
-            numeric_words(&mut params);
-            let num = |params: &[(Key, Value)], key: &str| {
-                params
-                    .iter()
-                    .find(|(k, _)| &**k == key)
-                    .and_then(|(_, v)| v.as_num())
-            };
-            let sustain = match num(&params, "sustain") {
+            let sustain = match fields.sustain {
                 Some(s) => s,
                 None => {
-                    let legato = num(&params, "legato").unwrap_or(pitch::DEFAULT_LEGATO);
+                    let legato = fields.legato.unwrap_or(pitch::DEFAULT_LEGATO);
                     if stream_mode {
-                        let d = num(&params, "dur").unwrap_or(dur_value);
-                        let stretch = num(&params, "stretch").unwrap_or(1.0);
-                        pitch::sustain(d, legato, stretch)
+                        let d = fields.dur.unwrap_or(dur_value);
+                        pitch::sustain(d, legato, fields.stretch.unwrap_or(1.0))
                     } else {
                         dur_value * legato
                     }
                 }
             };
-            if pitch::is_pitched(&params) {
-                let (midinote, freq) = pitch::pitch_of(&params);
-                if let Some(m) = midinote {
-                    set(&mut params, &keys.midinote, m);
+            let (midinote, freq) = if fields.is_pitched() {
+                let (m, f) = fields.pitch();
+                (m, Some(f))
+            } else {
+                (None, None)
+            };
+            let amp = fields.amp() * gain;
+            let velocity = match fields.velocity {
+                Some(_) => None,
+                None => Some(pitch::amp_to_velocity(amp)),
+            };
+            let n = if has_n {
+                None
+            } else {
+                sample.as_ref().map(|(_, _, n)| *n)
+            };
+            // Derived keys in name order, merged with the sorted keys: no sort, and the
+            // params vector is the one allocation per event.
+            let derived: [(&Key, Option<f64>); 5] = [
+                (&dk.amp, Some(amp)),
+                (&dk.freq, freq),
+                (&dk.midinote, midinote),
+                (&dk.n, n),
+                (&dk.velocity, velocity),
+            ];
+            let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
+            let mut di = 0;
+            for &ki in order {
+                let Some((k, v)) = values.get(ki) else {
+                    continue;
+                };
+                while let Some((dkey, dval)) = derived.get(di) {
+                    if ***dkey >= **k {
+                        break;
+                    }
+                    if let Some(x) = dval {
+                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    }
+                    di += 1;
                 }
-                set(&mut params, &keys.freq, freq);
+                if let Some((dkey, Some(x))) = derived.get(di) {
+                    if ***dkey == **k {
+                        params.push(((*dkey).clone(), Value::Num(*x)));
+                        di += 1;
+                        continue;
+                    }
+                }
+                let v = match &sample {
+                    Some((si, name, _)) if *si == ki && !has_n => name.clone(),
+                    // A user scale (a list of steps) is consumed by the pitch model and
+                    // left out, so that no chord reaches the params.
+                    _ if &**k == "scale" && matches!(v, Value::Chord(_)) => continue,
+                    _ if &**k == "scale" => v.clone(),
+                    _ => numeric_word(k, flat_at(v, j).cloned().unwrap_or(Value::Rest)),
+                };
+                params.push((k.clone(), v));
             }
-            pitch::derive_levels(&mut params, gain);
-            params.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (dkey, dval) in derived.iter().skip(di) {
+                if let Some(x) = dval {
+                    params.push(((*dkey).clone(), Value::Num(*x)));
+                }
+            }
             self.out.push(Event {
                 player: self.player,
                 whole,
@@ -643,27 +880,57 @@ impl Query<'_> {
 /// Keys whose values are numbers: a word there (a note name such as `c4` or `f#3`) is
 /// written out as its number, so every consumer sees `note=-12`, not `note=c4`.
 const NUMERIC_KEYS: &[&str] = &[
-    "amp", "ctranspose", "db", "degree", "detune", "dur", "freq", "gtranspose", "harmonic", "legato", "midinote",
-    "mtranspose", "n", "note", "octave", "pan", "root", "stepsPerOctave", "stretch", "sustain", "velocity",
+    "amp",
+    "ctranspose",
+    "db",
+    "degree",
+    "detune",
+    "dur",
+    "freq",
+    "gtranspose",
+    "harmonic",
+    "legato",
+    "midinote",
+    "mtranspose",
+    "n",
+    "note",
+    "octave",
+    "pan",
+    "root",
+    "stepsPerOctave",
+    "stretch",
+    "sustain",
+    "velocity",
 ];
 
-fn numeric_words(params: &mut [(Key, Value)]) {
-    for (k, v) in params.iter_mut() {
-        if let Value::Str(_) = v {
-            if NUMERIC_KEYS.contains(&&**k) {
-                if let Some(x) = v.as_num() {
-                    *v = Value::Num(x);
-                }
+fn numeric_word(key: &str, v: Value) -> Value {
+    if let Value::Str(_) = &v {
+        if NUMERIC_KEYS.contains(&key) {
+            if let Some(x) = v.as_num() {
+                return Value::Num(x);
             }
         }
     }
+    v
 }
 
-fn set(params: &mut Vec<(Key, Value)>, key: &Key, value: f64) {
-    match params.iter_mut().find(|(k, _)| k == key) {
-        Some(slot) => slot.1 = Value::Num(value),
-        None => params.push((key.clone(), Value::Num(value))),
+/// Key positions sorted by name; equal names keep source order (the later one wins).
+fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ka = keys.get(a).map(|(k, _)| &**k);
+        let kb = keys.get(b).map(|(k, _)| &**k);
+        ka.cmp(&kb)
+    });
+    // A key given twice: the later one wins, the earlier is dropped.
+    let name = |i: &usize| keys.get(*i).map(|(k, _)| k.clone());
+    let mut unique: Vec<usize> = Vec::with_capacity(order.len());
+    for (pos, i) in order.iter().enumerate() {
+        if order.get(pos + 1).map(name) != Some(name(i)) {
+            unique.push(*i);
+        }
     }
+    unique
 }
 
 /// Number of notes in a (possibly nested) chord.
@@ -704,30 +971,14 @@ fn nth_leaf(v: &Value, mut j: usize) -> Option<&Value> {
     }
 }
 
-/// `s: "bd:3"` → `s: bd, n: 3` (unless `n` is given).
-fn split_sample(params: &mut Vec<(Key, Value)>, n_key: &Key) {
-    if params.iter().any(|(k, _)| &**k == "n") {
-        return;
-    }
-    let mut found = None;
-    for (k, v) in params.iter_mut() {
-        if &**k != "s" && &**k != "sound" {
-            continue;
-        }
-        if let Value::Str(s) = v {
-            if let Some((name, num)) = s.rsplit_once(':') {
-                if let Ok(x) = num.parse::<f64>() {
-                    let name = Value::str(name);
-                    *v = name;
-                    found = Some(x);
-                    break;
-                }
-            }
-        }
-    }
-    if let Some(x) = found {
-        params.push((n_key.clone(), Value::Num(x)));
-    }
+/// `"bd:3"` → `("bd", 3)`: a sample name with its index.
+fn split_sample(v: &Value) -> Option<(Value, f64)> {
+    let Value::Str(s) = v else {
+        return None;
+    };
+    let (name, num) = s.rsplit_once(':')?;
+    let x = num.parse::<f64>().ok()?;
+    Some((Value::str(name), x))
 }
 
 fn push_checkpoint(cps: &mut Vec<(u64, Time)>, i: u64, onset: Time) {
@@ -754,23 +1005,6 @@ struct Timing {
     delta: Option<f64>,
 }
 
-impl Timing {
-    fn from_values(values: &[(Key, Value)]) -> Timing {
-        let get = |key: &str| {
-            values
-                .iter()
-                .rev()
-                .find(|(k, _)| &**k == key)
-                .and_then(|(_, v)| first_num(v))
-        };
-        Timing {
-            dur: get("dur").unwrap_or(1.0),
-            stretch: get("stretch").unwrap_or(1.0),
-            delta: get("delta"),
-        }
-    }
-}
-
 /// The streams that decide timing (`dur`, `stretch`, `delta`) with their key positions.
 struct TimingKeys<'a> {
     dur: Option<(usize, &'a StreamRef)>,
@@ -791,6 +1025,19 @@ impl<'a> TimingKeys<'a> {
             dur: find("dur"),
             stretch: find("stretch"),
             delta: find("delta"),
+        }
+    }
+
+    /// Timing of an event from its evaluated values (in key order).
+    fn timing_of(&self, values: &[(Key, Value)]) -> Timing {
+        let get = |k: Option<(usize, &StreamRef)>| {
+            k.and_then(|(i, _)| values.get(i))
+                .and_then(|(_, v)| first_num(v))
+        };
+        Timing {
+            dur: get(self.dur).unwrap_or(1.0),
+            stretch: get(self.stretch).unwrap_or(1.0),
+            delta: get(self.delta),
         }
     }
 

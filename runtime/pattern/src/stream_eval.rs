@@ -14,6 +14,7 @@
 //! same values, only slower. All work is charged to a [`Budget`].
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::pat::{BinOp, Hap, Pat, UnOp};
@@ -78,12 +79,37 @@ struct Ckpt {
     val: f64,
 }
 
+/// A fast hasher for the memo's `(address, salt)` keys (no untrusted keys reach it: the
+/// salts are already hashes).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
 /// Checkpoints of sequential scans, keyed by stream node and embedding instance. Only a
 /// speed-up: results never depend on it. Holds no reference to the nodes, so it must be
 /// dropped when the program it was used with is replaced (the player cache does that).
 #[derive(Clone, Debug, Default)]
 pub struct StreamMemo {
-    map: HashMap<(usize, u64), Ckpt>,
+    map: HashMap<(usize, u64), Ckpt, BuildHasherDefault<WordHasher>>,
     scratch: Vec<Hap>,
 }
 
@@ -160,11 +186,41 @@ const TAG_INIT: u64 = u64::MAX;
 
 /// A value that embeds as one item (SC: a non-pattern object yields itself once).
 fn is_literal(s: &Stream) -> bool {
+    let mut fuel = FUEL;
+    is_literal_f(s, &mut fuel)
+}
+
+/// Node visits allowed to one static analysis. Shared nodes (`let` bindings reused) make
+/// the tree a DAG whose walk can be exponential; past this bound a node counts as not
+/// literal / of unknown length, which sends evaluation down the budgeted paths.
+const FUEL: u32 = 4096;
+
+/// Run a static analysis with fresh fuel and charge the visits to the budget (one step
+/// per 16 node visits: free for ordinary trees, bounded for pathological ones).
+fn charged<T>(ev: &mut Ev, f: impl FnOnce(&mut u32) -> T) -> Result<T, Overrun> {
+    let mut fuel = FUEL;
+    let r = f(&mut fuel);
+    ev.budget.spend(u64::from(FUEL - fuel) / 16)?;
+    Ok(r)
+}
+
+fn burn(fuel: &mut u32) -> bool {
+    if *fuel == 0 {
+        return false;
+    }
+    *fuel -= 1;
+    true
+}
+
+fn is_literal_f(s: &Stream, fuel: &mut u32) -> bool {
+    if !burn(fuel) {
+        return false;
+    }
     match s {
         Stream::Const(_) | Stream::Cycle(_) => true,
-        Stream::Chord(ps) => ps.iter().all(|p| is_literal(p)),
-        Stream::Bin { left, right, .. } => is_literal(left) && is_literal(right),
-        Stream::Un { stream, .. } => is_literal(stream),
+        Stream::Chord(ps) => ps.iter().all(|p| is_literal_f(p, fuel)),
+        Stream::Bin { left, right, .. } => is_literal_f(left, fuel) && is_literal_f(right, fuel),
+        Stream::Un { stream, .. } => is_literal_f(stream, fuel),
         _ => false,
     }
 }
@@ -183,14 +239,18 @@ fn mul_len(l: Len, repeats: Repeats) -> Len {
     }
 }
 
-/// Length known without evaluating randomness; `None` when it depends on random picks.
-fn static_len(s: &Stream) -> Option<Len> {
+/// Length known without evaluating randomness; `None` when it depends on random picks
+/// (or when the walk runs out of fuel).
+fn static_len_f(s: &Stream, fuel: &mut u32) -> Option<Len> {
+    if !burn(fuel) {
+        return None;
+    }
     match s {
         Stream::Const(_) | Stream::Cycle(_) => Some(Len::Inf),
         Stream::Seq { items, repeats, .. } | Stream::Shuf { items, repeats, .. } => {
             let mut pass = Len::Fin(0);
             for it in items {
-                match (pass, static_embed(it)?) {
+                match (pass, static_embed_f(it, fuel)?) {
                     (Len::Fin(a), Len::Fin(b)) => pass = Len::Fin(a.saturating_add(b)),
                     _ => pass = Len::Inf,
                 }
@@ -201,11 +261,11 @@ fn static_len(s: &Stream) -> Option<Len> {
         | Stream::XRand { items, repeats, .. }
         | Stream::WRand { items, repeats, .. } => {
             let first = match items.first() {
-                Some(f) => static_embed(f)?,
+                Some(f) => static_embed_f(f, fuel)?,
                 None => return Some(Len::Fin(0)),
             };
             for it in items {
-                if static_embed(it)? != first {
+                if static_embed_f(it, fuel)? != first {
                     return None;
                 }
             }
@@ -213,8 +273,8 @@ fn static_len(s: &Stream) -> Option<Len> {
         }
         Stream::White { lo, hi, length, .. } | Stream::ExpRand { lo, hi, length, .. } => Some(
             repeats_len(*length)
-                .min(static_len(lo)?)
-                .min(static_len(hi)?),
+                .min(static_len_f(lo, fuel)?)
+                .min(static_len_f(hi, fuel)?),
         ),
         Stream::Brown {
             lo,
@@ -223,7 +283,9 @@ fn static_len(s: &Stream) -> Option<Len> {
             length,
             ..
         } => {
-            let params = static_len(lo)?.min(static_len(hi)?).min(static_len(step)?);
+            let params = static_len_f(lo, fuel)?
+                .min(static_len_f(hi, fuel)?)
+                .min(static_len_f(step, fuel)?);
             let params = match params {
                 Len::Fin(n) => Len::Fin(n.saturating_sub(1)),
                 Len::Inf => Len::Inf,
@@ -235,8 +297,8 @@ fn static_len(s: &Stream) -> Option<Len> {
             step,
             length,
         } => {
-            let l = repeats_len(*length).min(static_len(step)?);
-            Some(if static_len(start)? == Len::Fin(0) {
+            let l = repeats_len(*length).min(static_len_f(step, fuel)?);
+            Some(if static_len_f(start, fuel)? == Len::Fin(0) {
                 Len::Fin(0)
             } else {
                 l
@@ -247,31 +309,35 @@ fn static_len(s: &Stream) -> Option<Len> {
             grow,
             length,
         } => {
-            let l = repeats_len(*length).min(static_len(grow)?);
-            Some(if static_len(start)? == Len::Fin(0) {
+            let l = repeats_len(*length).min(static_len_f(grow, fuel)?);
+            Some(if static_len_f(start, fuel)? == Len::Fin(0) {
                 Len::Fin(0)
             } else {
                 l
             })
         }
-        Stream::Repeat { stream, repeats } => Some(mul_len(static_embed(stream)?, *repeats)),
+        Stream::Repeat { stream, repeats } => {
+            Some(mul_len(static_embed_f(stream, fuel)?, *repeats))
+        }
         Stream::Chord(ps) => {
             let mut l = Len::Inf;
             for p in ps {
-                l = l.min(static_len(p)?);
+                l = l.min(static_len_f(p, fuel)?);
             }
             Some(l)
         }
-        Stream::Bin { left, right, .. } => Some(static_len(left)?.min(static_len(right)?)),
-        Stream::Un { stream, .. } => static_len(stream),
+        Stream::Bin { left, right, .. } => {
+            Some(static_len_f(left, fuel)?.min(static_len_f(right, fuel)?))
+        }
+        Stream::Un { stream, .. } => static_len_f(stream, fuel),
     }
 }
 
-fn static_embed(s: &Stream) -> Option<Len> {
-    if is_literal(s) {
+fn static_embed_f(s: &Stream, fuel: &mut u32) -> Option<Len> {
+    if is_literal_f(s, fuel) {
         Some(Len::Fin(1))
     } else {
-        static_len(s)
+        static_len_f(s, fuel)
     }
 }
 
@@ -279,7 +345,7 @@ fn static_embed(s: &Stream) -> Option<Len> {
 // Dynamic lengths
 
 fn len_of(s: &Stream, salt: u64, ev: &mut Ev) -> Result<Len, Overrun> {
-    if let Some(l) = static_len(s) {
+    if let Some(l) = charged(ev, |f| static_len_f(s, f))? {
         return Ok(l);
     }
     ev.budget.spend(1)?;
@@ -422,7 +488,7 @@ fn len_of(s: &Stream, salt: u64, ev: &mut Ev) -> Result<Len, Overrun> {
 }
 
 fn embed_len(s: &Stream, salt: u64, ev: &mut Ev) -> Result<Len, Overrun> {
-    if is_literal(s) {
+    if charged(ev, |f| is_literal_f(s, f))? {
         Ok(Len::Fin(1))
     } else {
         len_of(s, salt, ev)
@@ -564,7 +630,7 @@ fn scan<'s>(
             ck.start = ck.start.saturating_add(l);
         }
         ck.aux = aux;
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
 }
 
@@ -587,7 +653,7 @@ fn locate_passes<'s>(
     let mut has_inf = false;
     let mut all_static = true;
     for it in items {
-        match static_embed(it) {
+        match charged(ev, |f| static_embed_f(it, f))? {
             Some(Len::Fin(l)) => pass = pass.saturating_add(l),
             Some(Len::Inf) => has_inf = true,
             None => all_static = false,
@@ -612,7 +678,7 @@ fn locate_passes<'s>(
             let Some(item) = order(m) else {
                 return Ok(None);
             };
-            match static_embed(item) {
+            match charged(ev, |f| static_embed_f(item, f))? {
                 Some(Len::Fin(l)) if q >= l => q -= l,
                 _ => return Ok(Some(Located { item, m, j: q })),
             }
@@ -694,7 +760,7 @@ fn locate<'s>(
                 },
             )
         }
-        Stream::Repeat { stream, repeats } => match static_embed(stream) {
+        Stream::Repeat { stream, repeats } => match charged(ev, |f| static_embed_f(stream, f))? {
             Some(Len::Fin(0)) => Ok(None),
             Some(Len::Fin(l)) => {
                 let m = idx / l;
@@ -739,8 +805,14 @@ fn locate_random<'s>(
     pick: impl Fn(u64) -> Option<&'s StreamRef>,
 ) -> Result<Option<Located<'s>>, Overrun> {
     let count = repeats_len(repeats);
-    let first = items.first().and_then(|f| static_embed(f));
-    let equal = first.is_some() && items.iter().all(|it| static_embed(it) == first);
+    let first = match items.first() {
+        Some(it) => charged(ev, |f| static_embed_f(it, f))?,
+        None => None,
+    };
+    let equal = first.is_some()
+        && charged(ev, |f| {
+            items.iter().all(|it| static_embed_f(it, f) == first)
+        })?;
     if equal {
         let (m, j) = match first {
             Some(Len::Fin(0)) | None => return Ok(None),
@@ -763,7 +835,7 @@ fn eval_embedded(
     cycle: Time,
     ev: &mut Ev,
 ) -> Result<Option<Value>, Overrun> {
-    if is_literal(item) {
+    if charged(ev, |f| is_literal_f(item, f))? {
         if j == 0 {
             eval(item, 0, salt, cycle, ev)
         } else {
@@ -915,7 +987,7 @@ fn brown(
     // `ck.m` counts parameter values consumed: parameters 0 set the start, value i uses
     // parameters i + 1, so the state holding value i has `m == i + 2`.
     let mut ck = match ev.memo.get(key) {
-        Some(ck) if ck.m >= 1 && ck.m <= idx + 2 => ck,
+        Some(ck) if ck.m >= 1 && ck.m <= idx.saturating_add(2) => ck,
         _ => {
             let (Some(l), Some(h), Some(_)) = (
                 num_at(lo, 0, sl, cycle, ev)?,
@@ -933,7 +1005,7 @@ fn brown(
             }
         }
     };
-    while ck.m < idx + 2 {
+    while ck.m < idx.saturating_add(2) {
         let p = ck.m;
         let (Some(l), Some(h), Some(st)) = (
             num_at(lo, p, sl, cycle, ev)?,
@@ -945,7 +1017,7 @@ fn brown(
         let (l, h, st) = (l.unwrap_or(0.0), h.unwrap_or(0.0), st.unwrap_or(0.0));
         let r = unit(hash3(*seed, salt, p)) * 2.0 - 1.0;
         ck.val = fold(ck.val + st * r, l, h);
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
     let value = ck.val;
     ev.memo.put(key, ck);
@@ -978,7 +1050,7 @@ fn series(
     let Some(start) = start else {
         return Ok(Some(Value::Rest));
     };
-    if is_literal(step) {
+    if charged(ev, |f| is_literal_f(step, f))? {
         let st = step_now.unwrap_or(0.0);
         let v = if geom {
             start * st.powf(idx as f64)
@@ -1002,7 +1074,7 @@ fn series(
             return Ok(None);
         };
         ck.val = combine(ck.val, st.unwrap_or(if geom { 1.0 } else { 0.0 }));
-        ck.m += 1;
+        ck.m = ck.m.saturating_add(1);
     }
     ev.memo.put(key, ck);
     Ok(Some(Value::Num(ck.val)))

@@ -119,6 +119,17 @@ fn dur_sequence_sets_onsets() {
 }
 
 #[test]
+fn a_repeated_key_takes_the_later_value() {
+    let p = program(vec![player(
+        "a",
+        bind(vec![("degree", n(1.)), ("s", word("x")), ("degree", n(2.))]),
+    )]);
+    let e = &query(&p, beats(0, 1))[0];
+    assert_eq!(num(e, "midinote"), 64.0);
+    assert_eq!(e.params.iter().filter(|(k, _)| &**k == "degree").count(), 1);
+}
+
+#[test]
 fn stretch_and_delta() {
     let p = program(vec![player(
         "a",
@@ -435,7 +446,58 @@ proptest! {
             tiled.extend(es);
             fresh.extend(query(&p, span));
         }
+        for e in &whole {
+            prop_assert!(e.params.windows(2).all(|w| w[0].0 < w[1].0), "params sorted, unique");
+        }
         prop_assert_eq!(&tiled, &whole);
         prop_assert_eq!(&fresh, &whole);
     }
+}
+
+#[test]
+fn user_scales_are_used_then_left_out() {
+    let scale = Stream::Const(Value::Chord(Arc::from(vec![
+        Value::Num(0.),
+        Value::Num(3.),
+        Value::Num(7.),
+    ])))
+    .rc();
+    let p = program(vec![player(
+        "a",
+        bind(vec![("scale", scale), ("degree", n(2.))]),
+    )]);
+    let es = query(&p, beats(0, 1));
+    assert_eq!(es.len(), 1);
+    assert_eq!(num(&es[0], "midinote"), 67.0);
+    assert!(es[0].get("scale").is_none());
+    let p = program(vec![player(
+        "a",
+        bind(vec![("scale", word("dorian")), ("degree", n(2.))]),
+    )]);
+    let e = &query(&p, beats(0, 1))[0];
+    assert_eq!(e.get("scale"), Some(&Value::str("dorian")));
+    assert_eq!(num(e, "midinote"), 63.0);
+}
+
+#[test]
+fn an_ended_player_stays_silent_with_and_without_cache() {
+    let p = program(vec![player(
+        "a",
+        bind(vec![
+            ("degree", seq(nums(&[0., 1., 2.]), Some(1))),
+            ("dur", seq(nums(&[0.5, 0.25]), None)),
+        ]),
+    )]);
+    let mut cache = QueryCache::new();
+    let mut all = Vec::new();
+    for b in 0..8 {
+        let (es, failed) = query_with(&p, beats(b, b + 1), &mut cache);
+        assert!(failed.is_empty());
+        all.extend(es);
+    }
+    assert_eq!(
+        onsets(&all),
+        vec![Time::ZERO, Time::new(1, 2), Time::new(3, 4)]
+    );
+    assert!(query(&p, beats(1, 1000)).is_empty());
 }

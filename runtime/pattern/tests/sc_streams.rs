@@ -474,3 +474,97 @@ fn budget_bounds_runaway_streams() {
     let r = s.at_with(ctx, 0, &mut StreamMemo::new(), &mut Budget::new(10_000));
     assert!(r.is_err() || r == Ok(None));
 }
+
+#[test]
+fn extreme_indices_do_not_panic() {
+    let streams: Vec<Stream> = vec![
+        Stream::Brown {
+            lo: n(0.),
+            hi: n(1.),
+            step: n(0.1),
+            length: None,
+            seed: 1,
+        },
+        Stream::Series {
+            start: n(0.),
+            step: n(1.),
+            length: None,
+        },
+        Stream::XRand {
+            items: nums(&[1., 2.]),
+            repeats: None,
+            seed: 1,
+        },
+        Stream::Repeat {
+            stream: seq(nums(&[1., 2.]), Some(1)),
+            repeats: None,
+        },
+        Stream::Seq {
+            items: nums(&[1., 2.]),
+            repeats: None,
+            offset: i64::MIN,
+        },
+    ];
+    for s in &streams {
+        for i in [u64::MAX, u64::MAX - 1, 1 << 40] {
+            let _ = at(s, i);
+        }
+    }
+}
+
+#[test]
+fn cycle_patterns_are_sampled_at_the_onset() {
+    use patter_pattern::{build, SignalKind};
+    let at_cycle = |s: &Stream, c: Time| s.at(StreamCtx { index: 0, cycle: c });
+    let ab = Stream::Cycle(build::seq_words(&["a", "b"]));
+    assert_eq!(at_cycle(&ab, Time::ZERO), Some(Value::str("a")));
+    assert_eq!(at_cycle(&ab, Time::new(1, 2)), Some(Value::str("b")));
+    assert_eq!(at_cycle(&ab, Time::new(7, 4)), Some(Value::str("b")));
+    assert_eq!(ab.len(), None);
+    // Several values at once make a chord; none a rest.
+    let stack = Stream::Cycle(build::stack(vec![build::num(0.), build::num(4.)]));
+    assert_eq!(
+        at_cycle(&stack, Time::new(1, 3)),
+        Some(Value::Chord(Arc::from(vec![
+            Value::Num(0.),
+            Value::Num(4.)
+        ])))
+    );
+    let silent = Stream::Cycle(build::silence());
+    assert_eq!(at_cycle(&silent, Time::ZERO), Some(Value::Rest));
+    // Continuous signals give their value at the onset.
+    let saw = Stream::Cycle(build::signal(SignalKind::Saw, 0));
+    let x = at_cycle(&saw, Time::new(1, 4)).unwrap().as_num().unwrap();
+    assert!((x - 0.25).abs() < 1e-9);
+    // Inside a list, a cycle pattern is one item.
+    let s = seq(
+        vec![Stream::Cycle(build::seq_nums(&[1., 2.])).rc(), n(9.)],
+        None,
+    );
+    assert_eq!(num_at(&s, 0), Some(1.0));
+    assert_eq!(num_at(&s, 1), Some(9.0));
+}
+
+#[test]
+fn shared_nodes_cannot_blow_up_evaluation() {
+    // Each level uses the previous one twice: a DAG of 60 nodes, a tree of 2^60.
+    let mut s = n(1.);
+    let mut b = n(1.);
+    for _ in 0..60 {
+        s = seq(vec![s.clone(), s.clone()], Some(1));
+        b = Stream::Bin {
+            op: BinOp::Add,
+            left: b.clone(),
+            right: b.clone(),
+        }
+        .rc();
+    }
+    let ctx = StreamCtx {
+        index: 3,
+        cycle: Time::ZERO,
+    };
+    let _ = s.at_with(ctx, 0, &mut StreamMemo::new(), &mut Budget::new(100_000));
+    let _ = s.len_with(0, &mut Budget::new(100_000));
+    let _ = b.at_with(ctx, 0, &mut StreamMemo::new(), &mut Budget::new(100_000));
+    let _ = b.len_with(0, &mut Budget::new(100_000));
+}

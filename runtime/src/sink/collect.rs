@@ -23,7 +23,16 @@ impl CollectSink {
     pub fn new(name: &str) -> (CollectSink, Collected, Arc<std::sync::atomic::AtomicU64>) {
         let events: Collected = Arc::default();
         let releases = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        (CollectSink { name: name.to_string(), events: events.clone(), releases: releases.clone(), counters: SinkCounters::default() }, events, releases)
+        (
+            CollectSink {
+                name: name.to_string(),
+                events: events.clone(),
+                releases: releases.clone(),
+                counters: SinkCounters::default(),
+            },
+            events,
+            releases,
+        )
     }
 }
 
@@ -36,11 +45,14 @@ impl Sink for CollectSink {
         if let Ok(mut v) = self.events.lock() {
             v.push((event.clone(), times));
         }
-        self.counters.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.counters
+            .sent
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn release_all(&mut self) {
-        self.releases.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.releases
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn metrics(&self) -> SinkMetrics {

@@ -104,7 +104,9 @@ impl<P: MidiPort> Dispatcher<P> {
             control,
             heap: BinaryHeap::with_capacity(capacity),
             capacity,
-            notes: Notes { count: [[0; 128]; 16] },
+            notes: Notes {
+                count: [[0; 128]; 16],
+            },
             port,
             counters,
             drop_late_after_ns: 50_000_000,
@@ -134,7 +136,8 @@ impl<P: MidiPort> Dispatcher<P> {
 
     fn send(&mut self, msg: &MidiMsg, at_ns: u64, late_ns: u64) {
         if self.port.send(msg, at_ns) {
-            self.counters.record_sent(late_ns / 1000, self.late_threshold_ns / 1000);
+            self.counters
+                .record_sent(late_ns / 1000, self.late_threshold_ns / 1000);
             if msg.is_note_on() {
                 self.notes.on(msg);
             } else if msg.is_note_off() {
@@ -150,7 +153,13 @@ impl<P: MidiPort> Dispatcher<P> {
         while self.input.pop().is_some() {}
         for chan in 0..16u8 {
             for key in 0..128u8 {
-                let owed = self.notes.count.get(chan as usize).and_then(|c| c.get(key as usize)).copied().unwrap_or(0);
+                let owed = self
+                    .notes
+                    .count
+                    .get(chan as usize)
+                    .and_then(|c| c.get(key as usize))
+                    .copied()
+                    .unwrap_or(0);
                 for _ in 0..owed {
                     self.send(&MidiMsg::note_off(chan, key), 0, 0);
                 }
@@ -215,7 +224,9 @@ pub struct RecordingPort {
 impl RecordingPort {
     /// Room for `capacity` messages (further messages are refused, not stored).
     pub fn with_capacity(capacity: usize) -> RecordingPort {
-        RecordingPort { sent: Vec::with_capacity(capacity) }
+        RecordingPort {
+            sent: Vec::with_capacity(capacity),
+        }
     }
 }
 
@@ -235,18 +246,42 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn setup(capacity: usize) -> (Dispatcher<RecordingPort>, Arc<ArrayQueue<Deadline>>, Arc<ArrayQueue<Control>>) {
+    fn setup(
+        capacity: usize,
+    ) -> (
+        Dispatcher<RecordingPort>,
+        Arc<ArrayQueue<Deadline>>,
+        Arc<ArrayQueue<Control>>,
+    ) {
         let input = Arc::new(ArrayQueue::new(64));
         let control = Arc::new(ArrayQueue::new(8));
-        let d = Dispatcher::new(RecordingPort::with_capacity(256), input.clone(), control.clone(), capacity, Arc::new(SinkCounters::default()));
+        let d = Dispatcher::new(
+            RecordingPort::with_capacity(256),
+            input.clone(),
+            control.clone(),
+            capacity,
+            Arc::new(SinkCounters::default()),
+        );
         (d, input, control)
     }
 
     #[test]
     fn sends_in_deadline_order_when_due() {
         let (mut d, input, _) = setup(16);
-        input.push(Deadline { at_ns: 300, seq: 0, msg: MidiMsg::note_on(0, 62, 1) }).unwrap();
-        input.push(Deadline { at_ns: 100, seq: 1, msg: MidiMsg::note_on(0, 60, 1) }).unwrap();
+        input
+            .push(Deadline {
+                at_ns: 300,
+                seq: 0,
+                msg: MidiMsg::note_on(0, 62, 1),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 100,
+                seq: 1,
+                msg: MidiMsg::note_on(0, 60, 1),
+            })
+            .unwrap();
         assert_eq!(d.run_once(50), Some(100));
         assert!(d.port().sent.is_empty());
         assert_eq!(d.run_once(100), Some(300));
@@ -258,11 +293,41 @@ mod tests {
     #[test]
     fn release_all_sends_exactly_the_owed_note_offs() {
         let (mut d, input, control) = setup(16);
-        input.push(Deadline { at_ns: 0, seq: 0, msg: MidiMsg::note_on(1, 60, 100) }).unwrap();
-        input.push(Deadline { at_ns: 0, seq: 1, msg: MidiMsg::note_on(1, 60, 100) }).unwrap();
-        input.push(Deadline { at_ns: 0, seq: 2, msg: MidiMsg::note_on(2, 64, 100) }).unwrap();
-        input.push(Deadline { at_ns: 10, seq: 3, msg: MidiMsg::note_off(2, 64) }).unwrap();
-        input.push(Deadline { at_ns: 1_000_000_000, seq: 4, msg: MidiMsg::note_on(3, 1, 1) }).unwrap();
+        input
+            .push(Deadline {
+                at_ns: 0,
+                seq: 0,
+                msg: MidiMsg::note_on(1, 60, 100),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 0,
+                seq: 1,
+                msg: MidiMsg::note_on(1, 60, 100),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 0,
+                seq: 2,
+                msg: MidiMsg::note_on(2, 64, 100),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 10,
+                seq: 3,
+                msg: MidiMsg::note_off(2, 64),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 1_000_000_000,
+                seq: 4,
+                msg: MidiMsg::note_on(3, 1, 1),
+            })
+            .unwrap();
         d.run_once(20);
         control.push(Control::ReleaseAll).unwrap();
         assert_eq!(d.run_once(30), None, "queued notes are dropped");
@@ -273,9 +338,27 @@ mod tests {
     #[test]
     fn full_heap_drops_note_ons_but_sends_note_offs() {
         let (mut d, input, _) = setup(1);
-        input.push(Deadline { at_ns: 100, seq: 0, msg: MidiMsg::note_on(0, 60, 1) }).unwrap();
-        input.push(Deadline { at_ns: 100, seq: 1, msg: MidiMsg::note_on(0, 61, 1) }).unwrap();
-        input.push(Deadline { at_ns: 100, seq: 2, msg: MidiMsg::note_off(0, 59) }).unwrap();
+        input
+            .push(Deadline {
+                at_ns: 100,
+                seq: 0,
+                msg: MidiMsg::note_on(0, 60, 1),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 100,
+                seq: 1,
+                msg: MidiMsg::note_on(0, 61, 1),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 100,
+                seq: 2,
+                msg: MidiMsg::note_off(0, 59),
+            })
+            .unwrap();
         d.run_once(0);
         assert_eq!(d.counters.dropped.load(Ordering::Relaxed), 1);
         assert_eq!(d.port().sent.len(), 1, "the note-off went out at once");
@@ -284,8 +367,20 @@ mod tests {
     #[test]
     fn very_late_note_ons_are_dropped() {
         let (mut d, input, _) = setup(16);
-        input.push(Deadline { at_ns: 0, seq: 0, msg: MidiMsg::note_on(0, 60, 1) }).unwrap();
-        input.push(Deadline { at_ns: 0, seq: 1, msg: MidiMsg::note_off(0, 61) }).unwrap();
+        input
+            .push(Deadline {
+                at_ns: 0,
+                seq: 0,
+                msg: MidiMsg::note_on(0, 60, 1),
+            })
+            .unwrap();
+        input
+            .push(Deadline {
+                at_ns: 0,
+                seq: 1,
+                msg: MidiMsg::note_off(0, 61),
+            })
+            .unwrap();
         d.run_once(60_000_000);
         assert_eq!(d.counters.dropped.load(Ordering::Relaxed), 1);
         assert_eq!(d.port().sent.len(), 1);

@@ -58,7 +58,8 @@ impl jack::ProcessHandler for Process {
         let Ok(times) = ps.cycle_times() else {
             return jack::Control::Continue;
         };
-        let to_engine_ns = |jack_us: u64| ((jack_us as i64 - self.offset_us).max(0) as u64).saturating_mul(1000);
+        let to_engine_ns =
+            |jack_us: u64| ((jack_us as i64 - self.offset_us).max(0) as u64).saturating_mul(1000);
         let start = to_engine_ns(times.current_usecs);
         let end = to_engine_ns(times.next_usecs);
         let n = ps.n_frames();
@@ -67,13 +68,20 @@ impl jack::ProcessHandler for Process {
             let port = self.dispatcher.port_mut();
             port.cycle_start_ns = start;
             port.n_frames = n;
-            port.ns_per_frame = if n > 0 { (end.saturating_sub(start)) as f64 / n as f64 } else { 1.0 };
+            port.ns_per_frame = if n > 0 {
+                (end.saturating_sub(start)) as f64 / n as f64
+            } else {
+                1.0
+            };
             port.pending.clear();
         }
         self.dispatcher.run_until(start, end.saturating_sub(1));
         let mut writer = self.out.writer(ps);
         for (frame, msg) in &self.dispatcher.port().pending {
-            let _ = writer.write(&jack::RawMidi { time: *frame, bytes: msg.as_slice() });
+            let _ = writer.write(&jack::RawMidi {
+                time: *frame,
+                bytes: msg.as_slice(),
+            });
         }
         jack::Control::Continue
     }
@@ -96,10 +104,16 @@ pub struct JackMidiSink {
 impl JackMidiSink {
     /// Open a JACK client `client_name` with an output port `port_name` (default
     /// `patter:midi_out`); `origin` is the engine's time origin.
-    pub fn start(client_name: &str, port_name: &str, origin: Instant) -> Result<JackMidiSink, String> {
+    pub fn start(
+        client_name: &str,
+        port_name: &str,
+        origin: Instant,
+    ) -> Result<JackMidiSink, String> {
         let (client, _status) = jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER)
             .map_err(|e| format!("cannot connect to a JACK server ({e}); start one with `jackd -d dummy -r 48000 -p 256` or `jackd -d alsa`"))?;
-        let out = client.register_port(port_name, jack::MidiOut::default()).map_err(|e| format!("cannot create JACK port `{port_name}`: {e}"))?;
+        let out = client
+            .register_port(port_name, jack::MidiOut::default())
+            .map_err(|e| format!("cannot create JACK port `{port_name}`: {e}"))?;
         // Map the clocks: JACK's microsecond clock against the engine's origin.
         let engine_us = origin.elapsed().as_micros() as i64;
         let jack_us = client.time() as i64;
@@ -109,10 +123,27 @@ impl JackMidiSink {
         let queue = Arc::new(ArrayQueue::new(QUEUE));
         let control = Arc::new(ArrayQueue::new(64));
         let counters = Arc::new(SinkCounters::default());
-        let port = FramePort { cycle_start_ns: 0, ns_per_frame: 1e9 / sample_rate.max(1) as f64, n_frames: buffer_size, pending: Vec::with_capacity(PER_CYCLE) };
-        let dispatcher = Dispatcher::new(port, queue.clone(), control.clone(), QUEUE, counters.clone());
-        let process = Process { out, dispatcher, offset_us };
-        let client = client.activate_async((), process).map_err(|e| format!("cannot start the JACK client: {e}"))?;
+        let port = FramePort {
+            cycle_start_ns: 0,
+            ns_per_frame: 1e9 / sample_rate.max(1) as f64,
+            n_frames: buffer_size,
+            pending: Vec::with_capacity(PER_CYCLE),
+        };
+        let dispatcher = Dispatcher::new(
+            port,
+            queue.clone(),
+            control.clone(),
+            QUEUE,
+            counters.clone(),
+        );
+        let process = Process {
+            out,
+            dispatcher,
+            offset_us,
+        };
+        let client = client
+            .activate_async((), process)
+            .map_err(|e| format!("cannot start the JACK client: {e}"))?;
         Ok(JackMidiSink {
             name: format!("jack-midi:{client_name}:{port_name}"),
             latency: 0.0,
@@ -131,14 +162,19 @@ impl JackMidiSink {
     pub fn port_name(&self) -> Option<String> {
         let c = self.client.as_ref()?;
         let name = c.as_client().name().to_string();
-        Some(format!("{name}:{}", self.name.rsplit(':').next().unwrap_or("midi_out")))
+        Some(format!(
+            "{name}:{}",
+            self.name.rsplit(':').next().unwrap_or("midi_out")
+        ))
     }
 
     /// Connect our output to another port (e.g. `midi-monitor:input`).
     pub fn connect_to(&self, destination: &str) -> Result<(), String> {
         let c = self.client.as_ref().ok_or("the JACK client is closed")?;
         let src = self.port_name().ok_or("no port")?;
-        c.as_client().connect_ports_by_name(&src, destination).map_err(|e| format!("cannot connect {src} to {destination}: {e}"))
+        c.as_client()
+            .connect_ports_by_name(&src, destination)
+            .map_err(|e| format!("cannot connect {src} to {destination}: {e}"))
     }
 
     /// Seconds added to every deadline.
@@ -153,7 +189,15 @@ impl JackMidiSink {
 
     fn push(&mut self, at: f64, msg: MidiMsg) {
         self.seq += 1;
-        if self.queue.push(Deadline { at_ns: (at.max(0.0) * 1e9) as u64, seq: self.seq, msg }).is_err() {
+        if self
+            .queue
+            .push(Deadline {
+                at_ns: (at.max(0.0) * 1e9) as u64,
+                seq: self.seq,
+                msg,
+            })
+            .is_err()
+        {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -173,7 +217,11 @@ impl Sink for JackMidiSink {
         event_messages(event, &mut self.scratch);
         let msgs = std::mem::take(&mut self.scratch);
         for m in &msgs {
-            let at = if m.msg.is_note_off() && m.beat > event.beat { times.release } else { times.onset };
+            let at = if m.msg.is_note_off() && m.beat > event.beat {
+                times.release
+            } else {
+                times.onset
+            };
             self.push(at + self.latency, m.msg);
         }
         self.scratch = msgs;
@@ -199,7 +247,9 @@ impl Sink for JackMidiSink {
         let _ = self.control.push(Control::ReleaseAll);
         // Give the process callback a few cycles to send the note-offs.
         let period = self.buffer_size as f64 / self.sample_rate.max(1) as f64;
-        std::thread::sleep(std::time::Duration::from_secs_f64((period * 4.0).clamp(0.005, 0.2)));
+        std::thread::sleep(std::time::Duration::from_secs_f64(
+            (period * 4.0).clamp(0.005, 0.2),
+        ));
         if let Some(c) = self.client.take() {
             let _ = c.deactivate();
         }

@@ -36,12 +36,22 @@ pub struct MidiSink {
 impl MidiSink {
     /// Start a dispatch thread for `port`. `origin` is the engine's time origin (deadlines
     /// are seconds since it).
-    pub fn start<P: MidiPort + 'static>(name: impl Into<String>, port: P, origin: Instant) -> MidiSink {
+    pub fn start<P: MidiPort + 'static>(
+        name: impl Into<String>,
+        port: P,
+        origin: Instant,
+    ) -> MidiSink {
         let queue = Arc::new(ArrayQueue::new(QUEUE));
         let control = Arc::new(ArrayQueue::new(64));
         let counters = Arc::new(SinkCounters::default());
         let stop = Arc::new(AtomicBool::new(false));
-        let mut dispatcher = Dispatcher::new(port, queue.clone(), control.clone(), QUEUE, counters.clone());
+        let mut dispatcher = Dispatcher::new(
+            port,
+            queue.clone(),
+            control.clone(),
+            QUEUE,
+            counters.clone(),
+        );
         let stop_flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("patter-midi-dispatch".into())
@@ -89,7 +99,15 @@ impl MidiSink {
     fn push(&mut self, at: f64, msg: MidiMsg) {
         let at_ns = (at.max(0.0) * 1e9) as u64;
         self.seq += 1;
-        if self.queue.push(Deadline { at_ns, seq: self.seq, msg }).is_err() {
+        if self
+            .queue
+            .push(Deadline {
+                at_ns,
+                seq: self.seq,
+                msg,
+            })
+            .is_err()
+        {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -109,7 +127,11 @@ impl Sink for MidiSink {
         event_messages(event, &mut self.scratch);
         let msgs = std::mem::take(&mut self.scratch);
         for m in &msgs {
-            let at = if m.msg.is_note_off() && m.beat > event.beat { times.release } else { times.onset };
+            let at = if m.msg.is_note_off() && m.beat > event.beat {
+                times.release
+            } else {
+                times.onset
+            };
             self.push(at + self.latency, m.msg);
         }
         self.scratch = msgs;
@@ -136,7 +158,9 @@ impl Sink for MidiSink {
                 MidiMsg::START
             } else {
                 let sixteenths = (beat * Time::int(4)).floor_int().clamp(0, 16383) as u16;
-                let _ = self.control.push(Control::Now(MidiMsg::song_position(sixteenths)));
+                let _ = self
+                    .control
+                    .push(Control::Now(MidiMsg::song_position(sixteenths)));
                 MidiMsg::CONTINUE
             }
         } else {
@@ -181,20 +205,27 @@ pub mod midir_port {
 
     /// Open the first output port whose name contains `name`.
     pub fn open(name: &str) -> Result<MidirPort, String> {
-        let out = midir::MidiOutput::new("patter").map_err(|e| format!("MIDI is not available here: {e}"))?;
+        let out = midir::MidiOutput::new("patter")
+            .map_err(|e| format!("MIDI is not available here: {e}"))?;
         let ports = out.ports();
         let mut names = Vec::new();
         for p in &ports {
             let n = out.port_name(p).unwrap_or_default();
             if n.contains(name) {
-                return out.connect(p, "patter").map(MidirPort).map_err(|e| format!("cannot open MIDI port `{n}`: {e}"));
+                return out
+                    .connect(p, "patter")
+                    .map(MidirPort)
+                    .map_err(|e| format!("cannot open MIDI port `{n}`: {e}"));
             }
             names.push(n);
         }
         Err(if names.is_empty() {
             format!("no MIDI output port matches `{name}`: there are no MIDI output ports")
         } else {
-            format!("no MIDI output port matches `{name}` (ports: {})", names.join(", "))
+            format!(
+                "no MIDI output port matches `{name}` (ports: {})",
+                names.join(", ")
+            )
         })
     }
 
@@ -202,7 +233,10 @@ pub mod midir_port {
     #[cfg(unix)]
     pub fn virtual_port(name: &str) -> Result<MidirPort, String> {
         use midir::os::unix::VirtualOutput;
-        let out = midir::MidiOutput::new("patter").map_err(|e| format!("MIDI is not available here: {e}"))?;
-        out.create_virtual(name).map(MidirPort).map_err(|e| format!("cannot create virtual MIDI port `{name}`: {e}"))
+        let out = midir::MidiOutput::new("patter")
+            .map_err(|e| format!("MIDI is not available here: {e}"))?;
+        out.create_virtual(name)
+            .map(MidirPort)
+            .map_err(|e| format!("cannot create virtual MIDI port `{name}`: {e}"))
     }
 }

@@ -33,7 +33,10 @@ impl EventTimes {
     pub fn of(event: &Event, clock: &TempoClock, offset: f64) -> EventTimes {
         let onset = clock.seconds_at(event.beat) + offset;
         let release_beat = event.beat + Time::from_f64(event.sustain.max(0.0));
-        EventTimes { onset, release: clock.seconds_at(release_beat) + offset }
+        EventTimes {
+            onset,
+            release: clock.seconds_at(release_beat) + offset,
+        }
     }
 }
 

@@ -23,7 +23,15 @@ impl SmfRecorder {
     /// Record to `path` at `tempo` BPM (the file's tempo).
     pub fn new(path: impl Into<PathBuf>, tempo: f64) -> SmfRecorder {
         let path = path.into();
-        SmfRecorder { name: format!("smf:{}", path.display()), path, tempo, players: Vec::new(), msgs: Vec::new(), last_beat: Time::ZERO, counters: SinkCounters::default() }
+        SmfRecorder {
+            name: format!("smf:{}", path.display()),
+            path,
+            tempo,
+            players: Vec::new(),
+            msgs: Vec::new(),
+            last_beat: Time::ZERO,
+            counters: SinkCounters::default(),
+        }
     }
 
     /// Name the tracks (player index → name).
@@ -39,7 +47,12 @@ impl SmfRecorder {
     /// Write the file now.
     pub fn write(&self) -> std::io::Result<()> {
         let mut names: Vec<String> = self.players.clone();
-        let max = self.msgs.iter().map(|m| m.player as usize + 1).max().unwrap_or(0);
+        let max = self
+            .msgs
+            .iter()
+            .map(|m| m.player as usize + 1)
+            .max()
+            .unwrap_or(0);
         while names.len() < max {
             names.push(format!("player{}", names.len()));
         }
@@ -68,7 +81,10 @@ impl Sink for SmfRecorder {
     fn schedule(&mut self, event: &Event, _times: EventTimes) {
         let before = self.msgs.len();
         event_messages(event, &mut self.msgs);
-        self.counters.sent.fetch_add((self.msgs.len() - before) as u64, std::sync::atomic::Ordering::Relaxed);
+        self.counters.sent.fetch_add(
+            (self.msgs.len() - before) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         self.last_beat = self.last_beat.max(event.beat);
     }
 
@@ -80,7 +96,9 @@ impl Sink for SmfRecorder {
 
     fn close(&mut self) {
         if self.write().is_err() {
-            self.counters.errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.counters
+                .errors
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
