@@ -49,7 +49,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         match args.get(key) {
             None => Ok(None),
             Some(v) => match v.parse::<f64>() {
-                Ok(x) if x.is_finite() && x >= 0.0 && x <= 1e9 => Ok(Some(Time::from_f64(x))),
+                Ok(x) if x.is_finite() && (0.0..=1e9).contains(&x) => Ok(Some(Time::from_f64(x))),
                 _ => Err(format!("--{key} takes a number from 0 to 1e9")),
             },
         }

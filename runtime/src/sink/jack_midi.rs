@@ -118,7 +118,7 @@ impl JackMidiSink {
         let engine_us = origin.elapsed().as_micros() as i64;
         let jack_us = client.time() as i64;
         let offset_us = jack_us - engine_us;
-        let sample_rate = client.sample_rate() as u32;
+        let sample_rate = client.sample_rate();
         let buffer_size = client.buffer_size();
         let queue = Arc::new(ArrayQueue::new(QUEUE));
         let control = Arc::new(ArrayQueue::new(64));
