@@ -106,6 +106,8 @@ fn comparisons_and_ranges_do_not_chain() {
 fn items_need_no_separators() {
     let module = parse_ok("let a = 1 let b = a play p a tempo 1 hush stop p;;; mute p");
     assert_eq!(module.items.len(), 7);
+    let module = parse_ok("stop a, b, mute c, unsolo");
+    assert_eq!(module.items.len(), 3);
     let module = parse_ok("unsolo\nplay x 1");
     assert!(matches!(&module.items[0].node, ItemKind::Unsolo(v) if v.is_empty()));
 }

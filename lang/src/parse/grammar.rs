@@ -412,6 +412,7 @@ where
     let names = |at_least: usize| {
         ident
             .separated_by(just(Token::Comma))
+            .allow_trailing()
             .at_least(at_least)
             .collect::<Vec<_>>()
             .labelled(ctx::NAMES)
