@@ -56,6 +56,7 @@ fn every_construct() {
         .map(|i| &PROGRAM[i.span.range()])
         .collect();
     insta::assert_debug_snapshot!("every_construct_items", items);
+    insta::assert_snapshot!("every_construct_sexpr", sexpr_module(&module));
     insta::assert_debug_snapshot!("every_construct_ast", module);
 }
 
@@ -160,9 +161,31 @@ fn sexpr_module(m: &Module) -> String {
 }
 
 fn item(i: &patter_lang::ast::Item) -> String {
+    let names = |ns: &[patter_lang::ast::Ident]| {
+        ns.iter()
+            .map(|n| format!(" {}", n.node))
+            .collect::<String>()
+    };
     match &i.node {
         ItemKind::Let { name, value } => format!("(let {} {})", name.node, expr(value)),
-        other => format!("{other:?}"),
+        ItemKind::Fn { name, params, body } => {
+            format!(
+                "(fn {} [{}] {})",
+                name.node,
+                names(params).trim(),
+                expr(body)
+            )
+        }
+        ItemKind::Play { name, body } => format!("(play {} {})", name.node, expr(body)),
+        ItemKind::Setting { setting, value } => format!("({setting:?} {})", expr(value)),
+        ItemKind::Import { path } => format!("(import {:?})", path.node),
+        ItemKind::Stop(ns) => format!("(stop{})", names(ns)),
+        ItemKind::Mute(ns) => format!("(mute{})", names(ns)),
+        ItemKind::Unmute(ns) => format!("(unmute{})", names(ns)),
+        ItemKind::Solo(ns) => format!("(solo{})", names(ns)),
+        ItemKind::Unsolo(ns) => format!("(unsolo{})", names(ns)),
+        ItemKind::Hush => "(hush)".into(),
+        ItemKind::Error => "<error>".into(),
     }
 }
 
