@@ -56,6 +56,7 @@ fn every_construct() {
         .map(|i| &PROGRAM[i.span.range()])
         .collect();
     insta::assert_debug_snapshot!("every_construct_items", items);
+    insta::assert_snapshot!("every_construct_sexpr", sexpr_module(&module));
     insta::assert_debug_snapshot!("every_construct_ast", module);
 }
 
@@ -67,9 +68,47 @@ fn precedence() {
 }
 
 #[test]
+fn associativity() {
+    let cases = [
+        ("a - b - c", "(Sub (Sub a b) c)"),
+        ("a / b * c % d", "(Mod (Mul (Div a b) c) d)"),
+        ("2 ** 3 ** 2", "(Pow 2 (Pow 3 2))"),
+        ("a * b ** c * d", "(Mul (Mul a (Pow b c)) d)"),
+        ("1..2 + 3", "(range 1 (Add 2 3))"),
+        ("0..3 < 5..7", "(Lt (range 0 3) (range 5 7))"),
+        ("a < b && c < d || e", "(Or (And (Lt a b) (Lt c d)) e)"),
+        ("-a ** 2", "(Pow (Neg a) 2)"),
+        ("!a.b(1)(2)", "(Not (call (method a b 1) 2))"),
+        ("x => y => x + y", "(fn [x] (fn [y] (Add x y)))"),
+    ];
+    for (src, want) in cases {
+        let module = parse_ok(&format!("let v = {src}"));
+        assert_eq!(sexpr_module(&module), format!("(let v {want})"), "{src}");
+    }
+}
+
+#[test]
+fn comparisons_and_ranges_do_not_chain() {
+    for (src, code) in [
+        ("a < b < c", "E0114"),
+        ("a == b != c", "E0114"),
+        ("a < b + c < d", "E0114"),
+        ("0..1..2", "E0115"),
+    ] {
+        let (_, d) = parse(FileId(0), &format!("let v = {src}"));
+        let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec![code], "{src}");
+    }
+    parse_ok("let v = a < b && b < c");
+    parse_ok("let v = (a < b) == (b < c)");
+}
+
+#[test]
 fn items_need_no_separators() {
     let module = parse_ok("let a = 1 let b = a play p a tempo 1 hush stop p;;; mute p");
     assert_eq!(module.items.len(), 7);
+    let module = parse_ok("stop a, b, mute c, unsolo");
+    assert_eq!(module.items.len(), 3);
     let module = parse_ok("unsolo\nplay x 1");
     assert!(matches!(&module.items[0].node, ItemKind::Unsolo(v) if v.is_empty()));
 }
@@ -122,9 +161,31 @@ fn sexpr_module(m: &Module) -> String {
 }
 
 fn item(i: &patter_lang::ast::Item) -> String {
+    let names = |ns: &[patter_lang::ast::Ident]| {
+        ns.iter()
+            .map(|n| format!(" {}", n.node))
+            .collect::<String>()
+    };
     match &i.node {
         ItemKind::Let { name, value } => format!("(let {} {})", name.node, expr(value)),
-        other => format!("{other:?}"),
+        ItemKind::Fn { name, params, body } => {
+            format!(
+                "(fn {} [{}] {})",
+                name.node,
+                names(params).trim(),
+                expr(body)
+            )
+        }
+        ItemKind::Play { name, body } => format!("(play {} {})", name.node, expr(body)),
+        ItemKind::Setting { setting, value } => format!("({setting:?} {})", expr(value)),
+        ItemKind::Import { path } => format!("(import {:?})", path.node),
+        ItemKind::Stop(ns) => format!("(stop{})", names(ns)),
+        ItemKind::Mute(ns) => format!("(mute{})", names(ns)),
+        ItemKind::Unmute(ns) => format!("(unmute{})", names(ns)),
+        ItemKind::Solo(ns) => format!("(solo{})", names(ns)),
+        ItemKind::Unsolo(ns) => format!("(unsolo{})", names(ns)),
+        ItemKind::Hush => "(hush)".into(),
+        ItemKind::Error => "<error>".into(),
     }
 }
 

@@ -333,132 +333,54 @@ where
             .labelled(want::EXPR)
             .boxed();
 
-        // `**` is right-associative: collect the operands, fold from the right.
-        let pow = unary
+        // All binary operators in one flat loop, then precedence climbing in `climb`: one
+        // combinator level per operand instead of one per precedence level.
+        let operator = choice((
+            just(Token::OrOr).to(Op::Bin(BinaryOp::Or)),
+            just(Token::AndAnd).to(Op::Bin(BinaryOp::And)),
+            just(Token::EqEq).to(Op::Bin(BinaryOp::Eq)),
+            just(Token::NotEq).to(Op::Bin(BinaryOp::Ne)),
+            just(Token::Lt).to(Op::Bin(BinaryOp::Lt)),
+            just(Token::Le).to(Op::Bin(BinaryOp::Le)),
+            just(Token::Gt).to(Op::Bin(BinaryOp::Gt)),
+            just(Token::Ge).to(Op::Bin(BinaryOp::Ge)),
+            just(Token::DotDot).to(Op::Range),
+            just(Token::Plus).to(Op::Bin(BinaryOp::Add)),
+            just(Token::Minus).to(Op::Bin(BinaryOp::Sub)),
+            just(Token::Star).to(Op::Bin(BinaryOp::Mul)),
+            just(Token::Slash).to(Op::Bin(BinaryOp::Div)),
+            just(Token::Percent).to(Op::Bin(BinaryOp::Mod)),
+            just(Token::StarStar).to(Op::Bin(BinaryOp::Pow)),
+        ))
+        .labelled(want::OPERATOR)
+        .map_with(|op, e| (op, e.span()));
+        let or = unary
             .clone()
-            .then(
-                just(Token::StarStar)
-                    .labelled(want::OPERATOR)
-                    .ignore_then(unary)
-                    .repeated()
-                    .collect::<Vec<_>>(),
-            )
-            .map(|(first, rest)| {
-                let mut operands = rest;
-                let mut acc = match operands.pop() {
-                    Some(last) => last,
-                    None => return first,
-                };
-                while let Some(lhs) = operands.pop() {
-                    acc = binary(BinaryOp::Pow, lhs, acc);
-                }
-                binary(BinaryOp::Pow, first, acc)
-            });
-
-        let product = pow.clone().foldl(
-            choice((
-                just(Token::Star).to(BinaryOp::Mul),
-                just(Token::Slash).to(BinaryOp::Div),
-                just(Token::Percent).to(BinaryOp::Mod),
-            ))
-            .labelled(want::OPERATOR)
-            .then(pow)
-            .repeated(),
-            |lhs, (op, rhs)| binary(op, lhs, rhs),
-        );
-        let sum = product
-            .clone()
-            .foldl(
-                choice((
-                    just(Token::Plus).to(BinaryOp::Add),
-                    just(Token::Minus).to(BinaryOp::Sub),
-                ))
-                .labelled(want::OPERATOR)
-                .then(product)
-                .repeated(),
-                |lhs, (op, rhs)| binary(op, lhs, rhs),
-            )
-            .boxed();
-
-        let range = sum
-            .clone()
-            .then(
-                just(Token::DotDot)
-                    .labelled(want::OPERATOR)
-                    .map_with(|_, e| e.span())
-                    .then(sum)
-                    .repeated()
-                    .collect::<Vec<_>>(),
-            )
+            .then(operator.then(unary).repeated().collect::<Vec<_>>())
             .validate(|(first, rest), _, emitter| {
-                if let Some((op_span, _)) = rest.get(1) {
-                    emitter.emit(custom::<I, E>(
-                        *op_span,
-                        "E0115",
-                        "ranges can't be chained",
-                        "this second `..` is not allowed",
-                        "a range goes from one number to another, like `0..7`",
-                    ));
-                }
-                rest.into_iter()
-                    .fold(first, |from: Expr, (_, to): (SimpleSpan, Expr)| {
-                        let span = from.span.join(to.span);
-                        Spanned::new(
-                            ExprKind::Range {
-                                from: Box::new(from),
-                                to: Box::new(to),
-                            },
+                let mut chained = chain_errors(&rest);
+                for (code, span) in chained.drain(..) {
+                    emitter.emit(if code == "E0114" {
+                        custom::<I, E>(
                             span,
+                            "E0114",
+                            "comparisons can't be chained",
+                            "this second comparison is not allowed",
+                            "combine two comparisons with `&&`, like `0 < x && x < 7`",
                         )
-                    })
-            });
-
-        let comparison = range
-            .clone()
-            .then(
-                choice((
-                    just(Token::EqEq).to(BinaryOp::Eq),
-                    just(Token::NotEq).to(BinaryOp::Ne),
-                    just(Token::Lt).to(BinaryOp::Lt),
-                    just(Token::Le).to(BinaryOp::Le),
-                    just(Token::Gt).to(BinaryOp::Gt),
-                    just(Token::Ge).to(BinaryOp::Ge),
-                ))
-                .labelled(want::OPERATOR)
-                .map_with(|op, e| (op, e.span()))
-                .then(range)
-                .repeated()
-                .collect::<Vec<_>>(),
-            )
-            .validate(|(first, rest), _, emitter| {
-                if let Some(((_, op_span), _)) = rest.get(1) {
-                    emitter.emit(custom::<I, E>(
-                        *op_span,
-                        "E0114",
-                        "comparisons can't be chained",
-                        "this second comparison is not allowed",
-                        "combine two comparisons with `&&`, like `0 < x && x < 7`",
-                    ));
+                    } else {
+                        custom::<I, E>(
+                            span,
+                            "E0115",
+                            "ranges can't be chained",
+                            "this second `..` is not allowed",
+                            "a range goes from one number to another, like `0..7`",
+                        )
+                    });
                 }
-                rest.into_iter()
-                    .fold(first, |lhs, ((op, _), rhs)| binary(op, lhs, rhs))
+                climb(first, rest)
             })
             .boxed();
-
-        let and = comparison.clone().foldl(
-            just(Token::AndAnd)
-                .labelled(want::OPERATOR)
-                .ignore_then(comparison)
-                .repeated(),
-            |lhs, rhs| binary(BinaryOp::And, lhs, rhs),
-        );
-        let or = and.clone().foldl(
-            just(Token::OrOr)
-                .labelled(want::OPERATOR)
-                .ignore_then(and)
-                .repeated(),
-            |lhs, rhs| binary(BinaryOp::Or, lhs, rhs),
-        );
 
         // `x =>`, `(a, b) =>`, `() =>`; tried before the body and backtracked if no `=>`.
         let lambda_head = choice((
@@ -490,6 +412,7 @@ where
     let names = |at_least: usize| {
         ident
             .separated_by(just(Token::Comma))
+            .allow_trailing()
             .at_least(at_least)
             .collect::<Vec<_>>()
             .labelled(ctx::NAMES)
@@ -588,6 +511,113 @@ where
         .ignore_then(item.repeated().collect::<Vec<_>>())
         .then_ignore(end())
         .map(|items| Module { items })
+}
+
+/// A binary operator as the flat operator loop sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Op {
+    Bin(BinaryOp),
+    Range,
+}
+
+impl Op {
+    /// Binding strength, low to high: `||`, `&&`, comparisons, `..`, `+ -`, `* / %`, `**`.
+    fn precedence(self) -> u8 {
+        use BinaryOp::*;
+        match self {
+            Op::Bin(Or) => 1,
+            Op::Bin(And) => 2,
+            Op::Bin(Eq | Ne | Lt | Le | Gt | Ge) => 3,
+            Op::Range => 4,
+            Op::Bin(Add | Sub) => 5,
+            Op::Bin(Mul | Div | Mod) => 6,
+            Op::Bin(Pow) => 7,
+        }
+    }
+
+    fn right_assoc(self) -> bool {
+        self == Op::Bin(BinaryOp::Pow)
+    }
+
+    fn build(self, lhs: Expr, rhs: Expr) -> Expr {
+        match self {
+            Op::Bin(op) => binary(op, lhs, rhs),
+            Op::Range => {
+                let span = lhs.span.join(rhs.span);
+                Spanned::new(
+                    ExprKind::Range {
+                        from: Box::new(lhs),
+                        to: Box::new(rhs),
+                    },
+                    span,
+                )
+            }
+        }
+    }
+}
+
+/// Comparisons and ranges do not associate: a second one at the same level (not separated
+/// by a looser operator such as `&&`) is an error. Returns (code, operator span), at most
+/// one per kind.
+fn chain_errors(rest: &[((Op, SimpleSpan), Expr)]) -> Vec<(&'static str, SimpleSpan)> {
+    let mut errors = Vec::new();
+    let (mut cmp_seen, mut range_seen) = (false, false);
+    let (mut cmp_reported, mut range_reported) = (false, false);
+    for ((op, span), _) in rest {
+        let p = op.precedence();
+        if p < 3 {
+            cmp_seen = false;
+        }
+        if p < 4 {
+            range_seen = false;
+        }
+        if p == 3 {
+            if cmp_seen && !cmp_reported {
+                errors.push(("E0114", *span));
+                cmp_reported = true;
+            }
+            cmp_seen = true;
+        } else if p == 4 {
+            if range_seen && !range_reported {
+                errors.push(("E0115", *span));
+                range_reported = true;
+            }
+            range_seen = true;
+        }
+    }
+    errors
+}
+
+/// Precedence climbing over `first (op operand)*` with an operator stack: linear time and
+/// no recursion, however long the chain.
+fn climb(first: Expr, rest: Vec<((Op, SimpleSpan), Expr)>) -> Expr {
+    let mut operands: Vec<Expr> = vec![first];
+    let mut ops: Vec<Op> = Vec::new();
+    let reduce = |operands: &mut Vec<Expr>, op: Op| {
+        if let (Some(rhs), Some(lhs)) = (operands.pop(), operands.pop()) {
+            operands.push(op.build(lhs, rhs));
+        }
+    };
+    for ((op, _), rhs) in rest {
+        while let Some(&top) = ops.last() {
+            let tighter = top.precedence() > op.precedence()
+                || (top.precedence() == op.precedence() && !op.right_assoc());
+            if !tighter {
+                break;
+            }
+            ops.pop();
+            reduce(&mut operands, top);
+        }
+        ops.push(op);
+        operands.push(rhs);
+    }
+    while let Some(top) = ops.pop() {
+        reduce(&mut operands, top);
+    }
+    // Exactly one operand remains: each reduction turns two into one.
+    operands
+        .pop()
+        .unwrap_or_else(|| Spanned::new(ExprKind::Error, Span::default()))
 }
 
 fn binary(op: BinaryOp, lhs: Expr, rhs: Expr) -> Expr {

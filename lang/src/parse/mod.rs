@@ -123,6 +123,13 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
         brackets: &brackets,
         last: tokens.last().map(|(_, s)| sp(s.into_range())),
     };
+    // `stop a,` is valid (trailing commas are allowed everywhere), but at the very end of
+    // the input the user is most likely still typing: report it as incomplete.
+    if errors.is_empty() && open.is_none() {
+        if let Some((Token::Comma, span)) = tokens.last() {
+            diagnostics.push(report::trailing_comma(sp(span.into_range())));
+        }
+    }
     let mut seen = std::collections::HashSet::new();
     for err in errors {
         if let Some(d) = report::from_rich(&ctx, err) {

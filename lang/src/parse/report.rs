@@ -78,6 +78,13 @@ pub(super) fn unterminated_comment(span: Span) -> Diagnostic {
         .incomplete()
 }
 
+pub(super) fn trailing_comma(span: Span) -> Diagnostic {
+    Diagnostic::error("E0105", "the input ended after a `,`", span)
+        .with_label("I was expecting another name after this")
+        .with_help("add the next name, like `stop bass, drums`, or remove the `,`")
+        .incomplete()
+}
+
 pub(super) fn too_deep(span: Span, kind: TooDeep) -> Diagnostic {
     match kind {
         TooDeep::Brackets => Diagnostic::error(
