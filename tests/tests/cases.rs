@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use patter_lang::{compile_with, NoImports, Options};
+use patter_lang::{compile_with, Loader, Options};
 use patter_tests::{diagnostics_text, event_table, first_cycles};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -25,6 +25,25 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Imports relative to the importing case, named by their path under `tests/cases` so
+/// snapshots do not depend on where the repository lives.
+struct CaseLoader {
+    root: PathBuf,
+}
+
+impl Loader for CaseLoader {
+    fn load(&self, path: &str, from: &str) -> Result<(String, String), String> {
+        let dir = Path::new(from)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let rel = dir.join(path);
+        let text = std::fs::read_to_string(self.root.join(&rel))
+            .map_err(|_| format!("there is no file {}", rel.display()))?;
+        Ok((rel.display().to_string(), text))
+    }
+}
+
 fn header(src: &str, key: &str) -> Option<String> {
     src.lines()
         .take_while(|l| l.starts_with("//"))
@@ -36,14 +55,21 @@ fn header(src: &str, key: &str) -> Option<String> {
         })
 }
 
-fn render_case(path: &Path) -> String {
+fn render_case(root: &Path, path: &Path) -> String {
     let src = std::fs::read_to_string(path).unwrap();
     let cycles: i64 = header(&src, "cycles")
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let seed: Option<u64> = header(&src, "seed").and_then(|v| v.parse().ok());
-    let name = path.file_name().unwrap().to_string_lossy().to_string();
-    let compiled = compile_with(&name, &src, &NoImports, &Options { seed });
+    let name = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    let loader = CaseLoader {
+        root: root.to_path_buf(),
+    };
+    let compiled = compile_with(&name, &src, &loader, &Options { seed });
     let mut out = String::new();
     out.push_str("--- source\n");
     out.push_str(&src);
@@ -70,7 +96,7 @@ fn cases() {
     assert!(!files.is_empty(), "no cases found under {}", root.display());
     let mut failures = Vec::new();
     for path in &files {
-        let content = render_case(path);
+        let content = render_case(&root, path);
         let dir = path.parent().unwrap().to_path_buf();
         let stem = path.file_stem().unwrap().to_string_lossy().to_string();
         let result = std::panic::catch_unwind(|| {

@@ -530,9 +530,9 @@ impl<'a> Evaluator<'a> {
                 Ok(Val::List(Rc::new(vals)))
             }
             ExprKind::Record(fields) => {
-                let mut vals: Vec<(Ident, Val)> = Vec::with_capacity(fields.len());
+                let mut vals: Vec<(Ident, Val, Span)> = Vec::with_capacity(fields.len());
                 for (k, v) in fields {
-                    if let Some((first, _)) = vals.iter().find(|(f, _)| f.node == k.node) {
+                    if let Some((first, _, _)) = vals.iter().find(|(f, _, _)| f.node == k.node) {
                         let first = first.span;
                         return Err(self.error(
                             Diagnostic::error(
@@ -545,7 +545,7 @@ impl<'a> Evaluator<'a> {
                         ));
                     }
                     let val = self.eval(v)?;
-                    vals.push((k.clone(), val));
+                    vals.push((k.clone(), val, v.span));
                 }
                 Ok(Val::Record(Rc::new(vals)))
             }
@@ -828,8 +828,8 @@ impl<'a> Evaluator<'a> {
         match v {
             Val::Record(fields) => {
                 let mut keys = Vec::with_capacity(fields.len());
-                for (k, val) in fields.iter() {
-                    let s = self.key_stream(&k.node, val, k.span)?;
+                for (k, val, vspan) in fields.iter() {
+                    let s = self.key_stream(&k.node, val, *vspan)?;
                     keys.push((Arc::from(k.node.as_str()), s));
                 }
                 if keys.iter().any(|(k, _)| &**k == "dur" || &**k == "delta") {

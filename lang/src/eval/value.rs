@@ -26,8 +26,8 @@ pub enum Val {
     Stream(StreamRef),
     /// A list literal: the items of `seq([…])`, or a chord where one value is expected.
     List(Rc<Vec<Val>>),
-    /// A Pbind record `{ key: value, … }`, keys in order.
-    Record(Rc<Vec<(Ident, Val)>>),
+    /// A Pbind record `{ key: value, … }`, keys in order, with each value's span.
+    Record(Rc<Vec<(Ident, Val, Span)>>),
     /// Several event patterns (`ppar`, `ptpar`).
     Events(Arc<EventPat>),
     /// A function value.

@@ -1,0 +1,1 @@
+play a { note: "[0,4,7]".arp("upwards") }

@@ -1,0 +1,1 @@
+play a { note: { x: 1 } + 1 }

@@ -1,0 +1,2 @@
+let three = 3
+play a { degree: three(1), dur: 1 }

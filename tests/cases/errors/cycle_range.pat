@@ -1,0 +1,2 @@
+cycle 0
+play a { s: "bd" }

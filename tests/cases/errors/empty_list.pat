@@ -1,0 +1,1 @@
+play a { degree: seq([]), dur: 1 }

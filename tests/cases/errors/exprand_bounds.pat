@@ -1,0 +1,1 @@
+play a { freq: exprand(0, 100), dur: 1 }

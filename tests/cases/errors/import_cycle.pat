@@ -1,0 +1,2 @@
+import "import_cycle_other.pat"
+play a { s: "bd" }

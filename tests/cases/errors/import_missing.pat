@@ -1,0 +1,2 @@
+import "no-such-file.pat"
+play a { s: "bd" }

@@ -1,0 +1,2 @@
+// cycles: 1
+play a {}

@@ -1,0 +1,1 @@
+play a ptpar([0, { degree: 0 }, 2])

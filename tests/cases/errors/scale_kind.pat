@@ -1,0 +1,2 @@
+scale 3
+play a { degree: 0 }

@@ -1,0 +1,1 @@
+play a { degree: 0, scale: [0, "x", 4] }

@@ -1,0 +1,2 @@
+seed 1.5
+play a { s: "bd" }

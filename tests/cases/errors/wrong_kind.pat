@@ -1,0 +1,1 @@
+play a { degree: { x: 1 }, dur: 1 }
