@@ -15,13 +15,11 @@ fn codes_in(dir: &Path, out: &mut Vec<String>) {
             let text = text.split("#[cfg(test)]").next().unwrap_or("");
             let bytes = text.as_bytes();
             for i in 0..bytes.len().saturating_sub(6) {
-                let c = bytes[i];
-                if bytes[i + 0] == b'"'
+                if bytes[i] == b'"'
                     && (bytes[i + 1] == b'E' || bytes[i + 1] == b'W')
                     && bytes[i + 2..i + 6].iter().all(u8::is_ascii_digit)
                     && bytes[i + 6] == b'"'
                 {
-                    let _ = c;
                     out.push(String::from_utf8_lossy(&bytes[i + 1..i + 6]).to_string());
                 }
             }
