@@ -64,3 +64,9 @@ fn language_reference_examples_compile_and_play() {
         "expected the language reference to have examples, found {n}"
     );
 }
+
+#[test]
+fn readme_examples_compile_and_play() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(check_file(&root.join("README.md")) >= 2);
+}
