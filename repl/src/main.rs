@@ -25,7 +25,7 @@ usage:
       --format table|jsonl|count       output format (default table)
   patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
                                        midi-virtual:NAME, smf:FILE.mid, null)
-      --seconds N  --seed S  --latency SECONDS  --connect JACKPORT
+      --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File
       --beats N | --bars N | --cycles N
       --seed S

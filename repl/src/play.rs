@@ -22,7 +22,10 @@ const OUTPUTS: &str =
   --out null                     play silently (events are still scheduled and counted)";
 
 pub fn run(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(argv, &["out", "seconds", "seed", "latency", "connect"]) {
+    let args = match Args::parse(
+        argv,
+        &["out", "seconds", "seed", "latency", "connect", "clock"],
+    ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
     };
@@ -145,6 +148,7 @@ fn open_output(
                 engine.origin(),
             )?;
             s.set_latency(latency);
+            s.set_clock_out(clock);
             if let Some(dest) = connect {
                 s.connect_to(dest)?;
             }
@@ -184,6 +188,6 @@ fn open_output(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off]\n\nOutputs:\n{OUTPUTS}");
     ExitCode::from(2)
 }

@@ -91,6 +91,8 @@ pub enum Command {
     Panic,
     /// Mute or unmute a player at once.
     Mute(String, bool),
+    /// Send a MIDI message on every sink now (a control change from a script).
+    SendNow(crate::midi::MidiMsg),
     /// Stop the engine (releases everything, closes sinks).
     Shutdown,
 }
@@ -444,6 +446,11 @@ impl SchedulerThread {
                 }
             }
             Command::Mute(name, muted) => self.core.set_muted(&name, muted),
+            Command::SendNow(msg) => {
+                for s in &mut self.sinks {
+                    s.send_now(msg);
+                }
+            }
             Command::Shutdown => return false,
         }
         true
@@ -493,8 +500,12 @@ impl SchedulerThread {
         if let Some((a, b)) = self.looping {
             if self.core.frontier() < b && target >= b {
                 // Play up to the loop end, then continue from the loop start at the same moment.
+                let from = self.core.frontier();
                 self.core.advance(b, &mut self.events, &mut self.notices);
                 self.dispatch(now);
+                for sink in &mut self.sinks {
+                    sink.window(from, b, &self.clock);
+                }
                 self.events.clear();
                 let end_sec = self.clock.seconds_at(b);
                 self.core.seek(a);
@@ -502,10 +513,14 @@ impl SchedulerThread {
                 target = Time::from_f64_bounded(self.clock.beat_at(horizon), 1 << 20).max(a);
             }
         }
+        let from = self.core.frontier();
         self.core
             .advance(target, &mut self.events, &mut self.notices);
         self.query_us.record(t0.elapsed().as_micros() as u64);
         self.dispatch(now);
+        for sink in &mut self.sinks {
+            sink.window(from, target, &self.clock);
+        }
     }
 
     fn dispatch(&mut self, now: f64) {

@@ -121,6 +121,23 @@ impl MidiMsg {
     }
 }
 
+/// The MIDI real-time messages for a transport change: Start at beat 0, otherwise Song
+/// Position (in sixteenths) then Continue; Stop when stopping.
+pub fn transport_messages(running: bool, beat: Time) -> impl Iterator<Item = MidiMsg> {
+    let msgs: [Option<MidiMsg>; 2] = if !running {
+        [Some(MidiMsg::STOP), None]
+    } else if beat.is_zero() {
+        [Some(MidiMsg::START), None]
+    } else {
+        let sixteenths = (beat * Time::int(4)).floor_int().clamp(0, 16383) as u16;
+        [
+            Some(MidiMsg::song_position(sixteenths)),
+            Some(MidiMsg::CONTINUE),
+        ]
+    };
+    msgs.into_iter().flatten()
+}
+
 /// A message at an exact beat, from a player.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimedMsg {

@@ -53,6 +53,18 @@ impl JackServer {
 
 impl Drop for JackServer {
     fn drop(&mut self) {
+        // SIGTERM first: a server killed outright leaves its entry in JACK's shared-memory
+        // registry, and after a few of those no new server can start.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

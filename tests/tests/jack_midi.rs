@@ -14,6 +14,10 @@ use patter_runtime::{Command, Engine, EngineConfig};
 use patter_tests::compile;
 use patter_tests::jackd::JackServer;
 
+/// The JACK server is chosen through a process-wide environment variable, so the tests of
+/// this file take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 struct Recorder {
     input: jack::Port<jack::MidiIn>,
     seen: Arc<ArrayQueue<(u64, [u8; 3])>>,
@@ -35,6 +39,7 @@ impl jack::ProcessHandler for Recorder {
 
 #[test]
 fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let Some(server) = JackServer::start("midi", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
@@ -103,5 +108,66 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
         inside > ons.len() / 2,
         "onsets should fall inside cycles, not at frame 0: {ons:?}"
     );
+    drop(server);
+}
+
+#[test]
+fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start("clock", 48000, 256) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    // SAFETY: set before any other thread of this test reads the environment.
+    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
+    let (client, _) = jack::Client::new("clockrec", jack::ClientOptions::NO_START_SERVER).unwrap();
+    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
+    let seen = Arc::new(ArrayQueue::new(100_000));
+    let rec = client
+        .activate_async(
+            (),
+            Recorder {
+                input,
+                seen: seen.clone(),
+            },
+        )
+        .unwrap();
+    let mut engine = Engine::start(EngineConfig::default());
+    let mut sink = JackMidiSink::start("patterclock", "midi_out", engine.origin()).unwrap();
+    sink.set_clock_out(true);
+    sink.connect_to("clockrec:in").unwrap();
+    engine.send(Command::AddSink(Box::new(sink)));
+    let p = compile("tempo 240\nplay a { note: \"0\" }")
+        .program
+        .unwrap();
+    engine.send(Command::Load {
+        program: Box::new(p),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: Some(240.0),
+    });
+    engine.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(1200));
+    engine.send(Command::StopTransport);
+    std::thread::sleep(Duration::from_millis(100));
+    engine.shutdown();
+    let _ = rec.deactivate();
+    let mut msgs = Vec::new();
+    while let Some(m) = seen.pop() {
+        msgs.push(m);
+    }
+    assert_eq!(msgs.first().map(|m| m.1[0]), Some(0xfa), "Start first");
+    assert!(msgs.iter().any(|m| m.1[0] == 0xfc), "Stop at the end");
+    let ticks: Vec<u64> = msgs
+        .iter()
+        .filter(|m| m.1[0] == 0xf8)
+        .map(|m| m.0)
+        .collect();
+    assert!(ticks.len() > 48, "{} ticks", ticks.len());
+    // 240 BPM: 24 ticks per 0.25 s beat = 500 frames apart at 48 kHz (±1 frame).
+    for w in ticks.windows(2) {
+        let d = w[1] - w[0];
+        assert!((499..=501).contains(&d), "tick spacing {d} frames");
+    }
     drop(server);
 }

@@ -99,6 +99,7 @@ pub struct JackMidiSink {
     seq: u64,
     sample_rate: u32,
     buffer_size: u32,
+    clock_out: bool,
 }
 
 impl JackMidiSink {
@@ -155,6 +156,7 @@ impl JackMidiSink {
             seq: 0,
             sample_rate,
             buffer_size,
+            clock_out: false,
         })
     }
 
@@ -175,6 +177,11 @@ impl JackMidiSink {
         c.as_client()
             .connect_ports_by_name(&src, destination)
             .map_err(|e| format!("cannot connect {src} to {destination}: {e}"))
+    }
+
+    /// Send MIDI clock (24 per beat, start/stop/continue, song position).
+    pub fn set_clock_out(&mut self, on: bool) {
+        self.clock_out = on;
     }
 
     /// Seconds added to every deadline.
@@ -235,8 +242,26 @@ impl Sink for JackMidiSink {
         let _ = self.control.push(Control::Panic);
     }
 
-    fn transport(&mut self, running: bool, _beat: Time) {
-        let _ = running;
+    fn transport(&mut self, running: bool, beat: Time) {
+        if !self.clock_out {
+            return;
+        }
+        for msg in crate::midi::transport_messages(running, beat) {
+            let _ = self.control.push(Control::Now(msg));
+        }
+    }
+
+    fn window(&mut self, from: Time, to: Time, clock: &crate::clock::TempoClock) {
+        if self.clock_out {
+            let latency = self.latency;
+            super::clock_ticks(from, to, clock, |sec| {
+                self.push(sec + latency, MidiMsg::CLOCK)
+            });
+        }
+    }
+
+    fn send_now(&mut self, msg: MidiMsg) {
+        let _ = self.control.push(Control::Now(msg));
     }
 
     fn metrics(&self) -> SinkMetrics {

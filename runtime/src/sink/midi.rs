@@ -153,19 +153,21 @@ impl Sink for MidiSink {
         if !self.clock_out {
             return;
         }
-        let msg = if running {
-            if beat.is_zero() {
-                MidiMsg::START
-            } else {
-                let sixteenths = (beat * Time::int(4)).floor_int().clamp(0, 16383) as u16;
-                let _ = self
-                    .control
-                    .push(Control::Now(MidiMsg::song_position(sixteenths)));
-                MidiMsg::CONTINUE
-            }
-        } else {
-            MidiMsg::STOP
-        };
+        for msg in crate::midi::transport_messages(running, beat) {
+            let _ = self.control.push(Control::Now(msg));
+        }
+    }
+
+    fn window(&mut self, from: Time, to: Time, clock: &crate::clock::TempoClock) {
+        if self.clock_out {
+            let latency = self.latency;
+            super::clock_ticks(from, to, clock, |sec| {
+                self.push(sec + latency, MidiMsg::CLOCK)
+            });
+        }
+    }
+
+    fn send_now(&mut self, msg: MidiMsg) {
         let _ = self.control.push(Control::Now(msg));
     }
 

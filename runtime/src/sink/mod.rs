@@ -18,6 +18,20 @@ use patter_pattern::{Event, Time};
 
 use crate::clock::TempoClock;
 
+/// Clock ticks (MIDI 0xF8) in `[from, to)` beats at 24 per beat, as engine seconds.
+pub fn clock_ticks(from: Time, to: Time, clock: &TempoClock, mut f: impl FnMut(f64)) {
+    let per_beat = Time::int(24);
+    let mut k = (from * per_beat).ceil_int();
+    loop {
+        let beat = Time::new(k, 24);
+        if beat >= to {
+            break;
+        }
+        f(clock.seconds_at(beat));
+        k += 1;
+    }
+}
+
 /// When an event happens, on the engine's timeline (seconds since the engine started).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct EventTimes {
@@ -124,6 +138,13 @@ pub trait Sink: Send {
 
     /// Transport started, continued or stopped (for MIDI clock). `beat` is the position.
     fn transport(&mut self, _running: bool, _beat: Time) {}
+
+    /// The scheduler covered `[from, to)` beats (called once per window, after its events):
+    /// MIDI sinks send clock ticks for it when clock output is on.
+    fn window(&mut self, _from: Time, _to: Time, _clock: &TempoClock) {}
+
+    /// Send a message outside the schedule, now (a control change pushed by a script).
+    fn send_now(&mut self, _msg: crate::midi::MidiMsg) {}
 
     /// Counters.
     fn metrics(&self) -> SinkMetrics;
