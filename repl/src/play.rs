@@ -136,10 +136,10 @@ fn open_output(
     out: &str,
     engine: &Engine,
     latency: f64,
+    clock: bool,
     program: &patter_pattern::Program,
     connect: Option<&str>,
 ) -> Result<Box<dyn Sink>, String> {
-    let _ = connect;
     match out.split_once(':').unwrap_or((out, "")) {
         ("jack-midi", _) => {
             let mut s = patter_runtime::sink::jack_midi::JackMidiSink::start(
