@@ -75,10 +75,16 @@ pub fn run(argv: &[String]) -> ExitCode {
         ..EngineConfig::default()
     });
     let out = args.get("out").unwrap_or("jack-midi");
+    let clock = match args.get("clock") {
+        None | Some("off") => false,
+        Some("on") => true,
+        Some(_) => return usage("--clock takes on or off"),
+    };
     let sink: Box<dyn Sink> = match open_output(
         out,
         &engine,
         latency,
+        clock,
         &program,
         args.get("connect"),
     ) {
