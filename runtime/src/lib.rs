@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod engine;
+pub mod library;
 pub mod metrics;
 pub mod midi;
 pub mod render;
