@@ -376,7 +376,7 @@ impl Query<'_> {
             bc.order = sorted_order(keys);
             bc.order_ready = true;
         }
-        let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
+        let mut values: Vec<Value> = Vec::with_capacity(keys.len());
         let offset_cycles = offset / cb;
         let mut cycle = onset / cb;
         // The last conversion of a float delta to exact time (rhythms repeat values).
@@ -393,10 +393,10 @@ impl Query<'_> {
                     memo: &mut bc.memo,
                     budget: self.budget,
                 };
-                for (ki, (k, s)) in keys.iter().enumerate() {
+                for (ki, (_, s)) in keys.iter().enumerate() {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
-                        Some(v) => values.push((k.clone(), v)),
+                        Some(v) => values.push(v),
                         None => {
                             bc.ended = Some(onset);
                             return Ok(());
@@ -426,6 +426,7 @@ impl Query<'_> {
                 TimeSpan::new(cycle + offset_cycles, next_cycle + offset_cycles)
             };
             self.emit(
+                keys,
                 &values,
                 &bc.order,
                 1.0,
@@ -481,7 +482,7 @@ impl Query<'_> {
             bc.order_ready = true;
         }
         let order = std::mem::take(&mut bc.order);
-        let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
+        let mut values: Vec<Value> = Vec::with_capacity(bind.keys.len());
         let r = self.cycle_events(
             bind,
             pat,
@@ -513,7 +514,7 @@ impl Query<'_> {
         structure_key: usize,
         needs_index: bool,
         order: &[usize],
-        values: &mut Vec<(Key, Value)>,
+        values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         for cyc in span.cycles() {
@@ -575,7 +576,7 @@ impl Query<'_> {
         base: u64,
         haps: &[Hap],
         order: &[usize],
-        values: &mut Vec<(Key, Value)>,
+        values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         {
@@ -597,7 +598,7 @@ impl Query<'_> {
                         memo: &mut bc.memo,
                         budget: self.budget,
                     };
-                    for (ki, (k, s)) in bind.keys.iter().enumerate() {
+                    for (ki, (_, s)) in bind.keys.iter().enumerate() {
                         let ks = mix(salt, ki as u64);
                         let v = if ki == structure_key {
                             let mut v = h.value.clone();
@@ -621,7 +622,7 @@ impl Query<'_> {
                                 }
                             }
                         };
-                        values.push((k.clone(), v));
+                        values.push(v);
                     }
                 }
                 if ended {
@@ -631,6 +632,7 @@ impl Query<'_> {
                 let d = whole.duration() * cb;
                 let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
                 self.emit(
+                    &bind.keys,
                     values,
                     order,
                     h.gain,
@@ -701,7 +703,8 @@ impl Query<'_> {
     #[allow(clippy::too_many_arguments)]
     fn emit(
         &mut self,
-        values: &[(Key, Value)],
+        keys: &[(Key, StreamRef)],
+        values: &[Value],
         order: &[usize],
         gain: f64,
         whole: TimeSpan,
@@ -712,13 +715,14 @@ impl Query<'_> {
     ) -> Result<(), Overrun> {
         if order
             .iter()
-            .any(|&ki| matches!(values.get(ki), Some((_, Value::Rest))))
+            .any(|&ki| matches!(values.get(ki), Some(Value::Rest)))
         {
             return Ok(());
         }
-        let notes = values
+        let notes = order
             .iter()
-            .filter(|(k, _)| &**k != "scale")
+            .filter_map(|&ki| Some((&keys.get(ki)?.0, values.get(ki)?)))
+            .filter(|(k, _)| &***k != "scale")
             .map(|(_, v)| match v {
                 Value::Chord(_) => flat_len(v),
                 _ => 1,
@@ -736,7 +740,7 @@ impl Query<'_> {
             let mut has_n = false;
             let mut sample: Option<(usize, Value, f64)> = None;
             for &ki in order {
-                let Some((k, v)) = values.get(ki) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
                 let v = if &**k == "scale" {
@@ -799,7 +803,7 @@ impl Query<'_> {
             let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
             let mut di = 0;
             for &ki in order {
-                let Some((k, v)) = values.get(ki) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
                 while let Some((dkey, dval)) = derived.get(di) {
@@ -961,11 +965,9 @@ impl<'a> TimingKeys<'a> {
     }
 
     /// Timing of an event from its evaluated values (in key order).
-    fn timing_of(&self, values: &[(Key, Value)]) -> Timing {
-        let get = |k: Option<(usize, &StreamRef)>| {
-            k.and_then(|(i, _)| values.get(i))
-                .and_then(|(_, v)| first_num(v))
-        };
+    fn timing_of(&self, values: &[Value]) -> Timing {
+        let get =
+            |k: Option<(usize, &StreamRef)>| k.and_then(|(i, _)| values.get(i)).and_then(first_num);
         Timing {
             dur: get(self.dur).unwrap_or(1.0),
             stretch: get(self.stretch).unwrap_or(1.0),

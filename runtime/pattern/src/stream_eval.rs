@@ -853,6 +853,10 @@ fn num_at(
     cycle: Time,
     ev: &mut Ev,
 ) -> Result<Option<Option<f64>>, Overrun> {
+    if let Stream::Const(v) = s {
+        // The common case (numeric parameters) without a value clone.
+        return Ok(Some(v.as_num()));
+    }
     Ok(eval(s, idx, salt, cycle, ev)?.map(|v| v.as_num()))
 }
 
