@@ -351,6 +351,7 @@ impl Query<'_> {
                 .copied()
                 .unwrap_or((0, Time::ZERO));
             while onset < window.begin {
+                self.budget.spend(1)?;
                 if !exists(i) {
                     bc.ended = Some(onset);
                     return Ok(());

@@ -1010,6 +1010,7 @@ fn brown(
         }
     };
     while ck.m < idx.saturating_add(2) {
+        ev.budget.spend(1)?;
         let p = ck.m;
         let (Some(l), Some(h), Some(st)) = (
             num_at(lo, p, sl, cycle, ev)?,
@@ -1074,6 +1075,7 @@ fn series(
         },
     };
     while ck.m < idx {
+        ev.budget.spend(1)?;
         let Some(st) = num_at(step, ck.m, ss, cycle, ev)? else {
             return Ok(None);
         };
