@@ -805,6 +805,13 @@ fn locate_random<'s>(
     pick: impl Fn(u64) -> Option<&'s StreamRef>,
 ) -> Result<Option<Located<'s>>, Overrun> {
     let count = repeats_len(repeats);
+    if items.iter().all(|it| matches!(**it, Stream::Const(_))) {
+        // The common case, a choice among plain values: one value per pick.
+        if !count.contains(idx) {
+            return Ok(None);
+        }
+        return Ok(pick(idx).map(|item| Located { item, m: idx, j: 0 }));
+    }
     let first = match items.first() {
         Some(it) => charged(ev, |f| static_embed_f(it, f))?,
         None => None,
@@ -835,6 +842,9 @@ fn eval_embedded(
     cycle: Time,
     ev: &mut Ev,
 ) -> Result<Option<Value>, Overrun> {
+    if let Stream::Const(v) = item {
+        return Ok((j == 0).then(|| v.clone()));
+    }
     if charged(ev, |f| is_literal_f(item, f))? {
         if j == 0 {
             eval(item, 0, salt, cycle, ev)
