@@ -4,10 +4,17 @@
 //!
 //! - **stream mode**: SuperCollider's Pbind. Event `i` is evaluated at index `i`; its onset
 //!   is the sum of the previous events' `delta` (`dur · stretch` unless `delta` is given),
-//!   from beat 0. The player ends when any key's stream ends.
+//!   from beat 0. The player ends when any key's stream ends. A rest in any key silences
+//!   the event but keeps its time; a `dur` that is not a number counts as 1, and a delta of
+//!   0 or less never advances (the budget then stops the player, as SC's clock would hang).
 //! - **cycle mode**: the first key bound to a cycle pattern (or to an operator whose left
 //!   side is one) gives Tidal structure; each onset becomes an event, numbered from cycle 0,
-//!   and every other key is evaluated at that number and onset.
+//!   and every other key is evaluated at that number and onset (indices before cycle 0
+//!   restart from 0 each cycle). `dur` does not affect timing; the event lasts its whole.
+//!   An event whose other key has ended is dropped.
+//!
+//! Randomness is salted per player seed, per bind (in `ppar` order) and per key position,
+//! so the same stream node bound to two keys gives independent values, as in SC.
 //!
 //! Every event's `params` are sorted by key name and hold single values: chords are
 //! expanded into one event per note (the i-th note takes element `i mod len` of every
