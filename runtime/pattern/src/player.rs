@@ -4,10 +4,17 @@
 //!
 //! - **stream mode**: SuperCollider's Pbind. Event `i` is evaluated at index `i`; its onset
 //!   is the sum of the previous events' `delta` (`dur · stretch` unless `delta` is given),
-//!   from beat 0. The player ends when any key's stream ends.
+//!   from beat 0. The player ends when any key's stream ends. A rest in any key silences
+//!   the event but keeps its time; a `dur` that is not a number counts as 1, and a delta of
+//!   0 or less never advances (the budget then stops the player, as SC's clock would hang).
 //! - **cycle mode**: the first key bound to a cycle pattern (or to an operator whose left
 //!   side is one) gives Tidal structure; each onset becomes an event, numbered from cycle 0,
-//!   and every other key is evaluated at that number and onset.
+//!   and every other key is evaluated at that number and onset (indices before cycle 0
+//!   restart from 0 each cycle). `dur` does not affect timing; the event lasts its whole.
+//!   An event whose other key has ended is dropped.
+//!
+//! Randomness is salted per player seed, per bind (in `ppar` order) and per key position,
+//! so the same stream node bound to two keys gives independent values, as in SC.
 //!
 //! Every event's `params` are sorted by key name and hold single values: chords are
 //! expanded into one event per note (the i-th note takes element `i mod len` of every
@@ -386,6 +393,7 @@ impl Query<'_> {
                 .copied()
                 .unwrap_or((0, Time::ZERO));
             while onset < window.begin {
+                self.budget.spend(1)?;
                 if !exists(i) {
                     bc.ended = Some(onset);
                     return Ok(());
@@ -411,7 +419,7 @@ impl Query<'_> {
             bc.order = sorted_order(keys);
             bc.order_ready = true;
         }
-        let mut values: Vec<(Key, Value)> = Vec::with_capacity(keys.len());
+        let mut values: Vec<Value> = Vec::with_capacity(keys.len());
         let offset_cycles = offset / cb;
         let mut cycle = onset / cb;
         // The last conversion of a float delta to exact time (rhythms repeat values).
@@ -428,10 +436,10 @@ impl Query<'_> {
                     memo: &mut bc.memo,
                     budget: self.budget,
                 };
-                for (ki, (k, s)) in keys.iter().enumerate() {
+                for (ki, (_, s)) in keys.iter().enumerate() {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
-                        Some(v) => values.push((k.clone(), v)),
+                        Some(v) => values.push(v),
                         None => {
                             bc.ended = Some(onset);
                             return Ok(());
@@ -461,6 +469,7 @@ impl Query<'_> {
                 TimeSpan::new(cycle + offset_cycles, next_cycle + offset_cycles)
             };
             self.emit(
+                keys,
                 &values,
                 &bc.order,
                 1.0,
@@ -512,7 +521,7 @@ impl Query<'_> {
             bc.order_ready = true;
         }
         let order = std::mem::take(&mut bc.order);
-        let mut values: Vec<(Key, Value)> = Vec::with_capacity(bind.keys.len());
+        let mut values: Vec<Value> = Vec::with_capacity(bind.keys.len());
         let r = self.cycle_events(
             bind,
             pat,
@@ -544,7 +553,7 @@ impl Query<'_> {
         structure_key: usize,
         needs_index: bool,
         order: &[usize],
-        values: &mut Vec<(Key, Value)>,
+        values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         for cyc in span.cycles() {
@@ -606,7 +615,7 @@ impl Query<'_> {
         base: u64,
         haps: &[Hap],
         order: &[usize],
-        values: &mut Vec<(Key, Value)>,
+        values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         {
@@ -628,7 +637,7 @@ impl Query<'_> {
                         memo: &mut bc.memo,
                         budget: self.budget,
                     };
-                    for (ki, (k, s)) in bind.keys.iter().enumerate() {
+                    for (ki, (_, s)) in bind.keys.iter().enumerate() {
                         let ks = mix(salt, ki as u64);
                         let v = if ki == structure_key {
                             let mut v = h.value.clone();
@@ -652,7 +661,7 @@ impl Query<'_> {
                                 }
                             }
                         };
-                        values.push((k.clone(), v));
+                        values.push(v);
                     }
                 }
                 if ended {
@@ -662,6 +671,7 @@ impl Query<'_> {
                 let d = whole.duration() * cb;
                 let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
                 self.emit(
+                    &bind.keys,
                     values,
                     order,
                     h.gain,
@@ -732,7 +742,8 @@ impl Query<'_> {
     #[allow(clippy::too_many_arguments)]
     fn emit(
         &mut self,
-        values: &[(Key, Value)],
+        keys: &[(Key, StreamRef)],
+        values: &[Value],
         order: &[usize],
         gain: f64,
         whole: TimeSpan,
@@ -743,13 +754,14 @@ impl Query<'_> {
     ) -> Result<(), Overrun> {
         if order
             .iter()
-            .any(|&ki| matches!(values.get(ki), Some((_, Value::Rest))))
+            .any(|&ki| matches!(values.get(ki), Some(Value::Rest)))
         {
             return Ok(());
         }
-        let notes = values
+        let notes = order
             .iter()
-            .filter(|(k, _)| &**k != "scale")
+            .filter_map(|&ki| Some((&keys.get(ki)?.0, values.get(ki)?)))
+            .filter(|(k, _)| &***k != "scale")
             .map(|(_, v)| match v {
                 Value::Chord(_) => flat_len(v),
                 _ => 1,
@@ -767,7 +779,7 @@ impl Query<'_> {
             let mut has_n = false;
             let mut sample: Option<(usize, Value, f64)> = None;
             for &ki in order {
-                let Some((k, v)) = values.get(ki) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
                 let v = if &**k == "scale" {
@@ -830,7 +842,7 @@ impl Query<'_> {
             let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
             let mut di = 0;
             for &ki in order {
-                let Some((k, v)) = values.get(ki) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
                 while let Some((dkey, dval)) = derived.get(di) {
@@ -1029,11 +1041,9 @@ impl<'a> TimingKeys<'a> {
     }
 
     /// Timing of an event from its evaluated values (in key order).
-    fn timing_of(&self, values: &[(Key, Value)]) -> Timing {
-        let get = |k: Option<(usize, &StreamRef)>| {
-            k.and_then(|(i, _)| values.get(i))
-                .and_then(|(_, v)| first_num(v))
-        };
+    fn timing_of(&self, values: &[Value]) -> Timing {
+        let get =
+            |k: Option<(usize, &StreamRef)>| k.and_then(|(i, _)| values.get(i)).and_then(first_num);
         Timing {
             dur: get(self.dur).unwrap_or(1.0),
             stretch: get(self.stretch).unwrap_or(1.0),

@@ -805,6 +805,13 @@ fn locate_random<'s>(
     pick: impl Fn(u64) -> Option<&'s StreamRef>,
 ) -> Result<Option<Located<'s>>, Overrun> {
     let count = repeats_len(repeats);
+    if items.iter().all(|it| matches!(**it, Stream::Const(_))) {
+        // The common case, a choice among plain values: one value per pick.
+        if !count.contains(idx) {
+            return Ok(None);
+        }
+        return Ok(pick(idx).map(|item| Located { item, m: idx, j: 0 }));
+    }
     let first = match items.first() {
         Some(it) => charged(ev, |f| static_embed_f(it, f))?,
         None => None,
@@ -835,6 +842,9 @@ fn eval_embedded(
     cycle: Time,
     ev: &mut Ev,
 ) -> Result<Option<Value>, Overrun> {
+    if let Stream::Const(v) = item {
+        return Ok((j == 0).then(|| v.clone()));
+    }
     if charged(ev, |f| is_literal_f(item, f))? {
         if j == 0 {
             eval(item, 0, salt, cycle, ev)
@@ -853,6 +863,10 @@ fn num_at(
     cycle: Time,
     ev: &mut Ev,
 ) -> Result<Option<Option<f64>>, Overrun> {
+    if let Stream::Const(v) = s {
+        // The common case (numeric parameters) without a value clone.
+        return Ok(Some(v.as_num()));
+    }
     Ok(eval(s, idx, salt, cycle, ev)?.map(|v| v.as_num()))
 }
 
@@ -1006,6 +1020,7 @@ fn brown(
         }
     };
     while ck.m < idx.saturating_add(2) {
+        ev.budget.spend(1)?;
         let p = ck.m;
         let (Some(l), Some(h), Some(st)) = (
             num_at(lo, p, sl, cycle, ev)?,
@@ -1070,6 +1085,7 @@ fn series(
         },
     };
     while ck.m < idx {
+        ev.budget.spend(1)?;
         let Some(st) = num_at(step, ck.m, ss, cycle, ev)? else {
             return Ok(None);
         };

@@ -420,6 +420,35 @@ fn random_program() -> Program {
             "drums",
             bind(vec![("s", cyc), ("n", seq(nums(&[0., 1., 2.]), None))]),
         ),
+        player(
+            "par",
+            Arc::new(EventPat::Par(vec![
+                (
+                    Time::new(1, 3),
+                    bind(vec![(
+                        "dur",
+                        Stream::Shuf {
+                            items: nums(&[0.5, 0.75, 0.25]),
+                            repeats: None,
+                            seed: 4,
+                        }
+                        .rc(),
+                    )]),
+                ),
+                (
+                    Time::int(3),
+                    bind(vec![(
+                        "note",
+                        Stream::Bin {
+                            op: BinOp::Add,
+                            left: Stream::Cycle(build::seq_nums(&[0., 7., 12.])).rc(),
+                            right: seq(nums(&[0., 1.]), None),
+                        }
+                        .rc(),
+                    )]),
+                ),
+            ])),
+        ),
     ])
 }
 
