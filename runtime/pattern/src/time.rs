@@ -44,6 +44,13 @@ fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
 }
 
 fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    // Reduced musical fractions mostly meet 1 and small powers of two: answer those at once.
+    if a == 1 || b == 1 {
+        return 1;
+    }
+    if a == b {
+        return a;
+    }
     if a == 0 {
         return b;
     }
@@ -73,6 +80,14 @@ impl Time {
     /// `num / den`, reduced. A zero denominator gives zero (callers guard divisions by zero
     /// as silence; this keeps the type total).
     pub fn new(num: i64, den: i64) -> Time {
+        if den > 0 && num != i64::MIN {
+            if den == 1 {
+                return Time { num, den: 1 };
+            }
+            if let Some(t) = Time::reduce64(num, den) {
+                return t;
+            }
+        }
         Time::from_i128(num as i128, den as i128)
     }
 
