@@ -137,6 +137,8 @@ impl NoteLoop {
             body: Arc::new(EventPat::Bind(bind)),
             seed,
             muted: false,
+            quant: None,
+            restart: false,
         }
     }
 }

@@ -188,7 +188,7 @@ impl SchedulerCore {
         phase: Phase,
     ) -> Vec<(Arc<str>, Time)> {
         self.cycle_beats = program.cycle_beats;
-        let boundary = quant.next_at_or_after(self.frontier);
+        let default_boundary = quant.next_at_or_after(self.frontier);
         let mut changes = Vec::new();
         let audible =
             |p: &Player| !p.muted && (program.solo.is_empty() || program.solo.contains(&p.name));
@@ -226,6 +226,16 @@ impl SchedulerCore {
             if same {
                 continue;
             }
+            // The player's own settings win over the load's defaults.
+            let boundary = match player.quant {
+                Some(q) => Quant::beats(q).next_at_or_after(self.frontier),
+                None => default_boundary,
+            };
+            let phase = if player.restart {
+                Phase::Restart
+            } else {
+                phase
+            };
             let origin = match phase {
                 Phase::Continue => Time::ZERO,
                 Phase::Restart => boundary,
@@ -249,8 +259,8 @@ impl SchedulerCore {
                     None => slot.current.is_some(),
                 };
                 if playing {
-                    slot.pending = Some((boundary, None));
-                    changes.push((slot.name.clone(), boundary));
+                    slot.pending = Some((default_boundary, None));
+                    changes.push((slot.name.clone(), default_boundary));
                 }
             }
         }

@@ -243,3 +243,35 @@ fn seek_lands_in_phase() {
     let vals: Vec<String> = summary(&core, &ev).into_iter().map(|(_, _, v)| v).collect();
     assert_eq!(vals, vec!["0", "1", "2"]);
 }
+
+#[test]
+fn per_player_quant_and_restart_come_from_the_program() {
+    let old = program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }\nplay b { degree: seq([0, 1, 2, 3]), dur: 1 }");
+    let new = program("play a { degree: seq([10, 11, 12]), dur: 1, quant: 1, restart: true }\nplay b { degree: seq([20, 21, 22]), dur: 1, quant: 8 }");
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(&old, LoadMode::Replace, bar(), Phase::Continue);
+    run(&mut core, 2);
+    let changes = core.load(&new, LoadMode::Replace, bar(), Phase::Continue);
+    assert_eq!(
+        changes,
+        vec![("a".into(), Time::int(2)), ("b".into(), Time::int(8))]
+    );
+    let events = run(&mut core, 10);
+    let of = |p: &str| {
+        summary(&core, &events)
+            .into_iter()
+            .filter(|(_, n, _)| n == p)
+            .map(|(_, _, v)| v)
+            .collect::<Vec<_>>()
+    };
+    // a restarts at beat 2; b keeps its old version until beat 8, then continues in phase.
+    assert_eq!(
+        of("a"),
+        vec!["10", "11", "12", "10", "11", "12", "10", "11"]
+    );
+    assert_eq!(of("b"), vec!["2", "3", "0", "1", "2", "3", "22", "20"]);
+    // Neither key reaches the events.
+    assert!(events
+        .iter()
+        .all(|s| s.event.get("quant").is_none() && s.event.get("restart").is_none()));
+}

@@ -62,6 +62,8 @@ struct PlayerDef {
     span: Span,
     body: Arc<EventPat>,
     muted: bool,
+    quant: Option<Time>,
+    restart: bool,
 }
 
 /// The evaluator's state for one compilation.
@@ -185,12 +187,15 @@ impl<'a> Evaluator<'a> {
             }
             ItemKind::Play { name, body } => {
                 let v = self.eval(body)?;
+                let (v, quant, restart) = self.swap_options(v)?;
                 let pat = self.event_pat(v, body.span, name)?;
                 let def = PlayerDef {
                     name: Arc::from(name.node.as_str()),
                     span: name.span.join(body.span),
                     body: pat,
                     muted: false,
+                    quant,
+                    restart,
                 };
                 match self.players.iter_mut().find(|p| *p.name == *name.node) {
                     Some(existing) => {
@@ -851,6 +856,51 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Take the hot-swap options out of a player's record: `quant` (beats; when a change
+    /// takes effect) and `restart` (start over instead of continuing in phase). They are
+    /// settings of the player, not keys of its events.
+    fn swap_options(&mut self, v: Val) -> Result<(Val, Option<Time>, bool), Stop> {
+        let Val::Record(fields) = &v else {
+            return Ok((v, None, false));
+        };
+        if !fields
+            .iter()
+            .any(|(k, _, _)| k.node == "quant" || k.node == "restart")
+        {
+            return Ok((v, None, false));
+        }
+        let mut quant = None;
+        let mut restart = false;
+        let mut rest = Vec::with_capacity(fields.len());
+        for (k, val, span) in fields.iter() {
+            match k.node.as_str() {
+                "quant" => {
+                    let q = self.const_num(val, *span, "a quantization in beats")?;
+                    if !(0.0..=1024.0).contains(&q) {
+                        return Err(self.error(
+                            Diagnostic::error("E0415", format!("a quant of {q} beats is out of range"), *span)
+                                .with_label("quant must be from 0 (at once) to 1024 beats")
+                                .with_help("for example `quant: 4` (the next bar of 4/4) or `quant: 1` (the next beat)"),
+                        ));
+                    }
+                    quant = Some(Time::from_f64(q));
+                }
+                "restart" => match val {
+                    Val::Bool(b) => restart = *b,
+                    other => {
+                        let d = other.describe();
+                        return Err(self.error(
+                            Diagnostic::error("E0416", format!("`restart` is true or false, not {d}"), *span)
+                                .with_help("`restart: true` starts the player over at its boundary; the default continues in phase"),
+                        ));
+                    }
+                },
+                _ => rest.push((k.clone(), val.clone(), *span)),
+            }
+        }
+        Ok((Val::Record(Rc::new(rest)), quant, restart))
+    }
+
     fn key_stream(&mut self, key: &str, v: &Val, span: Span) -> Result<StreamRef, Stop> {
         if key == "scale" {
             if let Some(word) = v.as_word() {
@@ -882,6 +932,8 @@ impl<'a> Evaluator<'a> {
                 body,
                 seed,
                 muted: def.muted,
+                quant: def.quant,
+                restart: def.restart,
             });
         }
         let program = Program {

@@ -52,6 +52,8 @@ fn cycle_players() -> Program {
             ]),
             seed: i as u64,
             muted: false,
+            quant: None,
+            restart: false,
         })
         .collect();
     Program {
@@ -126,6 +128,8 @@ fn random_pbind() -> Program {
             body,
             seed: 42,
             muted: false,
+            quant: None,
+            restart: false,
         }],
         ..Program::default()
     }

@@ -42,6 +42,12 @@ pub struct Player {
     pub seed: u64,
     /// Muted players produce no events.
     pub muted: bool,
+    /// When a change to this player takes effect while playing: the next multiple of this
+    /// many beats (`None`: the engine's default, one bar; 0: at once).
+    pub quant: Option<Time>,
+    /// A changed version starts from its own beginning at the boundary instead of
+    /// continuing in phase.
+    pub restart: bool,
 }
 
 /// A compiled program: everything the runtime needs, with no reference to source text.

@@ -44,6 +44,8 @@ fn player(name: &str, body: Arc<EventPat>) -> Player {
         body,
         seed: name.len() as u64 * 7919,
         muted: false,
+        quant: None,
+        restart: false,
     }
 }
 

@@ -1,0 +1,1 @@
+play a { s: "bd", restart: 1 }
