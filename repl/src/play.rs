@@ -19,7 +19,9 @@ const OUTPUTS: &str =
   --out midi:NAME                the first ALSA/CoreMIDI/WinMM output port whose name contains NAME
   --out midi-virtual:NAME        a new virtual MIDI port called NAME
   --out smf:FILE.mid             record what plays to a MIDI file
-  --out null                     play silently (events are still scheduled and counted)";
+  --out null                     play silently (events are still scheduled and counted)
+  (give --out more than once to play to several; a player with `out: \"midi\"` or
+   `out: \"smf\"` goes only to that output)";
 
 pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
@@ -74,28 +76,41 @@ pub fn run(argv: &[String]) -> ExitCode {
         beats_per_bar: program.cycle_beats,
         ..EngineConfig::default()
     });
-    let out = args.get("out").unwrap_or("jack-midi");
+    let mut outs: Vec<&str> = args
+        .options
+        .iter()
+        .filter(|(k, _)| k == "out")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    if outs.is_empty() {
+        outs.push("jack-midi");
+    }
     let clock = match args.get("clock") {
         None | Some("off") => false,
         Some("on") => true,
         Some(_) => return usage("--clock takes on or off"),
     };
-    let sink: Box<dyn Sink> = match open_output(
-        out,
-        &engine,
-        latency,
-        clock,
-        &program,
-        args.get("connect"),
-    ) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid");
-            return ExitCode::FAILURE;
-        }
-    };
-    let name = sink.name().to_string();
-    engine.send(Command::AddSink(sink));
+    // Several outputs may play at once; a player picks one with its `out` key.
+    let mut names = Vec::new();
+    for out in outs {
+        let sink: Box<dyn Sink> = match open_output(
+            out,
+            &engine,
+            latency,
+            clock,
+            &program,
+            args.get("connect"),
+        ) {
+            Ok(s) => s,
+            Err(msg) => {
+                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid");
+                return ExitCode::FAILURE;
+            }
+        };
+        names.push(sink.name().to_string());
+        engine.send(Command::AddSink(sink));
+    }
+    let name = names.join(", ");
     let tempo = program.tempo;
     engine.send(Command::Load {
         program: Box::new(program),

@@ -252,6 +252,12 @@ impl Drop for Engine {
     }
 }
 
+/// True when an event with `out: route` goes to the sink called `name`: the whole name
+/// (`midi:FluidSynth`) or its kind (`midi`, `jack-midi`, `smf`).
+fn routes_to(name: &str, route: &str) -> bool {
+    name == route || name.split(':').next() == Some(route)
+}
+
 struct SchedulerThread {
     config: EngineConfig,
     origin: Instant,
@@ -530,8 +536,14 @@ impl SchedulerThread {
             if times.onset < now {
                 self.late_events += 1;
             }
+            let route = match s.event.get("out") {
+                Some(patter_pattern::Value::Str(name)) => Some(name.clone()),
+                _ => None,
+            };
             for sink in &mut self.sinks {
-                sink.schedule(&s.event, times);
+                if route.as_deref().is_none_or(|r| routes_to(sink.name(), r)) {
+                    sink.schedule(&s.event, times);
+                }
             }
         }
     }
@@ -566,6 +578,7 @@ impl SchedulerThread {
                 query_us: self.query_us.percentiles(),
                 events: self.events_total,
                 late_events: self.late_events,
+                players: self.core.player_costs(),
             };
             if let Ok(mut subs) = self.shared.subscribers.try_lock() {
                 subs.retain(|tx| tx.send(m.clone()).is_ok());

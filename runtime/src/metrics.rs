@@ -81,6 +81,19 @@ impl LatenessHistogram {
     }
 }
 
+/// One player's cost.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlayerMetrics {
+    /// Player name.
+    pub name: String,
+    /// Time spent querying it per scheduler window.
+    pub query_us: Percentiles,
+    /// Times its budget ran out (it is muted after the first).
+    pub overruns: u64,
+    /// Muted by the runtime.
+    pub muted: bool,
+}
+
 /// Everything the engine reports.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metrics {
@@ -94,6 +107,8 @@ pub struct Metrics {
     pub events: u64,
     /// Events scheduled after their onset had passed.
     pub late_events: u64,
+    /// Per player.
+    pub players: Vec<PlayerMetrics>,
 }
 
 #[cfg(test)]

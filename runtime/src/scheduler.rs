@@ -89,6 +89,8 @@ struct Slot {
     muted: bool,
     /// Budget overruns so far.
     overruns: u64,
+    /// Query time per window, in microseconds.
+    cost: crate::metrics::LatenessHistogram,
 }
 
 /// An event produced by the core, tagged with its slot.
@@ -173,6 +175,20 @@ impl SchedulerCore {
             .collect()
     }
 
+    /// Per player: name, query time per window (µs percentiles), budget overruns.
+    pub fn player_costs(&self) -> Vec<crate::metrics::PlayerMetrics> {
+        self.slots
+            .iter()
+            .filter(|s| s.current.is_some())
+            .map(|s| crate::metrics::PlayerMetrics {
+                name: s.name.to_string(),
+                query_us: s.cost.percentiles(),
+                overruns: s.overruns,
+                muted: s.muted,
+            })
+            .collect()
+    }
+
     /// The name of a slot.
     pub fn slot_name(&self, slot: usize) -> Option<&Arc<str>> {
         self.slots.get(slot).map(|s| &s.name)
@@ -204,6 +220,7 @@ impl SchedulerCore {
                         pending: None,
                         muted: false,
                         overruns: 0,
+                        cost: crate::metrics::LatenessHistogram::default(),
                     });
                     self.slots.len() - 1
                 }
@@ -313,6 +330,7 @@ impl SchedulerCore {
                 let local = TimeSpan::new(from - v.origin, window.end - v.origin);
                 let mut events = Vec::new();
                 let mut failed = Vec::new();
+                let t0 = std::time::Instant::now();
                 v.program.query(
                     local,
                     &mut slot.cache,
@@ -320,6 +338,7 @@ impl SchedulerCore {
                     &mut events,
                     &mut failed,
                 );
+                slot.cost.record(t0.elapsed().as_micros() as u64);
                 if !failed.is_empty() {
                     slot.muted = true;
                     slot.overruns += 1;

@@ -167,3 +167,41 @@ fn live_smf_recording_equals_the_offline_render() {
     assert_eq!(std::fs::read(&live_path).unwrap(), offline);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn players_route_to_named_outputs_and_report_their_cost() {
+    let mut e = engine(600.0);
+    let (a, a_events, _) = CollectSink::new("collect:a");
+    let (b, b_events, _) = CollectSink::new("other");
+    e.send(Command::AddSink(Box::new(a)));
+    e.send(Command::AddSink(Box::new(b)));
+    load(
+        &e,
+        "play x { note: \"0*4\", out: \"collect\" }\nplay y { note: \"1*4\" }",
+    );
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(500));
+    let m = e.metrics();
+    e.shutdown();
+    let players = |v: &patter_runtime::sink::collect::Collected| {
+        let mut names: Vec<u32> = v.lock().unwrap().iter().map(|(ev, _)| ev.player).collect();
+        names.sort();
+        names.dedup();
+        names.len()
+    };
+    assert_eq!(players(&a_events), 2, "the named output gets both players");
+    assert_eq!(
+        players(&b_events),
+        1,
+        "the other output only gets the unrouted player"
+    );
+    let names: Vec<&str> = m.players.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["x", "y"]);
+    assert!(
+        m.players
+            .iter()
+            .all(|p| p.query_us.count > 0 && p.overruns == 0),
+        "{:?}",
+        m.players
+    );
+}
