@@ -14,7 +14,16 @@ impl JackServer {
     /// Start a dummy server at `rate` Hz with `period` frames; `None` when jackd is not
     /// installed or does not come up within 10 s.
     pub fn start(tag: &str, rate: u32, period: u32) -> Option<JackServer> {
-        let name = format!("patter-{tag}-{}", std::process::id());
+        JackServer::start_named(
+            &format!("patter-{tag}-{}", std::process::id()),
+            rate,
+            period,
+        )
+    }
+
+    /// Start a dummy server called `name` (to bring a stopped server back under its name).
+    pub fn start_named(name: &str, rate: u32, period: u32) -> Option<JackServer> {
+        let name = name.to_string();
         let child = Command::new("jackd")
             .args([
                 "-n",

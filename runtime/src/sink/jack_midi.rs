@@ -7,8 +7,8 @@
 //! and JACK time are mapped once at start-up (both are the monotonic clock, a constant
 //! offset apart).
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crossbeam_queue::ArrayQueue;
@@ -53,6 +53,77 @@ struct Process {
     offset_us: i64,
 }
 
+/// State shared by the scheduler side, the process callback and the supervisor.
+struct Shared {
+    queue: Arc<ArrayQueue<Deadline>>,
+    control: Arc<ArrayQueue<Control>>,
+    counters: Arc<SinkCounters>,
+    connected: AtomicBool,
+    reconnects: AtomicU64,
+    stop: AtomicBool,
+}
+
+/// Notices that the JACK server went away (async-signal context: only an atomic store).
+struct Notify {
+    shared: Arc<Shared>,
+}
+
+impl jack::NotificationHandler for Notify {
+    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
+        self.shared.connected.store(false, Ordering::Release);
+    }
+}
+
+type Active = jack::AsyncClient<Notify, Process>;
+
+/// Open a client with our port and start it; returns it with the server's format.
+fn open_client(
+    client_name: &str,
+    port_name: &str,
+    origin: Instant,
+    shared: &Arc<Shared>,
+) -> Result<(Active, u32, u32), String> {
+    let (client, _status) = jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER)
+        .map_err(|e| format!("cannot connect to a JACK server ({e}); start one with `jackd -d dummy -r 48000 -p 256` or `jackd -d alsa`"))?;
+    let out = client
+        .register_port(port_name, jack::MidiOut::default())
+        .map_err(|e| format!("cannot create JACK port `{port_name}`: {e}"))?;
+    // Map the clocks: JACK's microsecond clock against the engine's origin.
+    let engine_us = origin.elapsed().as_micros() as i64;
+    let jack_us = client.time() as i64;
+    let offset_us = jack_us - engine_us;
+    let sample_rate = client.sample_rate();
+    let buffer_size = client.buffer_size();
+    let port = FramePort {
+        cycle_start_ns: 0,
+        ns_per_frame: 1e9 / sample_rate.max(1) as f64,
+        n_frames: buffer_size,
+        pending: Vec::with_capacity(PER_CYCLE),
+    };
+    let dispatcher = Dispatcher::new(
+        port,
+        shared.queue.clone(),
+        shared.control.clone(),
+        QUEUE,
+        shared.counters.clone(),
+    );
+    let process = Process {
+        out,
+        dispatcher,
+        offset_us,
+    };
+    let active = client
+        .activate_async(
+            Notify {
+                shared: shared.clone(),
+            },
+            process,
+        )
+        .map_err(|e| format!("cannot start the JACK client: {e}"))?;
+    shared.connected.store(true, Ordering::Release);
+    Ok((active, sample_rate, buffer_size))
+}
+
 impl jack::ProcessHandler for Process {
     fn process(&mut self, _client: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
         let Ok(times) = ps.cycle_times() else {
@@ -87,14 +158,18 @@ impl jack::ProcessHandler for Process {
     }
 }
 
-/// The JACK MIDI sink.
+/// The JACK MIDI sink. If the JACK server goes away, the sink reports it (its metrics say
+/// disconnected; messages meanwhile are dropped and counted) and a supervisor thread
+/// reconnects, port connections included, when the server is back.
 pub struct JackMidiSink {
     name: String,
+    client_name: String,
+    port_name: String,
     latency: f64,
-    queue: Arc<ArrayQueue<Deadline>>,
-    control: Arc<ArrayQueue<Control>>,
-    counters: Arc<SinkCounters>,
-    client: Option<jack::AsyncClient<(), Process>>,
+    shared: Arc<Shared>,
+    client: Arc<Mutex<Option<Active>>>,
+    destinations: Arc<Mutex<Vec<(String, bool)>>>,
+    supervisor: Option<std::thread::JoinHandle<()>>,
     scratch: Vec<TimedMsg>,
     seq: u64,
     sample_rate: u32,
@@ -110,48 +185,45 @@ impl JackMidiSink {
         port_name: &str,
         origin: Instant,
     ) -> Result<JackMidiSink, String> {
-        let (client, _status) = jack::Client::new(client_name, jack::ClientOptions::NO_START_SERVER)
-            .map_err(|e| format!("cannot connect to a JACK server ({e}); start one with `jackd -d dummy -r 48000 -p 256` or `jackd -d alsa`"))?;
-        let out = client
-            .register_port(port_name, jack::MidiOut::default())
-            .map_err(|e| format!("cannot create JACK port `{port_name}`: {e}"))?;
-        // Map the clocks: JACK's microsecond clock against the engine's origin.
-        let engine_us = origin.elapsed().as_micros() as i64;
-        let jack_us = client.time() as i64;
-        let offset_us = jack_us - engine_us;
-        let sample_rate = client.sample_rate();
-        let buffer_size = client.buffer_size();
-        let queue = Arc::new(ArrayQueue::new(QUEUE));
-        let control = Arc::new(ArrayQueue::new(64));
-        let counters = Arc::new(SinkCounters::default());
-        let port = FramePort {
-            cycle_start_ns: 0,
-            ns_per_frame: 1e9 / sample_rate.max(1) as f64,
-            n_frames: buffer_size,
-            pending: Vec::with_capacity(PER_CYCLE),
+        let shared = Arc::new(Shared {
+            queue: Arc::new(ArrayQueue::new(QUEUE)),
+            control: Arc::new(ArrayQueue::new(64)),
+            counters: Arc::new(SinkCounters::default()),
+            connected: AtomicBool::new(false),
+            reconnects: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        });
+        let (active, sample_rate, buffer_size) =
+            open_client(client_name, port_name, origin, &shared)?;
+        let client = Arc::new(Mutex::new(Some(active)));
+        let destinations: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+        let supervisor = {
+            let (shared, client, destinations) =
+                (shared.clone(), client.clone(), destinations.clone());
+            let (client_name, port_name) = (client_name.to_string(), port_name.to_string());
+            std::thread::Builder::new()
+                .name("patter-jack-supervisor".into())
+                .spawn(move || {
+                    supervise(
+                        &client_name,
+                        &port_name,
+                        origin,
+                        &shared,
+                        &client,
+                        &destinations,
+                    )
+                })
+                .ok()
         };
-        let dispatcher = Dispatcher::new(
-            port,
-            queue.clone(),
-            control.clone(),
-            QUEUE,
-            counters.clone(),
-        );
-        let process = Process {
-            out,
-            dispatcher,
-            offset_us,
-        };
-        let client = client
-            .activate_async((), process)
-            .map_err(|e| format!("cannot start the JACK client: {e}"))?;
         Ok(JackMidiSink {
             name: format!("jack-midi:{client_name}:{port_name}"),
+            client_name: client_name.to_string(),
+            port_name: port_name.to_string(),
             latency: 0.0,
-            queue,
-            control,
-            counters,
-            client: Some(client),
+            shared,
+            client,
+            destinations,
+            supervisor,
             scratch: Vec::with_capacity(16),
             seq: 0,
             sample_rate,
@@ -160,23 +232,41 @@ impl JackMidiSink {
         })
     }
 
-    /// The full port name (`client:port`), for connecting.
-    pub fn port_name(&self) -> Option<String> {
-        let c = self.client.as_ref()?;
-        let name = c.as_client().name().to_string();
-        Some(format!(
-            "{name}:{}",
-            self.name.rsplit(':').next().unwrap_or("midi_out")
-        ))
+    /// True while connected to a JACK server.
+    pub fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Acquire)
     }
 
-    /// Connect our output to another port (e.g. `midi-monitor:input`).
+    /// Times the sink reconnected after losing its server.
+    pub fn reconnects(&self) -> u64 {
+        self.shared.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// The full port name (`client:port`), for connecting.
+    pub fn port_name(&self) -> Option<String> {
+        let guard = self.client.lock().ok()?;
+        let name = guard.as_ref()?.as_client().name().to_string();
+        Some(format!("{name}:{}", self.port_name))
+    }
+
+    /// Connect our output to another port (e.g. `midi-monitor:input`); remembered, and made
+    /// again after a reconnection.
     pub fn connect_to(&self, destination: &str) -> Result<(), String> {
-        let c = self.client.as_ref().ok_or("the JACK client is closed")?;
-        let src = self.port_name().ok_or("no port")?;
-        c.as_client()
-            .connect_ports_by_name(&src, destination)
-            .map_err(|e| format!("cannot connect {src} to {destination}: {e}"))
+        let result = {
+            let guard = self
+                .client
+                .lock()
+                .map_err(|_| "the JACK client is unavailable".to_string())?;
+            let c = guard.as_ref().ok_or("the JACK client is closed")?;
+            let src = format!("{}:{}", c.as_client().name(), self.port_name);
+            c.as_client()
+                .connect_ports_by_name(&src, destination)
+                .map_err(|e| format!("cannot connect {src} to {destination}: {e}"))
+        };
+        if let Ok(mut d) = self.destinations.lock() {
+            d.push((destination.to_string(), result.is_ok()));
+        }
+        result
     }
 
     /// Send MIDI clock (24 per beat, start/stop/continue, song position).
@@ -197,6 +287,7 @@ impl JackMidiSink {
     fn push(&mut self, at: f64, msg: MidiMsg) {
         self.seq += 1;
         if self
+            .shared
             .queue
             .push(Deadline {
                 at_ns: (at.max(0.0) * 1e9) as u64,
@@ -205,7 +296,7 @@ impl JackMidiSink {
             })
             .is_err()
         {
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            self.shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
@@ -235,11 +326,11 @@ impl Sink for JackMidiSink {
     }
 
     fn release_all(&mut self) {
-        let _ = self.control.push(Control::ReleaseAll);
+        let _ = self.shared.control.push(Control::ReleaseAll);
     }
 
     fn panic(&mut self) {
-        let _ = self.control.push(Control::Panic);
+        let _ = self.shared.control.push(Control::Panic);
     }
 
     fn transport(&mut self, running: bool, beat: Time) {
@@ -247,7 +338,7 @@ impl Sink for JackMidiSink {
             return;
         }
         for msg in crate::midi::transport_messages(running, beat) {
-            let _ = self.control.push(Control::Now(msg));
+            let _ = self.shared.control.push(Control::Now(msg));
         }
     }
 
@@ -261,30 +352,81 @@ impl Sink for JackMidiSink {
     }
 
     fn send_now(&mut self, msg: MidiMsg) {
-        let _ = self.control.push(Control::Now(msg));
+        let _ = self.shared.control.push(Control::Now(msg));
     }
 
     fn metrics(&self) -> SinkMetrics {
-        self.counters.snapshot(&self.name, self.queue.len())
+        let mut m = self
+            .shared
+            .counters
+            .snapshot(&self.name, self.shared.queue.len());
+        m.connected = self.is_connected();
+        m
     }
 
     fn close(&mut self) {
-        let _ = self.control.push(Control::ReleaseAll);
+        let _ = self.shared.control.push(Control::ReleaseAll);
         // Give the process callback a few cycles to send the note-offs.
         let period = self.buffer_size as f64 / self.sample_rate.max(1) as f64;
         std::thread::sleep(std::time::Duration::from_secs_f64(
             (period * 4.0).clamp(0.005, 0.2),
         ));
-        if let Some(c) = self.client.take() {
+        self.shared.stop.store(true, Ordering::Release);
+        if let Some(t) = self.supervisor.take() {
+            let _ = t.join();
+        }
+        let taken = self.client.lock().ok().and_then(|mut c| c.take());
+        if let Some(c) = taken {
             let _ = c.deactivate();
         }
+        let _ = (&self.client_name, &self.port_name);
     }
 }
 
 impl Drop for JackMidiSink {
     fn drop(&mut self) {
-        if self.client.is_some() {
+        if self.supervisor.is_some() {
             self.close();
+        }
+    }
+}
+
+/// Reconnect when the server goes away, and keep the remembered port connections made.
+fn supervise(
+    client_name: &str,
+    port_name: &str,
+    origin: Instant,
+    shared: &Arc<Shared>,
+    client: &Arc<Mutex<Option<Active>>>,
+    destinations: &Arc<Mutex<Vec<(String, bool)>>>,
+) {
+    while !shared.stop.load(Ordering::Acquire) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if !shared.connected.load(Ordering::Acquire) {
+            // The old client is dead: let it go (on this thread, never on a real-time one).
+            let dead = client.lock().ok().and_then(|mut c| c.take());
+            drop(dead);
+            if let Ok((active, _, _)) = open_client(client_name, port_name, origin, shared) {
+                if let Ok(mut c) = client.lock() {
+                    *c = Some(active);
+                }
+                shared.reconnects.fetch_add(1, Ordering::Relaxed);
+                if let Ok(mut d) = destinations.lock() {
+                    for entry in d.iter_mut() {
+                        entry.1 = false;
+                    }
+                }
+            }
+        }
+        // Make remembered connections that are not made yet (a destination may come later).
+        let (Ok(guard), Ok(mut dests)) = (client.lock(), destinations.lock()) else {
+            continue;
+        };
+        if let Some(c) = guard.as_ref() {
+            let src = format!("{}:{port_name}", c.as_client().name());
+            for (dest, done) in dests.iter_mut().filter(|(_, done)| !*done) {
+                *done = c.as_client().connect_ports_by_name(&src, dest).is_ok();
+            }
         }
     }
 }

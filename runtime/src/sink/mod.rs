@@ -92,6 +92,7 @@ impl SinkCounters {
             dropped: self.dropped.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             queue_depth,
+            connected: true,
         }
     }
 }
@@ -113,6 +114,8 @@ pub struct SinkMetrics {
     pub errors: u64,
     /// Messages waiting.
     pub queue_depth: usize,
+    /// False while the device or server is gone (the sink retries).
+    pub connected: bool,
 }
 
 /// Something that receives scheduled events.
