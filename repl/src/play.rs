@@ -26,7 +26,15 @@ const OUTPUTS: &str =
 pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
-        &["out", "seconds", "seed", "latency", "connect", "clock"],
+        &[
+            "out",
+            "seconds",
+            "seed",
+            "latency",
+            "connect",
+            "clock",
+            "midi-rate",
+        ],
     ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
@@ -85,6 +93,13 @@ pub fn run(argv: &[String]) -> ExitCode {
     if outs.is_empty() {
         outs.push("jack-midi");
     }
+    let rate = match args.get("midi-rate").map(str::parse::<f64>) {
+        None => None,
+        Some(Ok(r)) if r > 0.0 && r.is_finite() => Some(r),
+        _ => {
+            return usage("--midi-rate takes messages per second (a DIN cable carries about 1000)")
+        }
+    };
     let clock = match args.get("clock") {
         None | Some("off") => false,
         Some("on") => true,
@@ -98,6 +113,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             &engine,
             latency,
             clock,
+            rate,
             &program,
             args.get("connect"),
         ) {
@@ -158,6 +174,7 @@ fn open_output(
     engine: &Engine,
     latency: f64,
     clock: bool,
+    rate: Option<f64>,
     program: &patter_pattern::Program,
     connect: Option<&str>,
 ) -> Result<Box<dyn Sink>, String> {
@@ -177,23 +194,27 @@ fn open_output(
         }
         ("midi", name) => {
             let port = patter_runtime::sink::midi::midir_port::open(name)?;
-            let mut s = patter_runtime::sink::midi::MidiSink::start(
+            let mut s = patter_runtime::sink::midi::MidiSink::start_limited(
                 format!("midi:{name}"),
                 port,
                 engine.origin(),
+                rate,
             );
             s.set_latency(latency);
+            s.set_clock_out(clock);
             Ok(Box::new(s))
         }
         ("midi-virtual", name) => {
             let name = if name.is_empty() { "patter" } else { name };
             let port = patter_runtime::sink::midi::midir_port::virtual_port(name)?;
-            let mut s = patter_runtime::sink::midi::MidiSink::start(
+            let mut s = patter_runtime::sink::midi::MidiSink::start_limited(
                 format!("midi-virtual:{name}"),
                 port,
                 engine.origin(),
+                rate,
             );
             s.set_latency(latency);
+            s.set_clock_out(clock);
             Ok(Box::new(s))
         }
         ("smf", path) if !path.is_empty() => {
@@ -209,6 +230,6 @@ fn open_output(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
     ExitCode::from(2)
 }

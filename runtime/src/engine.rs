@@ -555,6 +555,7 @@ impl SchedulerThread {
                 n.append(&mut self.notices);
             }
         }
+        let format = self.sinks.iter().find_map(|s| s.audio_format());
         if let Ok(mut t) = self.shared.transport.try_lock() {
             let beat = self.beat_now();
             *t = TransportState {
@@ -563,8 +564,8 @@ impl SchedulerThread {
                 beat: beat.to_f64(),
                 seconds: self.played,
                 tempo: self.clock.bpm_at(beat),
-                sample_rate: None,
-                buffer_size: None,
+                sample_rate: format.map(|f| f.0),
+                buffer_size: format.map(|f| f.1),
                 at: now,
                 players: self.core.players().iter().map(|p| p.to_string()).collect(),
                 looping: self.looping.map(|(a, b)| (a.to_f64(), b.to_f64())),

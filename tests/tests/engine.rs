@@ -205,3 +205,35 @@ fn players_route_to_named_outputs_and_report_their_cost() {
         m.players
     );
 }
+
+#[test]
+fn looping_replays_the_range_seamlessly() {
+    let mut e = engine(960.0);
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    load(
+        &e,
+        "play a { degree: seq([0, 1, 2, 3, 4, 5, 6, 7]), dur: 0.5 }",
+    );
+    e.send(Command::Loop(Some((Time::int(1), Time::int(3)))));
+    e.send(Command::Seek(Time::int(1)));
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(700));
+    let looping = e.transport().looping;
+    e.shutdown();
+    assert_eq!(looping, Some((1.0, 3.0)));
+    let got = events.lock().unwrap().clone();
+    assert!(got.len() >= 12, "{} events", got.len());
+    // Beats 1, 1.5, 2, 2.5 again and again, each pass continuing the clock without a gap.
+    let beats: Vec<Time> = got.iter().map(|(ev, _)| ev.beat).collect();
+    for (i, b) in beats.iter().enumerate() {
+        assert_eq!(*b, Time::int(1) + Time::new((i % 4) as i64, 2), "{beats:?}");
+    }
+    for w in got.windows(2) {
+        let gap = w[1].1.onset - w[0].1.onset;
+        assert!(
+            (gap - 0.03125).abs() < 1e-9,
+            "0.5 beat at 960 BPM is 31.25 ms: {gap}"
+        );
+    }
+}

@@ -88,6 +88,8 @@ pub struct Dispatcher<P: MidiPort> {
     counters: Arc<SinkCounters>,
     drop_late_after_ns: u64,
     late_threshold_ns: u64,
+    /// Token bucket for slow ports: (messages per second, tokens, last refill time).
+    rate: Option<(f64, f64, u64)>,
 }
 
 impl<P: MidiPort> Dispatcher<P> {
@@ -111,12 +113,43 @@ impl<P: MidiPort> Dispatcher<P> {
             counters,
             drop_late_after_ns: 50_000_000,
             late_threshold_ns: 1_000_000,
+            rate: None,
         }
     }
 
     /// Note-ons later than this are dropped (default 50 ms).
     pub fn set_drop_late_after(&mut self, ns: u64) {
         self.drop_late_after_ns = ns;
+    }
+
+    /// Limit the port to `per_second` messages (a DIN MIDI cable carries about 1000). When
+    /// the limit is reached, note-ons are dropped and counted; note-offs and controls are
+    /// always sent, so nothing is left hanging.
+    pub fn set_rate_limit(&mut self, per_second: Option<f64>) {
+        self.rate = per_second.filter(|r| *r > 0.0).map(|r| (r, r.min(64.0), 0));
+    }
+
+    /// Take a token for a note-on; false when the port is saturated.
+    fn admit(&mut self, now_ns: u64) -> bool {
+        let Some((rate, tokens, last)) = &mut self.rate else {
+            return true;
+        };
+        let elapsed = now_ns.saturating_sub(*last) as f64 / 1e9;
+        *last = now_ns;
+        // A burst of up to 64 messages (or one second's worth, if less) may go at once.
+        *tokens = (*tokens + elapsed * *rate).min(rate.min(64.0));
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn spend(&mut self) {
+        if let Some((_, tokens, _)) = &mut self.rate {
+            *tokens -= 1.0;
+        }
     }
 
     /// The port.
@@ -205,9 +238,14 @@ impl<P: MidiPort> Dispatcher<P> {
             }
             self.heap.pop();
             let late = now_ns.saturating_sub(top.at_ns);
-            if top.msg.is_note_on() && late > self.drop_late_after_ns {
+            if top.msg.is_note_on()
+                && (late > self.drop_late_after_ns || !self.admit(top.at_ns.max(now_ns)))
+            {
                 self.counters.dropped.fetch_add(1, Ordering::Relaxed);
                 continue;
+            }
+            if !top.msg.is_note_on() {
+                self.spend();
             }
             self.send(&top.msg, top.at_ns, late);
         }
@@ -362,6 +400,49 @@ mod tests {
         d.run_once(0);
         assert_eq!(d.counters.dropped.load(Ordering::Relaxed), 1);
         assert_eq!(d.port().sent.len(), 1, "the note-off went out at once");
+    }
+
+    #[test]
+    fn a_rate_limited_port_drops_note_ons_but_never_note_offs() {
+        let (mut d, input, _) = setup(4096);
+        d.set_rate_limit(Some(1000.0));
+        // 200 notes within 10 ms: far more than a 1000 message/s cable carries.
+        for i in 0..200u64 {
+            let at = i * 50_000;
+            input
+                .push(Deadline {
+                    at_ns: at,
+                    seq: 2 * i,
+                    msg: MidiMsg::note_on(0, (i % 128) as u8, 100),
+                })
+                .unwrap();
+            input
+                .push(Deadline {
+                    at_ns: at + 10_000,
+                    seq: 2 * i + 1,
+                    msg: MidiMsg::note_off(0, (i % 128) as u8),
+                })
+                .unwrap();
+            d.run_once(at);
+        }
+        let mut now = 0;
+        while now <= 10_000_000 {
+            d.run_once(now);
+            now += 100_000;
+        }
+        let ons = d.port().sent.iter().filter(|m| m.is_note_on()).count() as u64;
+        let offs = d.port().sent.iter().filter(|m| m.is_note_off()).count() as u64;
+        let dropped = d.counters.dropped.load(Ordering::Relaxed);
+        assert_eq!(
+            ons + dropped,
+            200,
+            "every note-on is either sent or counted"
+        );
+        assert!(
+            dropped > 100,
+            "most note-ons are dropped at this rate: {dropped}"
+        );
+        assert_eq!(offs, 200, "note-offs are never dropped");
     }
 
     #[test]

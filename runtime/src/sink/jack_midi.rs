@@ -355,6 +355,10 @@ impl Sink for JackMidiSink {
         let _ = self.shared.control.push(Control::Now(msg));
     }
 
+    fn audio_format(&self) -> Option<(u32, u32)> {
+        Some((self.sample_rate, self.buffer_size))
+    }
+
     fn metrics(&self) -> SinkMetrics {
         let mut m = self
             .shared

@@ -41,6 +41,18 @@ impl MidiSink {
         port: P,
         origin: Instant,
     ) -> MidiSink {
+        MidiSink::start_limited(name, port, origin, None)
+    }
+
+    /// Like [`MidiSink::start`], for a port that carries at most `rate` messages a second (a
+    /// DIN MIDI cable: about 1000); past it note-ons are dropped and counted, note-offs and
+    /// controls always go.
+    pub fn start_limited<P: MidiPort + 'static>(
+        name: impl Into<String>,
+        port: P,
+        origin: Instant,
+        rate: Option<f64>,
+    ) -> MidiSink {
         let queue = Arc::new(ArrayQueue::new(QUEUE));
         let control = Arc::new(ArrayQueue::new(64));
         let counters = Arc::new(SinkCounters::default());
@@ -52,6 +64,7 @@ impl MidiSink {
             QUEUE,
             counters.clone(),
         );
+        dispatcher.set_rate_limit(rate);
         let stop_flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("patter-midi-dispatch".into())

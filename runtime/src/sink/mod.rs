@@ -149,6 +149,11 @@ pub trait Sink: Send {
     /// Send a message outside the schedule, now (a control change pushed by a script).
     fn send_now(&mut self, _msg: crate::midi::MidiMsg) {}
 
+    /// Sample rate and buffer size, for sinks that run on an audio clock (JACK).
+    fn audio_format(&self) -> Option<(u32, u32)> {
+        None
+    }
+
     /// Counters.
     fn metrics(&self) -> SinkMetrics;
 
