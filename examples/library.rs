@@ -6,13 +6,10 @@
 //! With `--jack` it plays to JACK MIDI (start `jackd -d dummy -r 48000 -p 256` first);
 //! otherwise it records what plays to `library-example.mid`.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use patter_pattern::{Program, Time};
+use patter_pattern::Time;
 use patter_runtime::library::{program_of, NoteLoop};
-use patter_runtime::midi::MidiMsg;
-use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::smf::SmfRecorder;
 use patter_runtime::{Command, Engine, EngineConfig};
 
@@ -50,61 +47,43 @@ fn main() {
     }
 
     // Scenes: closures that build programs when launched.
-    let mut scenes: HashMap<&str, Box<dyn Fn() -> Program>> = HashMap::new();
-    scenes.insert(
-        "intro",
-        Box::new(|| {
-            let bass = NoteLoop::new("bass", 1, beats(4, 1))
-                .note(beats(0, 1), 36, 100, beats(1, 2))
-                .note(beats(3, 2), 36, 90, beats(1, 4))
-                .note(beats(5, 2), 43, 90, beats(1, 2));
-            program_of(&[bass], 132.0)
-        }),
-    );
-    scenes.insert(
-        "main",
-        Box::new(|| {
-            let bass = NoteLoop::new("bass", 1, beats(4, 1))
-                .note(beats(0, 1), 36, 110, beats(1, 4))
-                .note(beats(1, 2), 48, 80, beats(1, 4))
-                .note(beats(2, 1), 39, 100, beats(1, 2));
-            let mut chords = NoteLoop::new("chords", 2, beats(8, 1));
-            for (i, root) in [60u8, 63, 58, 65].iter().enumerate() {
-                for k in [0u8, 3, 7] {
-                    chords = chords.note(beats(2 * i as i64, 1), root + k, 70, beats(7, 4));
-                }
+    engine.register_scene("intro", || {
+        let bass = NoteLoop::new("bass", 1, beats(4, 1))
+            .note(beats(0, 1), 36, 100, beats(1, 2))
+            .note(beats(3, 2), 36, 90, beats(1, 4))
+            .note(beats(5, 2), 43, 90, beats(1, 2));
+        program_of(&[bass], 132.0)
+    });
+    engine.register_scene("main", || {
+        let bass = NoteLoop::new("bass", 1, beats(4, 1))
+            .note(beats(0, 1), 36, 110, beats(1, 4))
+            .note(beats(1, 2), 48, 80, beats(1, 4))
+            .note(beats(2, 1), 39, 100, beats(1, 2));
+        let mut chords = NoteLoop::new("chords", 2, beats(8, 1));
+        for (i, root) in [60u8, 63, 58, 65].iter().enumerate() {
+            for k in [0u8, 3, 7] {
+                chords = chords.note(beats(2 * i as i64, 1), root + k, 70, beats(7, 4));
             }
-            let drums = (0..8).fold(NoteLoop::new("drums", 9, beats(4, 1)), |l, i| {
-                l.note(
-                    beats(i, 2),
-                    if i % 4 == 2 { 38 } else { 42 },
-                    90,
-                    beats(1, 8),
-                )
-            });
-            program_of(&[bass, chords, drums], 132.0)
-        }),
-    );
-    let launch = |engine: &Engine, name: &str| {
-        if let Some(build) = scenes.get(name) {
-            engine.send(Command::Load {
-                program: Box::new(build()),
-                mode: LoadMode::Replace,
-                quant: None,
-                phase: Phase::Continue,
-                tempo: None,
-            });
-            println!("scene {name} queued for the next bar");
         }
-    };
+        let drums = (0..8).fold(NoteLoop::new("drums", 9, beats(4, 1)), |l, i| {
+            l.note(
+                beats(i, 2),
+                if i % 4 == 2 { 38 } else { 42 },
+                90,
+                beats(1, 8),
+            )
+        });
+        program_of(&[bass, chords, drums], 132.0)
+    });
+    println!("scenes: {:?}", engine.scene_names());
 
     let metrics = engine.subscribe();
-    launch(&engine, "intro");
+    engine.launch_scene("intro");
     engine.send(Command::Play);
     std::thread::sleep(Duration::from_millis(1800));
-    launch(&engine, "main");
+    engine.launch_scene("main");
     // A control change pushed from the script: filter cutoff on channel 2.
-    engine.send(Command::SendNow(MidiMsg::cc(2, 74, 100)));
+    engine.control_change(2, 74, 100);
     std::thread::sleep(Duration::from_millis(1800));
     engine.send(Command::Seek(Time::int(32)));
     std::thread::sleep(Duration::from_millis(600));

@@ -129,8 +129,12 @@ struct Shared {
     subscribers: Mutex<Vec<Sender<Metrics>>>,
 }
 
+/// A scene: builds a program when launched.
+pub type SceneBuilder = Box<dyn Fn() -> Program + Send>;
+
 /// Handle to a running engine.
 pub struct Engine {
+    scenes: std::collections::HashMap<String, SceneBuilder>,
     tx: Sender<Command>,
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
@@ -181,6 +185,7 @@ impl Engine {
             })
             .ok();
         Engine {
+            scenes: std::collections::HashMap::new(),
             tx,
             shared,
             thread,
@@ -192,6 +197,47 @@ impl Engine {
     /// Send a command (false if the engine has stopped).
     pub fn send(&self, cmd: Command) -> bool {
         self.tx.send(cmd).is_ok()
+    }
+
+    /// Register a named scene: a closure that builds the program to play when the scene is
+    /// launched (it runs on the caller's thread at launch, never on the scheduler's).
+    pub fn register_scene(
+        &mut self,
+        name: impl Into<String>,
+        build: impl Fn() -> Program + Send + 'static,
+    ) {
+        self.scenes.insert(name.into(), Box::new(build));
+    }
+
+    /// Launch a scene at the next bar: its players replace the ones playing (players it
+    /// does not contain stop at that bar). False when there is no such scene.
+    pub fn launch_scene(&self, name: &str) -> bool {
+        let Some(build) = self.scenes.get(name) else {
+            return false;
+        };
+        let program = build();
+        let tempo = Some(program.tempo);
+        self.send(Command::Load {
+            program: Box::new(program),
+            mode: LoadMode::Replace,
+            quant: None,
+            phase: Phase::Continue,
+            tempo,
+        })
+    }
+
+    /// Names of the registered scenes.
+    pub fn scene_names(&self) -> Vec<&str> {
+        let mut v: Vec<&str> = self.scenes.keys().map(String::as_str).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Send a control change now on every MIDI output.
+    pub fn control_change(&self, channel: u8, controller: u8, value: u8) -> bool {
+        self.send(Command::SendNow(crate::midi::MidiMsg::cc(
+            channel, controller, value,
+        )))
     }
 
     /// The time origin (deadlines are seconds since it).

@@ -237,3 +237,41 @@ fn looping_replays_the_range_seamlessly() {
         );
     }
 }
+
+#[test]
+fn scenes_built_by_closures_launch_at_the_next_bar() {
+    let mut e = engine(960.0);
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    e.register_scene("a", || {
+        compile("play one { note: \"0*4\" }").program.unwrap()
+    });
+    e.register_scene("b", || {
+        compile("play two { note: \"7*4\" }").program.unwrap()
+    });
+    assert_eq!(e.scene_names(), vec!["a", "b"]);
+    assert!(!e.launch_scene("nope"));
+    assert!(e.launch_scene("a"));
+    e.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(e.launch_scene("b"));
+    std::thread::sleep(Duration::from_millis(700));
+    e.shutdown();
+    let got = events.lock().unwrap().clone();
+    let notes: Vec<(Time, f64)> = got
+        .iter()
+        .map(|(ev, _)| (ev.beat, ev.get("note").and_then(|v| v.as_num()).unwrap()))
+        .collect();
+    let switch = notes
+        .iter()
+        .position(|(_, n)| *n == 7.0)
+        .expect("scene b played");
+    let at = notes[switch].0;
+    assert_eq!(at.den(), 1, "the switch lands on a bar line: {at}");
+    assert_eq!(at.num() % 4, 0, "the switch lands on a bar line: {at}");
+    assert!(notes[..switch].iter().all(|(_, n)| *n == 0.0));
+    assert!(
+        notes[switch..].iter().all(|(_, n)| *n == 7.0),
+        "scene a's player stopped at the bar"
+    );
+}
