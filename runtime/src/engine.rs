@@ -210,19 +210,20 @@ impl Engine {
     }
 
     /// Launch a scene at the next bar: its players replace the ones playing (players it
-    /// does not contain stop at that bar). False when there is no such scene.
+    /// does not contain stop at that bar); the tempo is left as it is. False when there is
+    /// no such scene.
     pub fn launch_scene(&self, name: &str) -> bool {
         let Some(build) = self.scenes.get(name) else {
             return false;
         };
+        // The tempo stays as it is (send `Command::Tempo` to change it with the scene).
         let program = build();
-        let tempo = Some(program.tempo);
         self.send(Command::Load {
             program: Box::new(program),
             mode: LoadMode::Replace,
             quant: None,
             phase: Phase::Continue,
-            tempo,
+            tempo: None,
         })
     }
 

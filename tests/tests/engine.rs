@@ -265,7 +265,7 @@ fn scenes_built_by_closures_launch_at_the_next_bar() {
     let switch = notes
         .iter()
         .position(|(_, n)| *n == 7.0)
-        .expect("scene b played");
+        .unwrap_or_else(|| panic!("scene b played: {notes:?}"));
     let at = notes[switch].0;
     assert_eq!(at.den(), 1, "the switch lands on a bar line: {at}");
     assert_eq!(at.num() % 4, 0, "the switch lands on a bar line: {at}");
