@@ -193,13 +193,13 @@ fn open_output(
             Ok(Box::new(s))
         }
         ("midi", name) => {
-            let port = patter_runtime::sink::midi::midir_port::open(name)?;
-            let mut s = patter_runtime::sink::midi::MidiSink::start_limited(
+            let wanted = name.to_string();
+            let mut s = patter_runtime::sink::midi::MidiSink::start_reconnecting(
                 format!("midi:{name}"),
-                port,
+                move || patter_runtime::sink::midi::midir_port::open(&wanted),
                 engine.origin(),
                 rate,
-            );
+            )?;
             s.set_latency(latency);
             s.set_clock_out(clock);
             Ok(Box::new(s))

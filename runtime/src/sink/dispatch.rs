@@ -51,6 +51,49 @@ pub enum Control {
     Now(MidiMsg),
 }
 
+/// Hand-over of a replacement port to the dispatch thread, and of the old one back, so a
+/// port that went away (a USB interface unplugged) is reopened without the real-time thread
+/// opening, allocating or dropping anything.
+pub struct PortSwap<P> {
+    incoming: ArrayQueue<P>,
+    outgoing: ArrayQueue<P>,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl<P> PortSwap<P> {
+    /// A new, empty hand-over.
+    pub fn new() -> Arc<PortSwap<P>> {
+        Arc::new(PortSwap {
+            incoming: ArrayQueue::new(1),
+            outgoing: ArrayQueue::new(2),
+            failed: std::sync::atomic::AtomicBool::new(false),
+        })
+    }
+
+    /// True while the port keeps refusing messages.
+    pub fn is_failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+
+    /// Supervisor side (never a real-time thread): drop ports handed back, and when the
+    /// port has failed, try `open` once; true when a new port was handed over.
+    pub fn supervise(&self, open: &mut dyn FnMut() -> Result<P, String>) -> bool {
+        while let Some(old) = self.outgoing.pop() {
+            drop(old);
+        }
+        if !self.is_failed() || !self.incoming.is_empty() {
+            return false;
+        }
+        match open() {
+            Ok(port) => self.incoming.push(port).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Consecutive refused messages after which a port counts as gone.
+const FAILED_AFTER: u32 = 8;
+
 /// Sounding notes per channel and key (a count, so overlapping notes of the same key are
 /// released once per note-on).
 struct Notes {
@@ -90,6 +133,8 @@ pub struct Dispatcher<P: MidiPort> {
     late_threshold_ns: u64,
     /// Token bucket for slow ports: (messages per second, tokens, last refill time).
     rate: Option<(f64, f64, u64)>,
+    swap: Option<Arc<PortSwap<P>>>,
+    fail_streak: u32,
 }
 
 impl<P: MidiPort> Dispatcher<P> {
@@ -114,12 +159,19 @@ impl<P: MidiPort> Dispatcher<P> {
             drop_late_after_ns: 50_000_000,
             late_threshold_ns: 1_000_000,
             rate: None,
+            swap: None,
+            fail_streak: 0,
         }
     }
 
     /// Note-ons later than this are dropped (default 50 ms).
     pub fn set_drop_late_after(&mut self, ns: u64) {
         self.drop_late_after_ns = ns;
+    }
+
+    /// Take replacement ports from `swap` when this one fails.
+    pub fn set_port_swap(&mut self, swap: Arc<PortSwap<P>>) {
+        self.swap = Some(swap);
     }
 
     /// Limit the port to `per_second` messages (a DIN MIDI cable carries about 1000). When
@@ -169,6 +221,7 @@ impl<P: MidiPort> Dispatcher<P> {
 
     fn send(&mut self, msg: &MidiMsg, at_ns: u64, late_ns: u64) {
         if self.port.send(msg, at_ns) {
+            self.fail_streak = 0;
             self.counters
                 .record_sent(late_ns / 1000, self.late_threshold_ns / 1000);
             if msg.is_note_on() {
@@ -178,6 +231,12 @@ impl<P: MidiPort> Dispatcher<P> {
             }
         } else {
             self.counters.errors.fetch_add(1, Ordering::Relaxed);
+            self.fail_streak = self.fail_streak.saturating_add(1);
+            if self.fail_streak >= FAILED_AFTER {
+                if let Some(swap) = &self.swap {
+                    swap.failed.store(true, Ordering::Release);
+                }
+            }
         }
     }
 
@@ -209,6 +268,19 @@ impl<P: MidiPort> Dispatcher<P> {
     /// Like [`Dispatcher::run_once`], but sends everything due up to `horizon_ns` (a JACK
     /// cycle's end); lateness is measured against `now_ns` (the cycle's start).
     pub fn run_until(&mut self, now_ns: u64, horizon_ns: u64) -> Option<u64> {
+        if let Some(swap) = &self.swap {
+            if let Some(port) = swap.incoming.pop() {
+                // The old port goes back to the supervisor to be dropped there. Notes that
+                // sounded on it are gone with it; start counting afresh.
+                let old = std::mem::replace(&mut self.port, port);
+                let _ = swap.outgoing.push(old);
+                self.notes = Notes {
+                    count: [[0; 128]; 16],
+                };
+                self.fail_streak = 0;
+                swap.failed.store(false, Ordering::Release);
+            }
+        }
         while let Some(c) = self.control.pop() {
             match c {
                 Control::ReleaseAll => self.release_all(),
@@ -443,6 +515,86 @@ mod tests {
             "most note-ons are dropped at this rate: {dropped}"
         );
         assert_eq!(offs, 200, "note-offs are never dropped");
+    }
+
+    /// A port that refuses everything while "unplugged".
+    struct Unpluggable {
+        plugged: Arc<std::sync::atomic::AtomicBool>,
+        sent: Arc<ArrayQueue<MidiMsg>>,
+    }
+
+    impl MidiPort for Unpluggable {
+        fn send(&mut self, msg: &MidiMsg, _at_ns: u64) -> bool {
+            self.plugged.load(Ordering::SeqCst) && self.sent.push(*msg).is_ok()
+        }
+    }
+
+    #[test]
+    fn a_port_that_goes_away_is_replaced_when_it_comes_back() {
+        let plugged = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let sent = Arc::new(ArrayQueue::new(1024));
+        let input = Arc::new(ArrayQueue::new(1024));
+        let control = Arc::new(ArrayQueue::new(8));
+        let port = Unpluggable {
+            plugged: plugged.clone(),
+            sent: sent.clone(),
+        };
+        let mut d = Dispatcher::new(
+            port,
+            input.clone(),
+            control,
+            256,
+            Arc::new(SinkCounters::default()),
+        );
+        let swap = PortSwap::new();
+        d.set_port_swap(swap.clone());
+        let mut open = {
+            let (plugged, sent) = (plugged.clone(), sent.clone());
+            move || {
+                if plugged.load(Ordering::SeqCst) {
+                    Ok(Unpluggable {
+                        plugged: plugged.clone(),
+                        sent: sent.clone(),
+                    })
+                } else {
+                    Err("no such port".to_string())
+                }
+            }
+        };
+        let mut t = 0;
+        let mut play = |d: &mut Dispatcher<Unpluggable>, n: u64| {
+            for _ in 0..n {
+                t += 1000;
+                input
+                    .push(Deadline {
+                        at_ns: t,
+                        seq: t,
+                        msg: MidiMsg::note_on(0, 60, 100),
+                    })
+                    .unwrap();
+                d.run_once(t);
+            }
+        };
+        play(&mut d, 5);
+        assert_eq!(sent.len(), 5);
+        plugged.store(false, Ordering::SeqCst);
+        play(&mut d, 10);
+        assert!(
+            swap.is_failed(),
+            "eight refusals in a row mark the port as gone"
+        );
+        assert!(
+            !swap.supervise(&mut open),
+            "still unplugged: nothing to hand over"
+        );
+        plugged.store(true, Ordering::SeqCst);
+        assert!(
+            swap.supervise(&mut open),
+            "plugged back: a new port is handed over"
+        );
+        play(&mut d, 3);
+        assert!(!swap.is_failed());
+        assert_eq!(sent.len(), 8, "messages flow again through the new port");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_queue::ArrayQueue;
 use patter_pattern::{Event, Time};
 
-use super::dispatch::{Control, Deadline, Dispatcher, MidiPort};
+use super::dispatch::{Control, Deadline, Dispatcher, MidiPort, PortSwap};
 use super::{EventTimes, Sink, SinkCounters, SinkMetrics};
 use crate::midi::{event_messages, MidiMsg, TimedMsg};
 
@@ -31,6 +31,8 @@ pub struct MidiSink {
     scratch: Vec<TimedMsg>,
     seq: u64,
     clock_out: bool,
+    supervisor: Option<JoinHandle<()>>,
+    failed: Option<Box<dyn Fn() -> bool + Send>>,
 }
 
 impl MidiSink {
@@ -53,6 +55,20 @@ impl MidiSink {
         origin: Instant,
         rate: Option<f64>,
     ) -> MidiSink {
+        MidiSink::start_inner(name, port, origin, rate, None)
+    }
+
+    fn start_inner<P: MidiPort + 'static>(
+        name: impl Into<String>,
+        port: P,
+        origin: Instant,
+        rate: Option<f64>,
+        swap: Option<Arc<PortSwap<P>>>,
+    ) -> MidiSink {
+        let failed = swap.as_ref().map(|s| {
+            let s = s.clone();
+            Box::new(move || s.is_failed()) as Box<dyn Fn() -> bool + Send>
+        });
         let queue = Arc::new(ArrayQueue::new(QUEUE));
         let control = Arc::new(ArrayQueue::new(64));
         let counters = Arc::new(SinkCounters::default());
@@ -65,6 +81,9 @@ impl MidiSink {
             counters.clone(),
         );
         dispatcher.set_rate_limit(rate);
+        if let Some(swap) = swap {
+            dispatcher.set_port_swap(swap);
+        }
         let stop_flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("patter-midi-dispatch".into())
@@ -96,7 +115,38 @@ impl MidiSink {
             scratch: Vec::with_capacity(16),
             seq: 0,
             clock_out: false,
+            supervisor: None,
+            failed,
         }
+    }
+
+    /// A sink that reopens its port when it goes away: `open` makes the port now and, on
+    /// a supervisor thread, again whenever the port keeps refusing messages (an unplugged
+    /// interface) until it succeeds. Its metrics say disconnected meanwhile.
+    pub fn start_reconnecting<P, F>(
+        name: impl Into<String>,
+        mut open: F,
+        origin: Instant,
+        rate: Option<f64>,
+    ) -> Result<MidiSink, String>
+    where
+        P: MidiPort + 'static,
+        F: FnMut() -> Result<P, String> + Send + 'static,
+    {
+        let port = open()?;
+        let swap = PortSwap::new();
+        let mut sink = MidiSink::start_inner(name, port, origin, rate, Some(swap.clone()));
+        let stop = sink.stop.clone();
+        sink.supervisor = std::thread::Builder::new()
+            .name("patter-midi-supervisor".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Acquire) {
+                    std::thread::sleep(Duration::from_millis(250));
+                    swap.supervise(&mut open);
+                }
+            })
+            .ok();
+        Ok(sink)
     }
 
     /// Seconds added to every deadline (the device's latency compensation).
@@ -185,13 +235,18 @@ impl Sink for MidiSink {
     }
 
     fn metrics(&self) -> SinkMetrics {
-        self.counters.snapshot(&self.name, self.queue.len())
+        let mut m = self.counters.snapshot(&self.name, self.queue.len());
+        m.connected = !self.failed.as_ref().is_some_and(|f| f());
+        m
     }
 
     fn close(&mut self) {
         let _ = self.control.push(Control::ReleaseAll);
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(t) = self.supervisor.take() {
             let _ = t.join();
         }
         let _ = self.origin;
