@@ -15,10 +15,10 @@ use crossbeam_queue::ArrayQueue;
 use patter_pattern::{Event, Time};
 
 use super::dispatch::{Control, Deadline, Dispatcher, MidiPort};
+use super::midi_queue::{MidiQueue, QUEUE};
 use super::{EventTimes, Sink, SinkCounters, SinkMetrics};
-use crate::midi::{event_messages, MidiMsg, TimedMsg};
+use crate::midi::MidiMsg;
 
-const QUEUE: usize = 8192;
 /// Messages one cycle can carry (more are held for the next cycle).
 const PER_CYCLE: usize = 1024;
 
@@ -163,18 +163,14 @@ impl jack::ProcessHandler for Process {
 /// reconnects, port connections included, when the server is back.
 pub struct JackMidiSink {
     name: String,
-    client_name: String,
     port_name: String,
-    latency: f64,
+    q: MidiQueue,
     shared: Arc<Shared>,
     client: Arc<Mutex<Option<Active>>>,
     destinations: Arc<Mutex<Vec<(String, bool)>>>,
     supervisor: Option<std::thread::JoinHandle<()>>,
-    scratch: Vec<TimedMsg>,
-    seq: u64,
     sample_rate: u32,
     buffer_size: u32,
-    clock_out: bool,
 }
 
 impl JackMidiSink {
@@ -185,10 +181,11 @@ impl JackMidiSink {
         port_name: &str,
         origin: Instant,
     ) -> Result<JackMidiSink, String> {
+        let q = MidiQueue::new();
         let shared = Arc::new(Shared {
-            queue: Arc::new(ArrayQueue::new(QUEUE)),
-            control: Arc::new(ArrayQueue::new(64)),
-            counters: Arc::new(SinkCounters::default()),
+            queue: q.queue.clone(),
+            control: q.control.clone(),
+            counters: q.counters.clone(),
             connected: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
             stop: AtomicBool::new(false),
@@ -217,18 +214,14 @@ impl JackMidiSink {
         };
         Ok(JackMidiSink {
             name: format!("jack-midi:{client_name}:{port_name}"),
-            client_name: client_name.to_string(),
             port_name: port_name.to_string(),
-            latency: 0.0,
+            q,
             shared,
             client,
             destinations,
             supervisor,
-            scratch: Vec::with_capacity(16),
-            seq: 0,
             sample_rate,
             buffer_size,
-            clock_out: false,
         })
     }
 
@@ -271,33 +264,17 @@ impl JackMidiSink {
 
     /// Send MIDI clock (24 per beat, start/stop/continue, song position).
     pub fn set_clock_out(&mut self, on: bool) {
-        self.clock_out = on;
+        self.q.set_clock_out(on);
     }
 
     /// Seconds added to every deadline.
     pub fn set_latency(&mut self, seconds: f64) {
-        self.latency = seconds.clamp(-1.0, 10.0);
+        self.q.set_latency(seconds);
     }
 
     /// JACK's sample rate and buffer size.
     pub fn format(&self) -> (u32, u32) {
         (self.sample_rate, self.buffer_size)
-    }
-
-    fn push(&mut self, at: f64, msg: MidiMsg) {
-        self.seq += 1;
-        if self
-            .shared
-            .queue
-            .push(Deadline {
-                at_ns: (at.max(0.0) * 1e9) as u64,
-                seq: self.seq,
-                msg,
-            })
-            .is_err()
-        {
-            self.shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
-        }
     }
 }
 
@@ -307,52 +284,31 @@ impl Sink for JackMidiSink {
     }
 
     fn latency(&self) -> f64 {
-        self.latency
+        self.q.latency()
     }
 
     fn schedule(&mut self, event: &Event, times: EventTimes) {
-        self.scratch.clear();
-        event_messages(event, &mut self.scratch);
-        let msgs = std::mem::take(&mut self.scratch);
-        for m in &msgs {
-            let at = if m.msg.is_note_off() && m.beat > event.beat {
-                times.release
-            } else {
-                times.onset
-            };
-            self.push(at + self.latency, m.msg);
-        }
-        self.scratch = msgs;
+        self.q.schedule(event, times);
     }
 
     fn release_all(&mut self) {
-        let _ = self.shared.control.push(Control::ReleaseAll);
+        self.q.release_all();
     }
 
     fn panic(&mut self) {
-        let _ = self.shared.control.push(Control::Panic);
+        self.q.panic();
     }
 
     fn transport(&mut self, running: bool, beat: Time) {
-        if !self.clock_out {
-            return;
-        }
-        for msg in crate::midi::transport_messages(running, beat) {
-            let _ = self.shared.control.push(Control::Now(msg));
-        }
+        self.q.transport(running, beat);
     }
 
     fn window(&mut self, from: Time, to: Time, clock: &crate::clock::TempoClock) {
-        if self.clock_out {
-            let latency = self.latency;
-            super::clock_ticks(from, to, clock, |sec| {
-                self.push(sec + latency, MidiMsg::CLOCK)
-            });
-        }
+        self.q.window(from, to, clock);
     }
 
     fn send_now(&mut self, msg: MidiMsg) {
-        let _ = self.shared.control.push(Control::Now(msg));
+        self.q.send_now(msg);
     }
 
     fn audio_format(&self) -> Option<(u32, u32)> {
@@ -360,16 +316,11 @@ impl Sink for JackMidiSink {
     }
 
     fn metrics(&self) -> SinkMetrics {
-        let mut m = self
-            .shared
-            .counters
-            .snapshot(&self.name, self.shared.queue.len());
-        m.connected = self.is_connected();
-        m
+        self.q.metrics(&self.name, self.is_connected())
     }
 
     fn close(&mut self) {
-        let _ = self.shared.control.push(Control::ReleaseAll);
+        self.q.release_all();
         // Give the process callback a few cycles to send the note-offs.
         let period = self.buffer_size as f64 / self.sample_rate.max(1) as f64;
         std::thread::sleep(std::time::Duration::from_secs_f64(
@@ -383,7 +334,6 @@ impl Sink for JackMidiSink {
         if let Some(c) = taken {
             let _ = c.deactivate();
         }
-        let _ = (&self.client_name, &self.port_name);
     }
 }
 

@@ -6,31 +6,23 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_queue::ArrayQueue;
 use patter_pattern::{Event, Time};
 
-use super::dispatch::{Control, Deadline, Dispatcher, MidiPort, PortSwap};
-use super::{EventTimes, Sink, SinkCounters, SinkMetrics};
-use crate::midi::{event_messages, MidiMsg, TimedMsg};
+use super::dispatch::{Dispatcher, MidiPort, PortSwap};
+use super::midi_queue::{MidiQueue, QUEUE};
+use super::{EventTimes, Sink, SinkMetrics};
+use crate::clock::TempoClock;
+use crate::midi::MidiMsg;
 
-/// Messages that may wait between the scheduler and the dispatch thread.
-const QUEUE: usize = 8192;
 /// The longest the dispatch thread sleeps before looking for new messages.
 const POLL: Duration = Duration::from_millis(2);
 
 /// A MIDI sink over any [`MidiPort`].
 pub struct MidiSink {
     name: String,
-    latency: f64,
-    origin: Instant,
-    queue: Arc<ArrayQueue<Deadline>>,
-    control: Arc<ArrayQueue<Control>>,
-    counters: Arc<SinkCounters>,
+    q: MidiQueue,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
-    scratch: Vec<TimedMsg>,
-    seq: u64,
-    clock_out: bool,
     supervisor: Option<JoinHandle<()>>,
     failed: Option<Box<dyn Fn() -> bool + Send>>,
 }
@@ -56,68 +48,6 @@ impl MidiSink {
         rate: Option<f64>,
     ) -> MidiSink {
         MidiSink::start_inner(name, port, origin, rate, None)
-    }
-
-    fn start_inner<P: MidiPort + 'static>(
-        name: impl Into<String>,
-        port: P,
-        origin: Instant,
-        rate: Option<f64>,
-        swap: Option<Arc<PortSwap<P>>>,
-    ) -> MidiSink {
-        let failed = swap.as_ref().map(|s| {
-            let s = s.clone();
-            Box::new(move || s.is_failed()) as Box<dyn Fn() -> bool + Send>
-        });
-        let queue = Arc::new(ArrayQueue::new(QUEUE));
-        let control = Arc::new(ArrayQueue::new(64));
-        let counters = Arc::new(SinkCounters::default());
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut dispatcher = Dispatcher::new(
-            port,
-            queue.clone(),
-            control.clone(),
-            QUEUE,
-            counters.clone(),
-        );
-        dispatcher.set_rate_limit(rate);
-        if let Some(swap) = swap {
-            dispatcher.set_port_swap(swap);
-        }
-        let stop_flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("patter-midi-dispatch".into())
-            .spawn(move || {
-                while !stop_flag.load(Ordering::Acquire) {
-                    let now = origin.elapsed().as_nanos() as u64;
-                    let next = dispatcher.run_once(now);
-                    let wait = match next {
-                        Some(at) => Duration::from_nanos(at.saturating_sub(now)).min(POLL),
-                        None => POLL,
-                    };
-                    if !wait.is_zero() {
-                        std::thread::sleep(wait);
-                    }
-                }
-                // Leaving: nothing may stay sounding.
-                let _ = dispatcher.run_once(u64::MAX);
-            })
-            .ok();
-        MidiSink {
-            name: name.into(),
-            latency: 0.0,
-            origin,
-            queue,
-            control,
-            counters,
-            stop,
-            thread,
-            scratch: Vec::with_capacity(16),
-            seq: 0,
-            clock_out: false,
-            supervisor: None,
-            failed,
-        }
     }
 
     /// A sink that reopens its port when it goes away: `open` makes the port now and, on
@@ -149,30 +79,66 @@ impl MidiSink {
         Ok(sink)
     }
 
+    fn start_inner<P: MidiPort + 'static>(
+        name: impl Into<String>,
+        port: P,
+        origin: Instant,
+        rate: Option<f64>,
+        swap: Option<Arc<PortSwap<P>>>,
+    ) -> MidiSink {
+        let q = MidiQueue::new();
+        let failed = swap.as_ref().map(|s| {
+            let s = s.clone();
+            Box::new(move || s.is_failed()) as Box<dyn Fn() -> bool + Send>
+        });
+        let mut dispatcher = Dispatcher::new(
+            port,
+            q.queue.clone(),
+            q.control.clone(),
+            QUEUE,
+            q.counters.clone(),
+        );
+        dispatcher.set_rate_limit(rate);
+        if let Some(swap) = swap {
+            dispatcher.set_port_swap(swap);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("patter-midi-dispatch".into())
+            .spawn(move || {
+                while !stop_flag.load(Ordering::Acquire) {
+                    let now = origin.elapsed().as_nanos() as u64;
+                    let wait = match dispatcher.run_once(now) {
+                        Some(at) => Duration::from_nanos(at.saturating_sub(now)).min(POLL),
+                        None => POLL,
+                    };
+                    if !wait.is_zero() {
+                        std::thread::sleep(wait);
+                    }
+                }
+                // Leaving: nothing may stay sounding.
+                let _ = dispatcher.run_once(u64::MAX);
+            })
+            .ok();
+        MidiSink {
+            name: name.into(),
+            q,
+            stop,
+            thread,
+            supervisor: None,
+            failed,
+        }
+    }
+
     /// Seconds added to every deadline (the device's latency compensation).
     pub fn set_latency(&mut self, seconds: f64) {
-        self.latency = seconds.clamp(-1.0, 10.0);
+        self.q.set_latency(seconds);
     }
 
-    /// Send MIDI clock (start/stop/continue and song position) on transport changes.
+    /// Send MIDI clock (24 per beat, start/stop/continue, song position).
     pub fn set_clock_out(&mut self, on: bool) {
-        self.clock_out = on;
-    }
-
-    fn push(&mut self, at: f64, msg: MidiMsg) {
-        let at_ns = (at.max(0.0) * 1e9) as u64;
-        self.seq += 1;
-        if self
-            .queue
-            .push(Deadline {
-                at_ns,
-                seq: self.seq,
-                msg,
-            })
-            .is_err()
-        {
-            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-        }
+        self.q.set_clock_out(on);
     }
 }
 
@@ -182,66 +148,40 @@ impl Sink for MidiSink {
     }
 
     fn latency(&self) -> f64 {
-        self.latency
+        self.q.latency()
     }
 
     fn schedule(&mut self, event: &Event, times: EventTimes) {
-        self.scratch.clear();
-        event_messages(event, &mut self.scratch);
-        let msgs = std::mem::take(&mut self.scratch);
-        for m in &msgs {
-            let at = if m.msg.is_note_off() && m.beat > event.beat {
-                times.release
-            } else {
-                times.onset
-            };
-            self.push(at + self.latency, m.msg);
-        }
-        self.scratch = msgs;
+        self.q.schedule(event, times);
     }
 
     fn release_all(&mut self) {
-        if self.control.push(Control::ReleaseAll).is_err() {
-            self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        }
+        self.q.release_all();
     }
 
     fn panic(&mut self) {
-        if self.control.push(Control::Panic).is_err() {
-            self.counters.errors.fetch_add(1, Ordering::Relaxed);
-        }
+        self.q.panic();
     }
 
     fn transport(&mut self, running: bool, beat: Time) {
-        if !self.clock_out {
-            return;
-        }
-        for msg in crate::midi::transport_messages(running, beat) {
-            let _ = self.control.push(Control::Now(msg));
-        }
+        self.q.transport(running, beat);
     }
 
-    fn window(&mut self, from: Time, to: Time, clock: &crate::clock::TempoClock) {
-        if self.clock_out {
-            let latency = self.latency;
-            super::clock_ticks(from, to, clock, |sec| {
-                self.push(sec + latency, MidiMsg::CLOCK)
-            });
-        }
+    fn window(&mut self, from: Time, to: Time, clock: &TempoClock) {
+        self.q.window(from, to, clock);
     }
 
     fn send_now(&mut self, msg: MidiMsg) {
-        let _ = self.control.push(Control::Now(msg));
+        self.q.send_now(msg);
     }
 
     fn metrics(&self) -> SinkMetrics {
-        let mut m = self.counters.snapshot(&self.name, self.queue.len());
-        m.connected = !self.failed.as_ref().is_some_and(|f| f());
-        m
+        self.q
+            .metrics(&self.name, !self.failed.as_ref().is_some_and(|f| f()))
     }
 
     fn close(&mut self) {
-        let _ = self.control.push(Control::ReleaseAll);
+        self.q.release_all();
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -249,7 +189,6 @@ impl Sink for MidiSink {
         if let Some(t) = self.supervisor.take() {
             let _ = t.join();
         }
-        let _ = self.origin;
     }
 }
 

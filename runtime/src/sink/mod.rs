@@ -10,6 +10,7 @@ pub mod dispatch;
 #[cfg(feature = "jack")]
 pub mod jack_midi;
 pub mod midi;
+pub mod midi_queue;
 pub mod smf;
 
 use std::sync::atomic::{AtomicU64, Ordering};
