@@ -43,3 +43,35 @@ pub fn read_program(path: &str) -> Result<String, String> {
     }
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
+
+/// `--seed S` from the arguments.
+pub fn seed_arg(args: &crate::args::Args) -> Result<Option<u64>, String> {
+    match args.get("seed").map(str::parse::<u64>) {
+        None => Ok(None),
+        Some(Ok(s)) => Ok(Some(s)),
+        Some(Err(_)) => Err("--seed takes a whole number".to_string()),
+    }
+}
+
+/// Read and compile a program file, printing its diagnostics to stderr; `None` when it
+/// cannot be read or does not compile (the reason has been printed).
+pub fn load_program(file: &str, seed: Option<u64>) -> Option<patter_pattern::Program> {
+    use std::io::IsTerminal;
+    let source = match read_program(file) {
+        Ok(s) => s,
+        Err(msg) => {
+            eprintln!("patter: {msg}");
+            return None;
+        }
+    };
+    let compiled =
+        patter_lang::compile_with(file, &source, &FsLoader, &patter_lang::Options { seed });
+    if !compiled.diagnostics.is_empty() {
+        let color = std::io::stderr().is_terminal();
+        eprint!(
+            "{}",
+            patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, color)
+        );
+    }
+    compiled.program
+}

@@ -1,18 +1,16 @@
 //! `patter play`: play a file until interrupted, on the chosen output.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use patter_lang::{compile_with, Options};
 use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::Sink;
 use patter_runtime::{Command, Engine, EngineConfig};
 
 use crate::args::Args;
-use crate::loader::{read_program, FsLoader};
+use crate::loader::{load_program, seed_arg};
 
 const OUTPUTS: &str =
     "  --out jack-midi                JACK MIDI (port patter:midi_out), frame-accurate
@@ -42,10 +40,9 @@ pub fn run(argv: &[String]) -> ExitCode {
     let [file] = args.positional.as_slice() else {
         return usage("give one FILE.pat");
     };
-    let seed = match args.get("seed").map(str::parse::<u64>) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(_)) => return usage("--seed takes a whole number"),
+    let seed = match seed_arg(&args) {
+        Ok(s) => s,
+        Err(msg) => return usage(&msg),
     };
     let seconds = match args.get("seconds").map(str::parse::<f64>) {
         None => None,
@@ -57,25 +54,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some(Ok(s)) if s.is_finite() && (-1.0..=10.0).contains(&s) => s,
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
-    let source = match read_program(file) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("patter: {msg}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let compiled = compile_with(file, &source, &FsLoader, &Options { seed });
-    if !compiled.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            patter_lang::diagnostic::render(
-                &compiled.diagnostics,
-                &compiled.sources,
-                std::io::stderr().is_terminal()
-            )
-        );
-    }
-    let Some(program) = compiled.program else {
+    let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
 

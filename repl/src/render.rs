@@ -1,13 +1,11 @@
 //! `patter render`: write a program's events to a file, offline and faster than real time.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use patter_lang::{compile_with, Options};
 use patter_pattern::Time;
 
 use crate::args::Args;
-use crate::loader::{read_program, FsLoader};
+use crate::loader::{load_program, seed_arg};
 
 pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(argv, &["o", "output", "beats", "bars", "cycles", "seed"]) {
@@ -20,10 +18,9 @@ pub fn run(argv: &[String]) -> ExitCode {
     let Some(out_path) = args.get("o").or(args.get("output")) else {
         return usage("where to? give -o out.mid");
     };
-    let seed = match args.get("seed").map(str::parse::<u64>) {
-        None => None,
-        Some(Ok(s)) => Some(s),
-        Some(Err(_)) => return usage("--seed takes a whole number"),
+    let seed = match seed_arg(&args) {
+        Ok(s) => s,
+        Err(msg) => return usage(&msg),
     };
     let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles"]
         .iter()
@@ -38,25 +35,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         [(u, _)] => return usage(&format!("--{u} takes a number above 0")),
         _ => return usage("give only one of --beats, --bars and --cycles"),
     };
-    let source = match read_program(file) {
-        Ok(s) => s,
-        Err(msg) => {
-            eprintln!("patter: {msg}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let compiled = compile_with(file, &source, &FsLoader, &Options { seed });
-    if !compiled.diagnostics.is_empty() {
-        eprint!(
-            "{}",
-            patter_lang::diagnostic::render(
-                &compiled.diagnostics,
-                &compiled.sources,
-                std::io::stderr().is_terminal()
-            )
-        );
-    }
-    let Some(program) = compiled.program else {
+    let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
     // A bar is one cycle (4 beats by default).

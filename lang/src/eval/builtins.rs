@@ -1063,10 +1063,19 @@ fn run_seq(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     })))
 }
 
-fn run_rand(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+/// The list, repeat count (forever when the builtin has no such parameter) and a fresh
+/// seed shared by the random list constructors.
+fn random_list(
+    ev: &mut Evaluator<'_>,
+    a: &mut Args,
+) -> Result<(Vec<StreamRef>, Repeats, u64), Stop> {
     let items = a.streams(ev, 0)?;
     let repeats = if a.len() > 1 { a.repeats(ev, 1)? } else { None };
-    let seed = ev.fresh_seed();
+    Ok((items, repeats, ev.fresh_seed()))
+}
+
+fn run_rand(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+    let (items, repeats, seed) = random_list(ev, a)?;
     Ok(Val::Stream(Arc::new(Stream::Rand {
         items,
         repeats,
@@ -1075,9 +1084,7 @@ fn run_rand(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 }
 
 fn run_xrand(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
-    let items = a.streams(ev, 0)?;
-    let repeats = a.repeats(ev, 1)?;
-    let seed = ev.fresh_seed();
+    let (items, repeats, seed) = random_list(ev, a)?;
     Ok(Val::Stream(Arc::new(Stream::XRand {
         items,
         repeats,
@@ -1086,9 +1093,7 @@ fn run_xrand(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 }
 
 fn run_shuf(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
-    let items = a.streams(ev, 0)?;
-    let repeats = a.repeats(ev, 1)?;
-    let seed = ev.fresh_seed();
+    let (items, repeats, seed) = random_list(ev, a)?;
     Ok(Val::Stream(Arc::new(Stream::Shuf {
         items,
         repeats,

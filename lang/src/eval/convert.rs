@@ -335,52 +335,11 @@ impl Reseed {
             other => {
                 // Structural nodes: rebuild with reseeded children.
                 let mut node = other.clone();
-                map_children(&mut node, |c| self.pat(c));
+                node.map_children(|c| self.pat(c));
                 node.rc()
             }
         };
         self.pats.insert(key, out.clone());
         out
-    }
-}
-
-fn map_children(p: &mut Pat, mut f: impl FnMut(&PatRef) -> PatRef) {
-    match p {
-        Pat::Silence | Pat::Pure(_) | Pat::Signal { .. } => {}
-        Pat::Stack(ps) | Pat::SlowCat(ps) => ps.iter_mut().for_each(|c| *c = f(c)),
-        Pat::RandChoice { options, .. } => options.iter_mut().for_each(|c| *c = f(c)),
-        Pat::TimeCat(ps) => ps.iter_mut().for_each(|(_, c)| *c = f(c)),
-        Pat::Fast { factor: a, pat: b }
-        | Pat::Early { amount: a, pat: b }
-        | Pat::Ply { factor: a, pat: b }
-        | Pat::Struct { mask: a, pat: b }
-        | Pat::Mask { mask: a, pat: b }
-        | Pat::Range { from: a, to: b }
-        | Pat::App {
-            left: a, right: b, ..
-        }
-        | Pat::Degrade {
-            amount: a, pat: b, ..
-        } => {
-            *a = f(a);
-            *b = f(b);
-        }
-        Pat::WhenCycle {
-            then, otherwise, ..
-        } => {
-            *then = f(then);
-            *otherwise = f(otherwise);
-        }
-        Pat::Euclid { k, n, rot, pat, .. } => {
-            *k = f(k);
-            *n = f(n);
-            *rot = f(rot);
-            *pat = f(pat);
-        }
-        Pat::Rev(c)
-        | Pat::OnsetWithin { pat: c, .. }
-        | Pat::Map { pat: c, .. }
-        | Pat::Arp { pat: c, .. }
-        | Pat::Gain { pat: c, .. } => *c = f(c),
     }
 }

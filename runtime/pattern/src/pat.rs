@@ -385,4 +385,46 @@ impl Pat {
             | Pat::Gain { pat: p, .. } => f(p),
         }
     }
+
+    /// Replace each direct child by `f` of it (in the order of [`Pat::for_each_child`]).
+    pub fn map_children(&mut self, mut f: impl FnMut(&PatRef) -> PatRef) {
+        match self {
+            Pat::Silence | Pat::Pure(_) | Pat::Signal { .. } => {}
+            Pat::Stack(ps) | Pat::SlowCat(ps) => ps.iter_mut().for_each(|c| *c = f(c)),
+            Pat::RandChoice { options, .. } => options.iter_mut().for_each(|c| *c = f(c)),
+            Pat::TimeCat(ps) => ps.iter_mut().for_each(|(_, c)| *c = f(c)),
+            Pat::Fast { factor: a, pat: b }
+            | Pat::Early { amount: a, pat: b }
+            | Pat::Ply { factor: a, pat: b }
+            | Pat::Struct { mask: a, pat: b }
+            | Pat::Mask { mask: a, pat: b }
+            | Pat::Range { from: a, to: b }
+            | Pat::App {
+                left: a, right: b, ..
+            }
+            | Pat::Degrade {
+                amount: a, pat: b, ..
+            } => {
+                *a = f(a);
+                *b = f(b);
+            }
+            Pat::WhenCycle {
+                then, otherwise, ..
+            } => {
+                *then = f(then);
+                *otherwise = f(otherwise);
+            }
+            Pat::Euclid { k, n, rot, pat, .. } => {
+                *k = f(k);
+                *n = f(n);
+                *rot = f(rot);
+                *pat = f(pat);
+            }
+            Pat::Rev(c)
+            | Pat::OnsetWithin { pat: c, .. }
+            | Pat::Map { pat: c, .. }
+            | Pat::Arp { pat: c, .. }
+            | Pat::Gain { pat: c, .. } => *c = f(c),
+        }
+    }
 }
