@@ -452,20 +452,14 @@ pub static BUILTINS: &[Builtin] = &[
         &[P("pats", R)],
         0,
         "one pattern per cycle, in turn",
-        |ev, a| {
-            let ps = a.pats(ev, 0)?;
-            Ok(Val::Pat(Pat::SlowCat(ps).rc()))
-        },
+        run_cat,
     ),
     b(
         "slowcat",
         &[P("pats", R)],
         0,
         "one pattern per cycle, in turn (same as cat)",
-        |ev, a| {
-            let ps = a.pats(ev, 0)?;
-            Ok(Val::Pat(Pat::SlowCat(ps).rc()))
-        },
+        run_cat,
     ),
     b(
         "fastcat",
@@ -849,30 +843,14 @@ pub static BUILTINS: &[Builtin] = &[
         &[P("players", R)],
         0,
         "several records played in parallel (Ppar)",
-        |ev, a| {
-            let items = a.list(ev, 0)?;
-            let mut parts = Vec::new();
-            for it in items {
-                let e = record_events(ev, &it)?;
-                parts.push((Time::ZERO, e));
-            }
-            Ok(Val::Events(Arc::new(EventPat::Par(parts))))
-        },
+        run_ppar,
     ),
     b(
         "Ppar",
         &[P("players", R)],
         0,
         "SuperCollider's Ppar",
-        |ev, a| {
-            let items = a.list(ev, 0)?;
-            let mut parts = Vec::new();
-            for it in items {
-                let e = record_events(ev, &it)?;
-                parts.push((Time::ZERO, e));
-            }
-            Ok(Val::Events(Arc::new(EventPat::Par(parts))))
-        },
+        run_ppar,
     ),
     b(
         "ptpar",
@@ -940,6 +918,20 @@ fn run_signal(_ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
         .and_then(|b| b.signal)
         .unwrap_or(SignalKind::Sine);
     Ok(Val::Pat(Pat::Signal { kind, seed: 0 }.rc()))
+}
+
+fn run_cat(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+    let ps = a.pats(ev, 0)?;
+    Ok(Val::Pat(Pat::SlowCat(ps).rc()))
+}
+
+fn run_ppar(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+    let items = a.list(ev, 0)?;
+    let mut parts = Vec::with_capacity(items.len());
+    for it in items {
+        parts.push((Time::ZERO, record_events(ev, &it)?));
+    }
+    Ok(Val::Events(Arc::new(EventPat::Par(parts))))
 }
 
 fn run_late(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
