@@ -76,7 +76,9 @@ pub fn run(argv: &[String]) -> ExitCode {
     if let Some(only) = args.get("player") {
         match program.players.iter().position(|p| &*p.name == only) {
             Some(i) => {
-                let keep = program.players.swap_remove(i);
+                let mut keep = program.players.swap_remove(i);
+                // Inspecting one player shows its events even when it is muted.
+                keep.muted = false;
                 program.players = vec![keep];
                 program.solo.clear();
             }
