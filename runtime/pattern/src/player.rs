@@ -94,6 +94,13 @@ struct BindCache {
     /// Key positions sorted by key name, one per name (the last given).
     order: Vec<usize>,
     order_ready: bool,
+    /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
+    /// entry never changes (the cache is rebuilt when the body does).
+    structure_key: Option<Option<usize>>,
+    /// Cycle mode: whether any value stream reads the event index, once computed.
+    needs_index: Option<bool>,
+    /// Stream mode: whether the timing streams are constants, once computed.
+    constant_timing: Option<bool>,
 }
 
 impl BindCache {
@@ -282,7 +289,8 @@ impl Query<'_> {
                 let bc = BindCache::bind_mut(binds, n);
                 let salt = mix(self.seed, n as u64);
                 let local = TimeSpan::new(window.begin - offset, window.end - offset);
-                let structural = structure_key(bind)
+                let sk = *bc.structure_key.get_or_insert_with(|| structure_key(bind));
+                let structural = sk
                     .and_then(|i| bind.keys.get(i))
                     .and_then(|(_, s)| structure(s));
                 match structural {
@@ -362,7 +370,9 @@ impl Query<'_> {
         };
         let exists = |i: u64| len.is_none_or(|n| i < n);
         let timing_keys = TimingKeys::of(keys);
-        let constant = timing_keys.all(is_constant);
+        let constant = *bc
+            .constant_timing
+            .get_or_insert_with(|| timing_keys.all(is_constant));
         let cb = self.cycle_beats;
 
         // Find the first event at or after window.begin.
@@ -508,13 +518,17 @@ impl Query<'_> {
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         let span = TimeSpan::new(window.begin / cb, window.end / cb);
-        let structure_key = structure_key(bind).unwrap_or(0);
-        let needs_index = bind
-            .keys
-            .iter()
-            .enumerate()
-            .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
-            || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
+        let structure_key = bc
+            .structure_key
+            .get_or_insert_with(|| structure_key(bind))
+            .unwrap_or(0);
+        let needs_index = *bc.needs_index.get_or_insert_with(|| {
+            bind.keys
+                .iter()
+                .enumerate()
+                .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
+                || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s))
+        });
 
         if !bc.order_ready {
             bc.order = sorted_order(&bind.keys);
@@ -618,6 +632,11 @@ impl Query<'_> {
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
+        let offset_cycles = if offset.is_zero() {
+            Time::ZERO
+        } else {
+            offset / cb
+        };
         {
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
@@ -669,14 +688,22 @@ impl Query<'_> {
                     continue;
                 }
                 let d = whole.duration() * cb;
-                let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
+                // Adding zero is the identity on reduced fractions: skip it.
+                let (shifted, beat) = if offset.is_zero() {
+                    (whole, whole.begin * cb)
+                } else {
+                    (
+                        TimeSpan::new(whole.begin + offset_cycles, whole.end + offset_cycles),
+                        whole.begin * cb + offset,
+                    )
+                };
                 self.emit(
                     &bind.keys,
                     values,
                     order,
                     h.gain,
                     shifted,
-                    whole.begin * cb + offset,
+                    beat,
                     d,
                     d.to_f64(),
                     false,
