@@ -391,6 +391,22 @@ pub(crate) fn timecat(
             } else {
                 cyc + (r * (pe - s)).min(Time::ONE)
             };
+            if let Pat::Pure(v) = &**p {
+                if pb <= s && pe >= e && cyc.num().unsigned_abs() < 1 << 40 {
+                    // A constant step over its whole slot: the one hap `pure` gives for
+                    // `[cyc, cyc + 1)` (a visit and a hap: 2 steps), squeezed, is the slot.
+                    budget.spend(2)?;
+                    let slot = cyc + s;
+                    let whole = TimeSpan::new(slot, slot + w);
+                    out.push(Hap {
+                        whole: Some(whole),
+                        part: whole,
+                        value: v.clone(),
+                        gain: 1.0,
+                    });
+                    continue;
+                }
+            }
             let start = out.len();
             p.query(TimeSpan::new(qb, qe), budget, out)?;
             squeeze_tail(out, start, w, s);
