@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::pat::{BinOp, Hap, Pat, PatRef};
-use crate::pitch;
+use crate::pitch::{self, Slot};
 use crate::program::{Bind, Event, EventPat, Key, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
@@ -91,8 +91,8 @@ struct BindCache {
     bases: Vec<(i64, u64)>,
     /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
     cycle_haps: Option<(i64, Vec<Hap>)>,
-    /// Key positions sorted by key name, one per name (the last given).
-    order: Vec<usize>,
+    /// Key positions sorted by key name, one per name (the last given), classified.
+    order: Vec<KeyInfo>,
     order_ready: bool,
     /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
     /// entry never changes (the cache is rebuilt when the body does).
@@ -566,7 +566,7 @@ impl Query<'_> {
         bc: &mut BindCache,
         structure_key: usize,
         needs_index: bool,
-        order: &[usize],
+        order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
@@ -628,7 +628,7 @@ impl Query<'_> {
         structure_key: usize,
         base: u64,
         haps: &[Hap],
-        order: &[usize],
+        order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
@@ -771,7 +771,7 @@ impl Query<'_> {
         &mut self,
         keys: &[(Key, StreamRef)],
         values: &[Value],
-        order: &[usize],
+        order: &[KeyInfo],
         gain: f64,
         whole: TimeSpan,
         beat: Time,
@@ -779,22 +779,21 @@ impl Query<'_> {
         dur_value: f64,
         stream_mode: bool,
     ) -> Result<(), Overrun> {
-        if order
-            .iter()
-            .any(|&ki| matches!(values.get(ki), Some(Value::Rest)))
-        {
-            return Ok(());
+        let mut notes: Option<usize> = None;
+        for info in order {
+            match values.get(info.ki) {
+                Some(Value::Rest) => return Ok(()),
+                Some(v) if keys.get(info.ki).is_some() && info.slot != Slot::Scale => {
+                    let n = match v {
+                        Value::Chord(_) => flat_len(v),
+                        _ => 1,
+                    };
+                    notes = Some(notes.map_or(n, |m| m.max(n)));
+                }
+                _ => {}
+            }
         }
-        let notes = order
-            .iter()
-            .filter_map(|&ki| Some((&keys.get(ki)?.0, values.get(ki)?)))
-            .filter(|(k, _)| &***k != "scale")
-            .map(|(_, v)| match v {
-                Value::Chord(_) => flat_len(v),
-                _ => 1,
-            })
-            .max()
-            .unwrap_or(1);
+        let notes = notes.unwrap_or(1);
         if notes == 0 {
             return Ok(());
         }
@@ -805,11 +804,12 @@ impl Query<'_> {
             let mut fields = pitch::Fields::default();
             let mut has_n = false;
             let mut sample: Option<(usize, Value, f64)> = None;
-            for &ki in order {
-                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
+            for info in order {
+                let ki = info.ki;
+                let (Some(_), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
-                let v = if &**k == "scale" {
+                let v = if info.slot == Slot::Scale {
                     v
                 } else {
                     match flat_at(v, j) {
@@ -820,13 +820,11 @@ impl Query<'_> {
                 if matches!(v, Value::Rest) {
                     continue 'notes;
                 }
-                fields.add(k, v);
-                match &**k {
-                    "n" => has_n = true,
-                    "s" | "sound" if sample.is_none() => {
-                        sample = split_sample(v).map(|(name, n)| (ki, name, n));
-                    }
-                    _ => {}
+                fields.add_slot(info.slot, v);
+                if info.is_n {
+                    has_n = true;
+                } else if info.slot == Slot::Sound && sample.is_none() {
+                    sample = split_sample(v).map(|(name, n)| (ki, name, n));
                 }
             }
             let sustain = match fields.sustain {
@@ -857,9 +855,10 @@ impl Query<'_> {
             } else {
                 sample.as_ref().map(|(_, _, n)| *n)
             };
-            // Derived keys in name order, merged with the sorted keys: no sort, and the
-            // params vector is the one allocation per event.
-            let derived: [(&Key, Option<f64>); 5] = [
+            // Derived keys in name order (see `DERIVED`), merged with the sorted keys by
+            // their precomputed ranks: no sort, no name comparison, and the params vector
+            // is the one allocation per event.
+            let derived: [(&Key, Option<f64>); DERIVED.len()] = [
                 (&dk.amp, Some(amp)),
                 (&dk.freq, freq),
                 (&dk.midinote, midinote),
@@ -868,21 +867,19 @@ impl Query<'_> {
             ];
             let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
             let mut di = 0;
-            for &ki in order {
+            for info in order {
+                let ki = info.ki;
                 let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
-                while let Some((dkey, dval)) = derived.get(di) {
-                    if ***dkey >= **k {
-                        break;
-                    }
-                    if let Some(x) = dval {
+                while di < info.below {
+                    if let Some((dkey, Some(x))) = derived.get(di) {
                         params.push(((*dkey).clone(), Value::Num(*x)));
                     }
                     di += 1;
                 }
-                if let Some((dkey, Some(x))) = derived.get(di) {
-                    if ***dkey == **k {
+                if info.same && di == info.below {
+                    if let Some((dkey, Some(x))) = derived.get(di) {
                         params.push(((*dkey).clone(), Value::Num(*x)));
                         di += 1;
                         continue;
@@ -892,9 +889,16 @@ impl Query<'_> {
                     Some((si, name, _)) if *si == ki && !has_n => name.clone(),
                     // A user scale (a list of steps) is consumed by the pitch model and
                     // left out, so that no chord reaches the params.
-                    _ if &**k == "scale" && matches!(v, Value::Chord(_)) => continue,
-                    _ if &**k == "scale" => v.clone(),
-                    _ => numeric_word(k, flat_at(v, j).cloned().unwrap_or(Value::Rest)),
+                    _ if info.slot == Slot::Scale && matches!(v, Value::Chord(_)) => continue,
+                    _ if info.slot == Slot::Scale => v.clone(),
+                    _ => {
+                        let x = flat_at(v, j).cloned().unwrap_or(Value::Rest);
+                        if info.numeric {
+                            numeric_word(x)
+                        } else {
+                            x
+                        }
+                    }
                 };
                 params.push((k.clone(), v));
             }
@@ -913,6 +917,39 @@ impl Query<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// The names of the derived keys, in name order (the order `emit` pushes them in).
+const DERIVED: [&str; 5] = ["amp", "freq", "midinote", "n", "velocity"];
+
+/// One key of a bind, in name order, classified once per bind so that events need no
+/// name comparisons.
+#[derive(Clone, Copy, Debug)]
+struct KeyInfo {
+    /// Position in the bind's keys.
+    ki: usize,
+    slot: Slot,
+    /// The key is `n`.
+    is_n: bool,
+    /// A word in this key is written out as its number (see [`NUMERIC_KEYS`]).
+    numeric: bool,
+    /// Number of [`DERIVED`] keys whose names sort before this key's.
+    below: usize,
+    /// A derived key has this key's name (it is `DERIVED[below]`).
+    same: bool,
+}
+
+impl KeyInfo {
+    fn of(ki: usize, key: &str) -> KeyInfo {
+        KeyInfo {
+            ki,
+            slot: Slot::of(key),
+            is_n: key == "n",
+            numeric: NUMERIC_KEYS.contains(&key),
+            below: DERIVED.iter().filter(|d| **d < key).count(),
+            same: DERIVED.contains(&key),
+        }
     }
 }
 
@@ -942,19 +979,17 @@ const NUMERIC_KEYS: &[&str] = &[
     "velocity",
 ];
 
-fn numeric_word(key: &str, v: Value) -> Value {
+fn numeric_word(v: Value) -> Value {
     if let Value::Str(_) = &v {
-        if NUMERIC_KEYS.contains(&key) {
-            if let Some(x) = v.as_num() {
-                return Value::Num(x);
-            }
+        if let Some(x) = v.as_num() {
+            return Value::Num(x);
         }
     }
     v
 }
 
 /// Key positions sorted by name; equal names keep source order (the later one wins).
-fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
+fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<KeyInfo> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&a, &b| {
         let ka = keys.get(a).map(|(k, _)| &**k);
@@ -970,6 +1005,9 @@ fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
         }
     }
     unique
+        .into_iter()
+        .filter_map(|i| keys.get(i).map(|(k, _)| KeyInfo::of(i, k)))
+        .collect()
 }
 
 /// Number of notes in a (possibly nested) chord.
