@@ -74,6 +74,12 @@ pub fn db_to_amp(db: f64) -> f64 {
     10f64.powf(db / 20.0)
 }
 
+/// `db_to_amp(DEFAULT_DB)`, computed once (most events give neither `amp` nor `db`).
+fn default_amp() -> f64 {
+    static AMP: OnceLock<f64> = OnceLock::new();
+    *AMP.get_or_init(|| db_to_amp(DEFAULT_DB))
+}
+
 /// SC's `round` for degrees: half up (1.5 → 2, −1.5 → −1).
 fn round_half_up(x: f64) -> f64 {
     (x + 0.5).floor()
@@ -402,8 +408,11 @@ impl Fields {
 
     /// `amp`: given, else `db.dbamp`.
     pub fn amp(&self) -> f64 {
-        self.amp
-            .unwrap_or_else(|| db_to_amp(self.db.unwrap_or(DEFAULT_DB)))
+        match (self.amp, self.db) {
+            (Some(a), _) => a,
+            (None, Some(db)) => db_to_amp(db),
+            (None, None) => default_amp(),
+        }
     }
 }
 

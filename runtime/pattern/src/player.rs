@@ -587,11 +587,17 @@ impl Query<'_> {
                     let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
                     pat.query(whole_cycle, self.budget, &mut hs)?;
                     hs.retain(|h| h.has_onset());
-                    hs.sort_by_key(|h| h.onset());
-                    if bc.counts.len() >= MAX_COUNTS {
-                        bc.counts.clear();
+                    // Sequences come out in onset order; a stable sort would keep them.
+                    if !hs.is_sorted_by_key(|h| h.onset()) {
+                        hs.sort_by_key(|h| h.onset());
                     }
-                    bc.counts.insert(c, hs.len() as u64);
+                    // Counts only serve `cycle_base`, which index-free binds never call.
+                    if needs_index {
+                        if bc.counts.len() >= MAX_COUNTS {
+                            bc.counts.clear();
+                        }
+                        bc.counts.insert(c, hs.len() as u64);
+                    }
                     hs
                 }
             };
