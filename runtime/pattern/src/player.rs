@@ -52,6 +52,12 @@ const MAX_COUNTS: usize = 1 << 12;
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
     players: HashMap<u32, PlayerCache>,
+    /// Scratch for `Program::query`: each player's run of events `(start, end, player)`.
+    runs: Vec<(usize, usize, u32)>,
+    /// Scratch for ordering the players' events: `(beat, player rank, position)`.
+    keys: Vec<(Time, u32, usize)>,
+    /// Scratch for ordering the players' events: the events being moved.
+    slots: Vec<Option<Event>>,
 }
 
 impl QueryCache {
@@ -63,6 +69,7 @@ impl QueryCache {
     /// Forget everything (e.g. after a program swap; stale entries are also detected).
     pub fn clear(&mut self) {
         self.players.clear();
+        self.runs.clear();
     }
 }
 
@@ -174,13 +181,58 @@ impl Program {
             {
                 out.truncate(start);
                 failed.push(pi);
+            } else if out.len() > start {
+                cache.runs.push((start, out.len(), pi));
             }
         }
-        let players = &self.players;
-        let name = |e: &Event| players.get(e.player as usize).map(|p| &*p.name);
-        if let Some(tail) = out.get_mut(first..) {
-            tail.sort_by(|a, b| a.beat.cmp(&b.beat).then_with(|| name(a).cmp(&name(b))));
+        let runs = std::mem::take(&mut cache.runs);
+        // A single player's events usually come out in beat order already.
+        let single_sorted = runs.len() <= 1
+            && out
+                .get(first..)
+                .is_some_and(|r| r.is_sorted_by(|x, y| x.beat <= y.beat));
+        if !single_sorted {
+            // Players ranked by name once, so ties compare integers, not names; equal names
+            // rank by player index, which is the order a stable sort keeps them in.
+            let mut by_name: Vec<u32> = runs.iter().map(|r| r.2).collect();
+            let players = &self.players;
+            let name = |pi: u32| players.get(pi as usize).map(|p| &*p.name);
+            by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
+            let mut rank = vec![u32::MAX; players.len()];
+            for (r, &pi) in by_name.iter().enumerate() {
+                if let Some(x) = rank.get_mut(pi as usize) {
+                    *x = r as u32;
+                }
+            }
+            // Sort small keys, then move each event once. The position in the key makes
+            // every key distinct, so the unstable sort gives the stable order.
+            let mut keys = std::mem::take(&mut cache.keys);
+            keys.clear();
+            keys.extend(
+                out.get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
+                        (e.beat, r, i)
+                    }),
+            );
+            keys.sort_unstable();
+            let mut slots = std::mem::take(&mut cache.slots);
+            slots.clear();
+            slots.extend(out.drain(first..).map(Some));
+            for &(_, _, i) in &keys {
+                if let Some(e) = slots.get_mut(i).and_then(Option::take) {
+                    out.push(e);
+                }
+            }
+            slots.clear();
+            cache.keys = keys;
+            cache.slots = slots;
         }
+        cache.runs = runs;
+        cache.runs.clear();
     }
 }
 
