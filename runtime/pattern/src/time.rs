@@ -166,8 +166,19 @@ impl Time {
         }
         let g1 = gcd_u64(a.num.unsigned_abs(), b.den as u64) as i64;
         let g2 = gcd_u64(b.num.unsigned_abs(), a.den as u64) as i64;
-        let num = (a.num / g1).checked_mul(b.num / g2)?;
-        let den = (a.den / g2).checked_mul(b.den / g1)?;
+        // Coprime pairs (most of them) need no division.
+        let (an, bd) = if g1 == 1 {
+            (a.num, b.den)
+        } else {
+            (a.num / g1, b.den / g1)
+        };
+        let (bn, ad) = if g2 == 1 {
+            (b.num, a.den)
+        } else {
+            (b.num / g2, a.den / g2)
+        };
+        let num = an.checked_mul(bn)?;
+        let den = ad.checked_mul(bd)?;
         (num != i64::MIN).then_some(Time { num, den })
     }
 
