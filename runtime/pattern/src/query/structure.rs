@@ -139,10 +139,12 @@ fn euclid_bits(k: i64, n: i64) -> Arc<[bool]> {
 const BITS_ENTRIES: usize = 16;
 const BITS_MAX_STEPS: i64 = 1024;
 
+/// `(k, n, steps)` entries, oldest first.
+type BitsTable = std::cell::RefCell<Vec<(i64, i64, Arc<[bool]>)>>;
+
 thread_local! {
     /// Recent step lists: a fixed Euclidean rhythm is rebuilt on every query otherwise.
-    static BITS: std::cell::RefCell<Vec<(i64, i64, Arc<[bool]>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static BITS: BitsTable = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `rotL (r/n) (fastcat [step_i])`, each pulse step playing `pat` squeezed (its cycle c in
