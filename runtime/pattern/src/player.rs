@@ -58,6 +58,8 @@ pub struct QueryCache {
     keys: Vec<(Time, u32, usize)>,
     /// Scratch for ordering the players' events: the events being moved.
     slots: Vec<Option<Event>>,
+    /// Scratch for ordering the players' events: `keys` packed into integers.
+    packed: Vec<u128>,
 }
 
 impl QueryCache {
@@ -218,22 +220,78 @@ impl Program {
                         (e.beat, r, i)
                     }),
             );
-            keys.sort_unstable();
+            let mut packed = std::mem::take(&mut cache.packed);
+            let fast = pack_keys(&keys, &mut packed);
+            if fast {
+                packed.sort_unstable();
+            } else {
+                keys.sort_unstable();
+            }
             let mut slots = std::mem::take(&mut cache.slots);
             slots.clear();
             slots.extend(out.drain(first..).map(Some));
-            for &(_, _, i) in &keys {
+            let mut take = |i: usize| {
                 if let Some(e) = slots.get_mut(i).and_then(Option::take) {
                     out.push(e);
                 }
+            };
+            if fast {
+                for &k in &packed {
+                    take((k & 0xffff_ffff) as usize);
+                }
+            } else {
+                for &(_, _, i) in &keys {
+                    take(i);
+                }
             }
             slots.clear();
+            packed.clear();
             cache.keys = keys;
             cache.slots = slots;
+            cache.packed = packed;
         }
         cache.runs = runs;
         cache.runs.clear();
     }
+}
+
+/// Largest common denominator of a window's beats for which [`pack_keys`] applies.
+const PACK_DEN: i64 = 1 << 24;
+
+/// `(beat, rank, position)` keys as integers `(beat·L − least) << 64 | rank << 32 |
+/// position`, with `L` the beats' common denominator: exact, so they sort as the tuples
+/// do, with cheaper comparisons. False (and `packed` empty) when the terms do not fit.
+fn pack_keys(keys: &[(Time, u32, usize)], packed: &mut Vec<u128>) -> bool {
+    packed.clear();
+    let mut l: i64 = 1;
+    for (t, _, i) in keys {
+        if *i > u32::MAX as usize {
+            return false;
+        }
+        let d = t.den();
+        if l % d != 0 {
+            let (mut a, mut b) = (l, d);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            match (l / a).checked_mul(d) {
+                Some(m) if m <= PACK_DEN => l = m,
+                _ => return false,
+            }
+        }
+    }
+    let scaled = |t: Time| t.num() as i128 * (l / t.den()) as i128;
+    let Some(least) = keys.iter().map(|k| scaled(k.0)).min() else {
+        return true;
+    };
+    for (t, r, i) in keys {
+        let Ok(s) = u64::try_from(scaled(*t) - least) else {
+            packed.clear();
+            return false;
+        };
+        packed.push(((s as u128) << 64) | ((*r as u128) << 32) | *i as u128);
+    }
+    true
 }
 
 /// One player's query in progress.
@@ -1206,5 +1264,42 @@ impl<'a> TimingKeys<'a> {
             stretch: stretch.unwrap_or(1.0),
             delta,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn packed_keys_sort_as_the_tuples_do() {
+        let beats = [
+            Time::new(3, 4),
+            Time::new(-5, 3),
+            Time::int(7),
+            Time::new(7, 1),
+            Time::new(1, 12),
+            Time::new(22, 3),
+            Time::ZERO,
+            Time::new(1_000_001, 16),
+        ];
+        let mut keys: Vec<(Time, u32, usize)> = Vec::new();
+        for i in 0..200usize {
+            let b = beats[(i * 7 + i / 3) % beats.len()];
+            keys.push((b, ((i * 5) % 3) as u32, i));
+        }
+        let mut packed = Vec::new();
+        assert!(pack_keys(&keys, &mut packed));
+        packed.sort_unstable();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        let from_packed: Vec<usize> = packed.iter().map(|k| (k & 0xffff_ffff) as usize).collect();
+        let from_tuples: Vec<usize> = sorted.iter().map(|k| k.2).collect();
+        assert_eq!(from_packed, from_tuples);
+        // A denominator past the bound falls back.
+        keys.push((Time::new(1, (1 << 24) + 1), 0, 200));
+        assert!(!pack_keys(&keys, &mut packed));
+        assert!(packed.is_empty());
     }
 }
