@@ -74,6 +74,12 @@ pub fn db_to_amp(db: f64) -> f64 {
     10f64.powf(db / 20.0)
 }
 
+/// `db_to_amp(DEFAULT_DB)`, computed once (most events give neither `amp` nor `db`).
+fn default_amp() -> f64 {
+    static AMP: OnceLock<f64> = OnceLock::new();
+    *AMP.get_or_init(|| db_to_amp(DEFAULT_DB))
+}
+
 /// SC's `round` for degrees: half up (1.5 → 2, −1.5 → −1).
 fn round_half_up(x: f64) -> f64 {
     (x + 0.5).floor()
@@ -217,6 +223,86 @@ pub struct Fields {
     pub has_sound: bool,
 }
 
+/// Which field of [`Fields`] a key name feeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Slot {
+    Degree,
+    Note,
+    Midinote,
+    Freq,
+    Scale,
+    Root,
+    Octave,
+    Mtranspose,
+    Gtranspose,
+    Ctranspose,
+    StepsPerOctave,
+    Harmonic,
+    Detune,
+    OctaveRatio,
+    Amp,
+    Db,
+    Velocity,
+    Sustain,
+    Legato,
+    Dur,
+    Stretch,
+    /// `s` or `sound`.
+    Sound,
+    Other,
+}
+
+impl Slot {
+    /// The slot of a key name.
+    pub(crate) fn of(key: &str) -> Slot {
+        match key {
+            "degree" => Slot::Degree,
+            "note" => Slot::Note,
+            "midinote" => Slot::Midinote,
+            "freq" => Slot::Freq,
+            "scale" => Slot::Scale,
+            "root" => Slot::Root,
+            "octave" => Slot::Octave,
+            "mtranspose" => Slot::Mtranspose,
+            "gtranspose" => Slot::Gtranspose,
+            "ctranspose" => Slot::Ctranspose,
+            "stepsPerOctave" => Slot::StepsPerOctave,
+            "harmonic" => Slot::Harmonic,
+            "detune" => Slot::Detune,
+            "octaveRatio" => Slot::OctaveRatio,
+            "amp" => Slot::Amp,
+            "db" => Slot::Db,
+            "velocity" => Slot::Velocity,
+            "sustain" => Slot::Sustain,
+            "legato" => Slot::Legato,
+            "dur" => Slot::Dur,
+            "stretch" => Slot::Stretch,
+            "s" | "sound" => Slot::Sound,
+            _ => Slot::Other,
+        }
+    }
+
+    /// True for the keys of [`PITCH_KEYS`] that make an event pitched.
+    fn is_pitch(self) -> bool {
+        matches!(
+            self,
+            Slot::Degree
+                | Slot::Note
+                | Slot::Midinote
+                | Slot::Freq
+                | Slot::Scale
+                | Slot::Root
+                | Slot::Octave
+                | Slot::Mtranspose
+                | Slot::Gtranspose
+                | Slot::Ctranspose
+                | Slot::StepsPerOctave
+                | Slot::Harmonic
+                | Slot::Detune
+        )
+    }
+}
+
 impl Fields {
     /// Read the fields from a parameter list (a later duplicate wins).
     pub fn read(params: &[(Key, Value)]) -> Fields {
@@ -229,40 +315,39 @@ impl Fields {
 
     /// Take one key's value into account (a later call for the same key wins).
     pub fn add(&mut self, key: &str, v: &Value) {
+        self.add_slot(Slot::of(key), v);
+    }
+
+    /// [`Fields::add`] for a key already classified (players classify their keys once).
+    pub(crate) fn add_slot(&mut self, slot: Slot, v: &Value) {
         let f = self;
         let x = || v.as_num();
-        let mut pitch = true;
-        match key {
-            "degree" => f.degree = x(),
-            "note" => f.note = x(),
-            "midinote" => f.midinote = x(),
-            "freq" => f.freq = x(),
-            "scale" => f.scale = Some(v.clone()),
-            "root" => f.root = x(),
-            "octave" => f.octave = x(),
-            "mtranspose" => f.mtranspose = x(),
-            "gtranspose" => f.gtranspose = x(),
-            "ctranspose" => f.ctranspose = x(),
-            "stepsPerOctave" => f.steps_per_octave = x(),
-            "harmonic" => f.harmonic = x(),
-            "detune" => f.detune = x(),
-            other => {
-                pitch = false;
-                match other {
-                    "octaveRatio" => f.octave_ratio = x(),
-                    "amp" => f.amp = x(),
-                    "db" => f.db = x(),
-                    "velocity" => f.velocity = x(),
-                    "sustain" => f.sustain = x(),
-                    "legato" => f.legato = x(),
-                    "dur" => f.dur = x(),
-                    "stretch" => f.stretch = x(),
-                    "s" | "sound" => f.has_sound = true,
-                    _ => {}
-                }
-            }
+        match slot {
+            Slot::Degree => f.degree = x(),
+            Slot::Note => f.note = x(),
+            Slot::Midinote => f.midinote = x(),
+            Slot::Freq => f.freq = x(),
+            Slot::Scale => f.scale = Some(v.clone()),
+            Slot::Root => f.root = x(),
+            Slot::Octave => f.octave = x(),
+            Slot::Mtranspose => f.mtranspose = x(),
+            Slot::Gtranspose => f.gtranspose = x(),
+            Slot::Ctranspose => f.ctranspose = x(),
+            Slot::StepsPerOctave => f.steps_per_octave = x(),
+            Slot::Harmonic => f.harmonic = x(),
+            Slot::Detune => f.detune = x(),
+            Slot::OctaveRatio => f.octave_ratio = x(),
+            Slot::Amp => f.amp = x(),
+            Slot::Db => f.db = x(),
+            Slot::Velocity => f.velocity = x(),
+            Slot::Sustain => f.sustain = x(),
+            Slot::Legato => f.legato = x(),
+            Slot::Dur => f.dur = x(),
+            Slot::Stretch => f.stretch = x(),
+            Slot::Sound => f.has_sound = true,
+            Slot::Other => {}
         }
-        f.has_pitch_key |= pitch;
+        f.has_pitch_key |= slot.is_pitch();
     }
 
     /// True when the event should get a pitch: it has a pitch key, or no `s`/`sound`
@@ -323,8 +408,11 @@ impl Fields {
 
     /// `amp`: given, else `db.dbamp`.
     pub fn amp(&self) -> f64 {
-        self.amp
-            .unwrap_or_else(|| db_to_amp(self.db.unwrap_or(DEFAULT_DB)))
+        match (self.amp, self.db) {
+            (Some(a), _) => a,
+            (None, Some(db)) => db_to_amp(db),
+            (None, None) => default_amp(),
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::pat::{BinOp, Hap, Pat, PatRef};
-use crate::pitch;
+use crate::pitch::{self, Slot};
 use crate::program::{Bind, Event, EventPat, Key, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
@@ -52,6 +52,14 @@ const MAX_COUNTS: usize = 1 << 12;
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
     players: HashMap<u32, PlayerCache>,
+    /// Scratch for `Program::query`: each player's run of events `(start, end, player)`.
+    runs: Vec<(usize, usize, u32)>,
+    /// Scratch for ordering the players' events: `(beat, player rank, position)`.
+    keys: Vec<(Time, u32, usize)>,
+    /// Scratch for ordering the players' events: the events being moved.
+    slots: Vec<Option<Event>>,
+    /// Scratch for ordering the players' events: `keys` packed into integers.
+    packed: Vec<u128>,
 }
 
 impl QueryCache {
@@ -63,6 +71,7 @@ impl QueryCache {
     /// Forget everything (e.g. after a program swap; stale entries are also detected).
     pub fn clear(&mut self) {
         self.players.clear();
+        self.runs.clear();
     }
 }
 
@@ -91,9 +100,16 @@ struct BindCache {
     bases: Vec<(i64, u64)>,
     /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
     cycle_haps: Option<(i64, Vec<Hap>)>,
-    /// Key positions sorted by key name, one per name (the last given).
-    order: Vec<usize>,
+    /// Key positions sorted by key name, one per name (the last given), classified.
+    order: Vec<KeyInfo>,
     order_ready: bool,
+    /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
+    /// entry never changes (the cache is rebuilt when the body does).
+    structure_key: Option<Option<usize>>,
+    /// Cycle mode: whether any value stream reads the event index, once computed.
+    needs_index: Option<bool>,
+    /// Stream mode: whether the timing streams are constants, once computed.
+    constant_timing: Option<bool>,
 }
 
 impl BindCache {
@@ -167,14 +183,115 @@ impl Program {
             {
                 out.truncate(start);
                 failed.push(pi);
+            } else if out.len() > start {
+                cache.runs.push((start, out.len(), pi));
             }
         }
-        let players = &self.players;
-        let name = |e: &Event| players.get(e.player as usize).map(|p| &*p.name);
-        if let Some(tail) = out.get_mut(first..) {
-            tail.sort_by(|a, b| a.beat.cmp(&b.beat).then_with(|| name(a).cmp(&name(b))));
+        let runs = std::mem::take(&mut cache.runs);
+        // A single player's events usually come out in beat order already.
+        let single_sorted = runs.len() <= 1
+            && out
+                .get(first..)
+                .is_some_and(|r| r.is_sorted_by(|x, y| x.beat <= y.beat));
+        if !single_sorted {
+            // Players ranked by name once, so ties compare integers, not names; equal names
+            // rank by player index, which is the order a stable sort keeps them in.
+            let mut by_name: Vec<u32> = runs.iter().map(|r| r.2).collect();
+            let players = &self.players;
+            let name = |pi: u32| players.get(pi as usize).map(|p| &*p.name);
+            by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
+            let mut rank = vec![u32::MAX; players.len()];
+            for (r, &pi) in by_name.iter().enumerate() {
+                if let Some(x) = rank.get_mut(pi as usize) {
+                    *x = r as u32;
+                }
+            }
+            // Sort small keys, then move each event once. The position in the key makes
+            // every key distinct, so the unstable sort gives the stable order.
+            let mut keys = std::mem::take(&mut cache.keys);
+            keys.clear();
+            keys.extend(
+                out.get(first..)
+                    .unwrap_or_default()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| {
+                        let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
+                        (e.beat, r, i)
+                    }),
+            );
+            let mut packed = std::mem::take(&mut cache.packed);
+            let fast = pack_keys(&keys, &mut packed);
+            if fast {
+                packed.sort_unstable();
+            } else {
+                keys.sort_unstable();
+            }
+            let mut slots = std::mem::take(&mut cache.slots);
+            slots.clear();
+            slots.extend(out.drain(first..).map(Some));
+            let mut take = |i: usize| {
+                if let Some(e) = slots.get_mut(i).and_then(Option::take) {
+                    out.push(e);
+                }
+            };
+            if fast {
+                for &k in &packed {
+                    take((k & 0xffff_ffff) as usize);
+                }
+            } else {
+                for &(_, _, i) in &keys {
+                    take(i);
+                }
+            }
+            slots.clear();
+            packed.clear();
+            cache.keys = keys;
+            cache.slots = slots;
+            cache.packed = packed;
+        }
+        cache.runs = runs;
+        cache.runs.clear();
+    }
+}
+
+/// Largest common denominator of a window's beats for which [`pack_keys`] applies.
+const PACK_DEN: i64 = 1 << 24;
+
+/// `(beat, rank, position)` keys as integers `(beat·L − least) << 64 | rank << 32 |
+/// position`, with `L` the beats' common denominator: exact, so they sort as the tuples
+/// do, with cheaper comparisons. False (and `packed` empty) when the terms do not fit.
+fn pack_keys(keys: &[(Time, u32, usize)], packed: &mut Vec<u128>) -> bool {
+    packed.clear();
+    let mut l: i64 = 1;
+    for (t, _, i) in keys {
+        if *i > u32::MAX as usize {
+            return false;
+        }
+        let d = t.den();
+        if l % d != 0 {
+            let (mut a, mut b) = (l, d);
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            match (l / a).checked_mul(d) {
+                Some(m) if m <= PACK_DEN => l = m,
+                _ => return false,
+            }
         }
     }
+    let scaled = |t: Time| t.num() as i128 * (l / t.den()) as i128;
+    let Some(least) = keys.iter().map(|k| scaled(k.0)).min() else {
+        return true;
+    };
+    for (t, r, i) in keys {
+        let Ok(s) = u64::try_from(scaled(*t) - least) else {
+            packed.clear();
+            return false;
+        };
+        packed.push(((s as u128) << 64) | ((*r as u128) << 32) | *i as u128);
+    }
+    true
 }
 
 /// One player's query in progress.
@@ -282,7 +399,8 @@ impl Query<'_> {
                 let bc = BindCache::bind_mut(binds, n);
                 let salt = mix(self.seed, n as u64);
                 let local = TimeSpan::new(window.begin - offset, window.end - offset);
-                let structural = structure_key(bind)
+                let sk = *bc.structure_key.get_or_insert_with(|| structure_key(bind));
+                let structural = sk
                     .and_then(|i| bind.keys.get(i))
                     .and_then(|(_, s)| structure(s));
                 match structural {
@@ -362,7 +480,9 @@ impl Query<'_> {
         };
         let exists = |i: u64| len.is_none_or(|n| i < n);
         let timing_keys = TimingKeys::of(keys);
-        let constant = timing_keys.all(is_constant);
+        let constant = *bc
+            .constant_timing
+            .get_or_insert_with(|| timing_keys.all(is_constant));
         let cb = self.cycle_beats;
 
         // Find the first event at or after window.begin.
@@ -508,13 +628,17 @@ impl Query<'_> {
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
         let span = TimeSpan::new(window.begin / cb, window.end / cb);
-        let structure_key = structure_key(bind).unwrap_or(0);
-        let needs_index = bind
-            .keys
-            .iter()
-            .enumerate()
-            .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
-            || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s));
+        let structure_key = bc
+            .structure_key
+            .get_or_insert_with(|| structure_key(bind))
+            .unwrap_or(0);
+        let needs_index = *bc.needs_index.get_or_insert_with(|| {
+            bind.keys
+                .iter()
+                .enumerate()
+                .any(|(ki, (_, s))| ki != structure_key && !stream_eval::is_index_free(s))
+                || ops.iter().any(|(_, s)| !stream_eval::is_index_free(s))
+        });
 
         if !bc.order_ready {
             bc.order = sorted_order(&bind.keys);
@@ -552,7 +676,7 @@ impl Query<'_> {
         bc: &mut BindCache,
         structure_key: usize,
         needs_index: bool,
-        order: &[usize],
+        order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
@@ -573,11 +697,17 @@ impl Query<'_> {
                     let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
                     pat.query(whole_cycle, self.budget, &mut hs)?;
                     hs.retain(|h| h.has_onset());
-                    hs.sort_by_key(|h| h.onset());
-                    if bc.counts.len() >= MAX_COUNTS {
-                        bc.counts.clear();
+                    // Sequences come out in onset order; a stable sort would keep them.
+                    if !hs.is_sorted_by_key(|h| h.onset()) {
+                        hs.sort_by_key(|h| h.onset());
                     }
-                    bc.counts.insert(c, hs.len() as u64);
+                    // Counts only serve `cycle_base`, which index-free binds never call.
+                    if needs_index {
+                        if bc.counts.len() >= MAX_COUNTS {
+                            bc.counts.clear();
+                        }
+                        bc.counts.insert(c, hs.len() as u64);
+                    }
                     hs
                 }
             };
@@ -614,10 +744,15 @@ impl Query<'_> {
         structure_key: usize,
         base: u64,
         haps: &[Hap],
-        order: &[usize],
+        order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
+        let offset_cycles = if offset.is_zero() {
+            Time::ZERO
+        } else {
+            offset / cb
+        };
         {
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
@@ -669,14 +804,22 @@ impl Query<'_> {
                     continue;
                 }
                 let d = whole.duration() * cb;
-                let shifted = TimeSpan::new(whole.begin + offset / cb, whole.end + offset / cb);
+                // Adding zero is the identity on reduced fractions: skip it.
+                let (shifted, beat) = if offset.is_zero() {
+                    (whole, whole.begin * cb)
+                } else {
+                    (
+                        TimeSpan::new(whole.begin + offset_cycles, whole.end + offset_cycles),
+                        whole.begin * cb + offset,
+                    )
+                };
                 self.emit(
                     &bind.keys,
                     values,
                     order,
                     h.gain,
                     shifted,
-                    whole.begin * cb + offset,
+                    beat,
                     d,
                     d.to_f64(),
                     false,
@@ -744,7 +887,7 @@ impl Query<'_> {
         &mut self,
         keys: &[(Key, StreamRef)],
         values: &[Value],
-        order: &[usize],
+        order: &[KeyInfo],
         gain: f64,
         whole: TimeSpan,
         beat: Time,
@@ -752,22 +895,21 @@ impl Query<'_> {
         dur_value: f64,
         stream_mode: bool,
     ) -> Result<(), Overrun> {
-        if order
-            .iter()
-            .any(|&ki| matches!(values.get(ki), Some(Value::Rest)))
-        {
-            return Ok(());
+        let mut notes: Option<usize> = None;
+        for info in order {
+            match values.get(info.ki) {
+                Some(Value::Rest) => return Ok(()),
+                Some(v) if keys.get(info.ki).is_some() && info.slot != Slot::Scale => {
+                    let n = match v {
+                        Value::Chord(_) => flat_len(v),
+                        _ => 1,
+                    };
+                    notes = Some(notes.map_or(n, |m| m.max(n)));
+                }
+                _ => {}
+            }
         }
-        let notes = order
-            .iter()
-            .filter_map(|&ki| Some((&keys.get(ki)?.0, values.get(ki)?)))
-            .filter(|(k, _)| &***k != "scale")
-            .map(|(_, v)| match v {
-                Value::Chord(_) => flat_len(v),
-                _ => 1,
-            })
-            .max()
-            .unwrap_or(1);
+        let notes = notes.unwrap_or(1);
         if notes == 0 {
             return Ok(());
         }
@@ -778,11 +920,12 @@ impl Query<'_> {
             let mut fields = pitch::Fields::default();
             let mut has_n = false;
             let mut sample: Option<(usize, Value, f64)> = None;
-            for &ki in order {
-                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
+            for info in order {
+                let ki = info.ki;
+                let (Some(_), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
-                let v = if &**k == "scale" {
+                let v = if info.slot == Slot::Scale {
                     v
                 } else {
                     match flat_at(v, j) {
@@ -793,13 +936,11 @@ impl Query<'_> {
                 if matches!(v, Value::Rest) {
                     continue 'notes;
                 }
-                fields.add(k, v);
-                match &**k {
-                    "n" => has_n = true,
-                    "s" | "sound" if sample.is_none() => {
-                        sample = split_sample(v).map(|(name, n)| (ki, name, n));
-                    }
-                    _ => {}
+                fields.add_slot(info.slot, v);
+                if info.is_n {
+                    has_n = true;
+                } else if info.slot == Slot::Sound && sample.is_none() {
+                    sample = split_sample(v).map(|(name, n)| (ki, name, n));
                 }
             }
             let sustain = match fields.sustain {
@@ -830,9 +971,10 @@ impl Query<'_> {
             } else {
                 sample.as_ref().map(|(_, _, n)| *n)
             };
-            // Derived keys in name order, merged with the sorted keys: no sort, and the
-            // params vector is the one allocation per event.
-            let derived: [(&Key, Option<f64>); 5] = [
+            // Derived keys in name order (see `DERIVED`), merged with the sorted keys by
+            // their precomputed ranks: no sort, no name comparison, and the params vector
+            // is the one allocation per event.
+            let derived: [(&Key, Option<f64>); DERIVED.len()] = [
                 (&dk.amp, Some(amp)),
                 (&dk.freq, freq),
                 (&dk.midinote, midinote),
@@ -841,21 +983,19 @@ impl Query<'_> {
             ];
             let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
             let mut di = 0;
-            for &ki in order {
+            for info in order {
+                let ki = info.ki;
                 let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
                     continue;
                 };
-                while let Some((dkey, dval)) = derived.get(di) {
-                    if ***dkey >= **k {
-                        break;
-                    }
-                    if let Some(x) = dval {
+                while di < info.below {
+                    if let Some((dkey, Some(x))) = derived.get(di) {
                         params.push(((*dkey).clone(), Value::Num(*x)));
                     }
                     di += 1;
                 }
-                if let Some((dkey, Some(x))) = derived.get(di) {
-                    if ***dkey == **k {
+                if info.same && di == info.below {
+                    if let Some((dkey, Some(x))) = derived.get(di) {
                         params.push(((*dkey).clone(), Value::Num(*x)));
                         di += 1;
                         continue;
@@ -865,9 +1005,16 @@ impl Query<'_> {
                     Some((si, name, _)) if *si == ki && !has_n => name.clone(),
                     // A user scale (a list of steps) is consumed by the pitch model and
                     // left out, so that no chord reaches the params.
-                    _ if &**k == "scale" && matches!(v, Value::Chord(_)) => continue,
-                    _ if &**k == "scale" => v.clone(),
-                    _ => numeric_word(k, flat_at(v, j).cloned().unwrap_or(Value::Rest)),
+                    _ if info.slot == Slot::Scale && matches!(v, Value::Chord(_)) => continue,
+                    _ if info.slot == Slot::Scale => v.clone(),
+                    _ => {
+                        let x = flat_at(v, j).cloned().unwrap_or(Value::Rest);
+                        if info.numeric {
+                            numeric_word(x)
+                        } else {
+                            x
+                        }
+                    }
                 };
                 params.push((k.clone(), v));
             }
@@ -886,6 +1033,39 @@ impl Query<'_> {
             });
         }
         Ok(())
+    }
+}
+
+/// The names of the derived keys, in name order (the order `emit` pushes them in).
+const DERIVED: [&str; 5] = ["amp", "freq", "midinote", "n", "velocity"];
+
+/// One key of a bind, in name order, classified once per bind so that events need no
+/// name comparisons.
+#[derive(Clone, Copy, Debug)]
+struct KeyInfo {
+    /// Position in the bind's keys.
+    ki: usize,
+    slot: Slot,
+    /// The key is `n`.
+    is_n: bool,
+    /// A word in this key is written out as its number (see [`NUMERIC_KEYS`]).
+    numeric: bool,
+    /// Number of [`DERIVED`] keys whose names sort before this key's.
+    below: usize,
+    /// A derived key has this key's name (it is `DERIVED[below]`).
+    same: bool,
+}
+
+impl KeyInfo {
+    fn of(ki: usize, key: &str) -> KeyInfo {
+        KeyInfo {
+            ki,
+            slot: Slot::of(key),
+            is_n: key == "n",
+            numeric: NUMERIC_KEYS.contains(&key),
+            below: DERIVED.iter().filter(|d| **d < key).count(),
+            same: DERIVED.contains(&key),
+        }
     }
 }
 
@@ -915,19 +1095,17 @@ const NUMERIC_KEYS: &[&str] = &[
     "velocity",
 ];
 
-fn numeric_word(key: &str, v: Value) -> Value {
+fn numeric_word(v: Value) -> Value {
     if let Value::Str(_) = &v {
-        if NUMERIC_KEYS.contains(&key) {
-            if let Some(x) = v.as_num() {
-                return Value::Num(x);
-            }
+        if let Some(x) = v.as_num() {
+            return Value::Num(x);
         }
     }
     v
 }
 
 /// Key positions sorted by name; equal names keep source order (the later one wins).
-fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
+fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<KeyInfo> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|&a, &b| {
         let ka = keys.get(a).map(|(k, _)| &**k);
@@ -943,6 +1121,9 @@ fn sorted_order(keys: &[(Key, StreamRef)]) -> Vec<usize> {
         }
     }
     unique
+        .into_iter()
+        .filter_map(|i| keys.get(i).map(|(k, _)| KeyInfo::of(i, k)))
+        .collect()
 }
 
 /// Number of notes in a (possibly nested) chord.
@@ -988,6 +1169,10 @@ fn split_sample(v: &Value) -> Option<(Value, f64)> {
     let Value::Str(s) = v else {
         return None;
     };
+    // Most names have no index: a plain byte scan answers faster than the string search.
+    if !s.bytes().any(|b| b == b':') {
+        return None;
+    }
     let (name, num) = s.rsplit_once(':')?;
     let x = num.parse::<f64>().ok()?;
     Some((Value::str(name), x))
@@ -1079,5 +1264,42 @@ impl<'a> TimingKeys<'a> {
             stretch: stretch.unwrap_or(1.0),
             delta,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn packed_keys_sort_as_the_tuples_do() {
+        let beats = [
+            Time::new(3, 4),
+            Time::new(-5, 3),
+            Time::int(7),
+            Time::new(7, 1),
+            Time::new(1, 12),
+            Time::new(22, 3),
+            Time::ZERO,
+            Time::new(1_000_001, 16),
+        ];
+        let mut keys: Vec<(Time, u32, usize)> = Vec::new();
+        for i in 0..200usize {
+            let b = beats[(i * 7 + i / 3) % beats.len()];
+            keys.push((b, ((i * 5) % 3) as u32, i));
+        }
+        let mut packed = Vec::new();
+        assert!(pack_keys(&keys, &mut packed));
+        packed.sort_unstable();
+        let mut sorted = keys.clone();
+        sorted.sort_unstable();
+        let from_packed: Vec<usize> = packed.iter().map(|k| (k & 0xffff_ffff) as usize).collect();
+        let from_tuples: Vec<usize> = sorted.iter().map(|k| k.2).collect();
+        assert_eq!(from_packed, from_tuples);
+        // A denominator past the bound falls back.
+        keys.push((Time::new(1, (1 << 24) + 1), 0, 200));
+        assert!(!pack_keys(&keys, &mut packed));
+        assert!(packed.is_empty());
     }
 }

@@ -58,6 +58,11 @@ fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
         return a;
     }
     let shift = (a | b).trailing_zeros();
+    // A power of two (the usual denominator) shares only its factors of two: no loop,
+    // which would otherwise take a step per bit of a large cycle number.
+    if a.is_power_of_two() || b.is_power_of_two() {
+        return 1 << shift;
+    }
     a >>= a.trailing_zeros();
     loop {
         b >>= b.trailing_zeros();
@@ -161,8 +166,19 @@ impl Time {
         }
         let g1 = gcd_u64(a.num.unsigned_abs(), b.den as u64) as i64;
         let g2 = gcd_u64(b.num.unsigned_abs(), a.den as u64) as i64;
-        let num = (a.num / g1).checked_mul(b.num / g2)?;
-        let den = (a.den / g2).checked_mul(b.den / g1)?;
+        // Coprime pairs (most of them) need no division.
+        let (an, bd) = if g1 == 1 {
+            (a.num, b.den)
+        } else {
+            (a.num / g1, b.den / g1)
+        };
+        let (bn, ad) = if g2 == 1 {
+            (b.num, a.den)
+        } else {
+            (b.num / g2, a.den / g2)
+        };
+        let num = an.checked_mul(bn)?;
+        let den = ad.checked_mul(bd)?;
         (num != i64::MIN).then_some(Time { num, den })
     }
 
@@ -622,6 +638,28 @@ impl Iterator for CycleSpans {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gcd_shortcuts_agree_with_euclid() {
+        fn euclid(mut a: u64, mut b: u64) -> u64 {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        }
+        let mut values: Vec<u64> = (0..70).collect();
+        for k in 0..64 {
+            values.push(1 << k);
+            values.push((1u64 << k).wrapping_mul(3));
+            values.push((1u64 << k) | 1);
+        }
+        values.extend([u64::MAX, u64::MAX - 1, 1 << 63, 20_000 * 4 + 3, 96, 48_000]);
+        for &a in &values {
+            for &b in &values {
+                assert_eq!(gcd_u64(a, b), euclid(a, b), "gcd({a}, {b})");
+            }
+        }
+    }
 
     #[test]
     fn reduces_and_orders() {

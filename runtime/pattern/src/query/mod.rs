@@ -184,7 +184,39 @@ pub(crate) fn as_time(v: &Value) -> Option<Time> {
     if !x.is_finite() {
         return None;
     }
-    Some(Time::from_f64(x))
+    Some(time_of(x))
+}
+
+thread_local! {
+    /// Recent float → time conversions: a pattern's factors (`<a b c>` is `slow 3`) are
+    /// converted again on every query, and the continued-fraction expansion is costly.
+    static TIMES: std::cell::Cell<[(u64, Time); 8]> =
+        const { std::cell::Cell::new([(0, Time::ZERO); 8]) };
+}
+
+/// `Time::from_f64(x)`, remembered per thread by the bits of `x` (the conversion is pure,
+/// and 0.0, whose bits are 0, converts to zero, so the empty table is right).
+fn time_of(x: f64) -> Time {
+    let bits = x.to_bits();
+    let slot = ((bits ^ (bits >> 29) ^ (bits >> 47)) & 7) as usize;
+    let cached = TIMES
+        .try_with(|t| t.get().get(slot).copied())
+        .ok()
+        .flatten();
+    if let Some((b, t)) = cached {
+        if b == bits {
+            return t;
+        }
+    }
+    let t = Time::from_f64(x);
+    let _ = TIMES.try_with(|c| {
+        let mut table = c.get();
+        if let Some(e) = table.get_mut(slot) {
+            *e = (bits, t);
+        }
+        c.set(table);
+    });
+    t
 }
 
 /// A numeric value as an integer (euclid arguments), flooring fractions.

@@ -100,15 +100,51 @@ pub(crate) fn euclid(
 
 /// The step list of `_euclid k n`: Bjorklund, inverted for negative `k`; empty (silence)
 /// when `n <= 0` or beyond [`MAX_STEPS`].
-fn euclid_bits(k: i64, n: i64) -> Vec<bool> {
+fn euclid_bits(k: i64, n: i64) -> Arc<[bool]> {
     if n <= 0 || n > MAX_STEPS || k.unsigned_abs() > MAX_STEPS as u64 {
-        return Vec::new();
+        return Arc::from(Vec::new());
     }
-    if k >= 0 {
-        bjorklund(k, n)
+    let found = BITS
+        .try_with(|m| {
+            m.try_borrow().ok().and_then(|m| {
+                m.iter()
+                    .find(|(kk, nn, _)| *kk == k && *nn == n)
+                    .map(|(_, _, b)| b.clone())
+            })
+        })
+        .ok()
+        .flatten();
+    if let Some(bits) = found {
+        return bits;
+    }
+    let bits: Arc<[bool]> = if k >= 0 {
+        Arc::from(bjorklund(k, n))
     } else {
         bjorklund(-k, n).into_iter().map(|b| !b).collect()
+    };
+    if n <= BITS_MAX_STEPS {
+        let _ = BITS.try_with(|m| {
+            if let Ok(mut m) = m.try_borrow_mut() {
+                if m.len() >= BITS_ENTRIES {
+                    m.remove(0);
+                }
+                m.push((k, n, bits.clone()));
+            }
+        });
     }
+    bits
+}
+
+/// Step lists kept per thread, and the longest worth keeping.
+const BITS_ENTRIES: usize = 16;
+const BITS_MAX_STEPS: i64 = 1024;
+
+/// `(k, n, steps)` entries, oldest first.
+type BitsTable = std::cell::RefCell<Vec<(i64, i64, Arc<[bool]>)>>;
+
+thread_local! {
+    /// Recent step lists: a fixed Euclidean rhythm is rebuilt on every query otherwise.
+    static BITS: BitsTable = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// `rotL (r/n) (fastcat [step_i])`, each pulse step playing `pat` squeezed (its cycle c in
