@@ -1,7 +1,9 @@
 //! patter's pure program model.
 //!
 //! Contract: everything here is a pure function of its inputs. No I/O, no threads, no
-//! clocks, no global state; time is exact ([`Time`], rational); the same program and seed
+//! clocks; the only state outside the values passed in is a few small, bounded per-thread
+//! memo tables (recent float-to-time conversions, Euclidean step lists, spare hap lists)
+//! that speed queries up and never change a result. Time is exact ([`Time`], rational); the same program and seed
 //! always give the same events. A compiled [`Program`] answers `query(window)` with
 //! [`Event`]s, and query additivity holds for every pattern:
 //! `query(a..c) == query(a..b) ++ query(b..c)` — each onset is reported exactly once however
