@@ -23,6 +23,22 @@ fn engine(tempo: f64) -> Engine {
     })
 }
 
+/// Wait (at most 2 s) for the engine's published state to satisfy `cond`: its scheduler
+/// thread publishes within a tick, but a loaded machine may delay it.
+fn eventually(
+    e: &Engine,
+    cond: impl Fn(&patter_runtime::TransportState) -> bool,
+) -> patter_runtime::TransportState {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let t = e.transport();
+        if cond(&t) || std::time::Instant::now() > deadline {
+            return t;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 fn load(e: &Engine, src: &str) {
     let p = compile(src).program.unwrap();
     assert!(e.send(Command::Load {
@@ -95,8 +111,7 @@ fn stop_pause_and_shutdown_release_everything() {
     e.send(Command::Play);
     std::thread::sleep(Duration::from_millis(100));
     e.send(Command::Pause);
-    std::thread::sleep(Duration::from_millis(30));
-    assert!(!e.transport().running);
+    assert!(!eventually(&e, |t| !t.running).running);
     e.send(Command::Play);
     e.send(Command::StopTransport);
     e.send(Command::Panic);
@@ -113,8 +128,7 @@ fn transport_snapshot_reports_position_tempo_and_players() {
     load(&e, "play a { note: \"0\" }\nplay b { note: \"1\" }");
     e.send(Command::Seek(Time::int(8)));
     e.send(Command::Play);
-    std::thread::sleep(Duration::from_millis(150));
-    let t = e.transport();
+    let t = eventually(&e, |t| t.running && t.players.len() == 2);
     assert!(t.running);
     assert!(t.beat >= 8.0, "{t:?}");
     assert_eq!(t.tempo, 300.0);
@@ -123,7 +137,11 @@ fn transport_snapshot_reports_position_tempo_and_players() {
         bpm: 150.0,
         ramp: None,
     });
-    std::thread::sleep(Duration::from_millis(50));
+    // The change lands on the first beat not yet scheduled, about one look-ahead from now.
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while e.transport().tempo != 150.0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(e.transport().tempo, 150.0);
     e.shutdown();
 }
