@@ -46,7 +46,7 @@ pub fn write_event(
                 whole,
                 e.beat.to_string(),
                 e.dur.to_string(),
-                fmt_num(e.sustain),
+                short(e.sustain),
                 player,
                 params.join(" ")
             )
@@ -78,6 +78,12 @@ pub fn write_event(
         }
         Format::Count => Ok(()),
     }
+}
+
+/// A number for the table: at most 4 decimals, so columns stay aligned (JSONL keeps every
+/// digit).
+fn short(x: f64) -> String {
+    fmt_num((x * 10_000.0).round() / 10_000.0)
 }
 
 fn json_string(s: &str) -> String {
