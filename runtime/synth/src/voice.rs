@@ -8,6 +8,8 @@ use crate::{Instrument, NoteSpec};
 /// Lowest Karplus-Strong pitch; sets the delay line's length.
 const MIN_PLUCK_HZ: f32 = 20.0;
 
+const ANTI_DENORMAL: f32 = 1e-20;
+
 pub(crate) struct Voice {
     pub(crate) active: bool,
     /// Start order, for stealing the oldest.
@@ -234,7 +236,9 @@ impl Voice {
     }
 
     fn filter(&mut self, x: f32) -> f32 {
-        let v3 = x - self.ic2;
+        // A constant far below hearing keeps the integrators out of the denormal range
+        // when the source falls silent (a decayed pluck), where they would slow to a crawl.
+        let v3 = x + ANTI_DENORMAL - self.ic2;
         let v1 = self.a1 * self.ic1 + self.a2 * v3;
         let v2 = self.ic2 + self.a2 * self.ic1 + self.a3 * v3;
         self.ic1 = 2.0 * v1 - self.ic1;
@@ -276,7 +280,10 @@ impl Voice {
                 let b = self.pluck.get(next).copied().unwrap_or(0.0);
                 if let Some(slot) = self.pluck.get_mut(pos) {
                     // Averaging is the string's low-pass; the factor is its loss per trip.
-                    *slot = 0.5 * (a + b) * 0.996;
+                    let v = 0.5 * (a + b) * 0.996;
+                    // Flush the string's fading tail to zero before it turns denormal
+                    // (denormal arithmetic is many times slower on common CPUs).
+                    *slot = if v.abs() < 1e-20 { 0.0 } else { v };
                 }
                 self.pluck_pos = next;
                 a

@@ -319,3 +319,47 @@ fn wav_round_trip() {
     assert!(write_wav(dir.join("none.wav"), &samples, SR, 0, WavBits::Int16).is_err());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn energy(out: &[f32]) -> f64 {
+    out.iter().map(|&s| f64::from(s) * f64::from(s)).sum()
+}
+
+#[test]
+fn the_low_pass_filter_removes_high_frequencies() {
+    let tone = |cutoff: f32| {
+        let mut n = NoteSpec::new(Instrument::Saw, 3_000.0, 20_000);
+        n.cutoff = cutoff;
+        n.amp = 0.2;
+        energy(&render_offline(&[(0, n)], 20_000, SR, 256))
+    };
+    let open = tone(20_000.0);
+    let closed = tone(300.0);
+    assert!(closed < open * 0.01, "open {open}, closed {closed}");
+}
+
+#[test]
+fn resonance_boosts_the_cutoff_frequency() {
+    let tone = |resonance: f32| {
+        let mut n = NoteSpec::new(Instrument::Sine, 1_000.0, 20_000);
+        n.cutoff = 1_000.0;
+        n.resonance = resonance;
+        n.amp = 0.1;
+        energy(&render_offline(&[(0, n)], 20_000, SR, 256))
+    };
+    assert!(tone(0.9) > tone(0.0) * 4.0);
+}
+
+#[test]
+fn pan_places_the_sound() {
+    let mut n = NoteSpec::new(Instrument::Sine, 440.0, 4_000);
+    n.pan = -1.0;
+    let out = render_offline(&[(0, n)], 5_000, SR, 256);
+    let left: Vec<f32> = out.iter().step_by(2).copied().collect();
+    let right: Vec<f32> = out.iter().skip(1).step_by(2).copied().collect();
+    assert!(energy(&left) > 1.0);
+    assert!(right.iter().all(|&s| s == 0.0));
+    n.pan = 0.0;
+    let out = render_offline(&[(0, n)], 5_000, SR, 256);
+    let (l, r): (Vec<f32>, Vec<f32>) = out.chunks(2).map(|f| (f[0], f[1])).unzip();
+    assert_eq!(bits(&l), bits(&r));
+}
