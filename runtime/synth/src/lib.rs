@@ -12,9 +12,13 @@
 //! the note's start frame, and all state advances one sample at a time, so the same notes
 //! give the same samples bit for bit, whatever the block size.
 
+#[cfg(feature = "pattern")]
+mod event;
 mod voice;
 mod wav;
 
+#[cfg(feature = "pattern")]
+pub use event::spec_from_event;
 pub use wav::{write_wav, WavBits, WavError};
 
 use voice::Voice;
