@@ -26,9 +26,10 @@ usage:
   patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
                                        midi-virtual:NAME, smf:FILE.mid, null)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
-  patter render FILE.pat -o out.mid    write the events to a Standard MIDI File
+  patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
+  patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
-      --seed S
+      --seed S  --rate HZ  --bits 16|24|32
   patter help                          this text
   patter --version
 ";

@@ -8,7 +8,12 @@ use crate::args::Args;
 use crate::loader::{load_program, seed_arg};
 
 pub fn run(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(argv, &["o", "output", "beats", "bars", "cycles", "seed"]) {
+    let args = match Args::parse(
+        argv,
+        &[
+            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits",
+        ],
+    ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
     };
@@ -16,7 +21,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         return usage("give one FILE.pat");
     };
     let Some(out_path) = args.get("o").or(args.get("output")) else {
-        return usage("where to? give -o out.mid");
+        return usage("where to? give -o out.mid or -o out.wav");
     };
     let seed = match seed_arg(&args) {
         Ok(s) => s,
@@ -34,6 +39,17 @@ pub fn run(argv: &[String]) -> ExitCode {
         [(u, x)] if x.is_finite() && *x > 0.0 && *x <= 1e6 => (*u, *x),
         [(u, _)] => return usage(&format!("--{u} takes a number above 0")),
         _ => return usage("give only one of --beats, --bars and --cycles"),
+    };
+    let rate = match args.get("rate").map(str::parse::<u32>) {
+        None => 48_000,
+        Some(Ok(r)) if (8_000..=192_000).contains(&r) => r,
+        _ => return usage("--rate takes a sample rate from 8000 to 192000"),
+    };
+    let bits = match args.get("bits") {
+        None | Some("16") => patter_synth::WavBits::Int16,
+        Some("24") => patter_synth::WavBits::Int24,
+        Some("32") => patter_synth::WavBits::Float32,
+        Some(_) => return usage("--bits takes 16, 24 or 32 (float)"),
     };
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
@@ -68,13 +84,77 @@ pub fn run(argv: &[String]) -> ExitCode {
             patter_pattern::fmt_num(program.tempo)
         );
         ExitCode::SUCCESS
+    } else if lower.ends_with(".wav") {
+        render_wav(&program, beats, out_path, rate, bits)
     } else {
-        eprintln!("patter render: cannot write `{out_path}`: only MIDI files (.mid) can be rendered in this version; audio (.wav) rendering comes with the built-in synth");
+        eprintln!("patter render: cannot write `{out_path}`: give a .mid (MIDI file) or .wav (audio through the built-in synth) name");
         ExitCode::from(2)
     }
 }
 
+/// Longest audio render accepted (one hour at the chosen rate), so a mistyped length
+/// cannot exhaust memory.
+const MAX_WAV_SECONDS: f64 = 3600.0;
+/// Room after the last onset for releases and drum tails.
+const TAIL_SECONDS: f64 = 2.0;
+
+fn render_wav(
+    program: &patter_pattern::Program,
+    beats: Time,
+    out_path: &str,
+    rate: u32,
+    bits: patter_synth::WavBits,
+) -> ExitCode {
+    let events = match patter_runtime::render::events(program, Time::ZERO, beats) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!(
+                "patter: player `{}` produces too many events near beat {}; nothing was written",
+                e.player, e.beat
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let seconds_per_beat = 60.0 / program.tempo;
+    let seconds = beats.to_f64() * seconds_per_beat + TAIL_SECONDS;
+    if seconds > MAX_WAV_SECONDS {
+        eprintln!("patter render: {seconds:.0} s of audio is more than the {MAX_WAV_SECONDS:.0} s a render may be");
+        return ExitCode::from(2);
+    }
+    let frames_per_beat = seconds_per_beat * f64::from(rate);
+    // Onsets from exact beats: frame = beat · 60 · rate / tempo, rounded once.
+    let fpb = Time::from_f64(60.0 * f64::from(rate) / program.tempo);
+    let mut notes = Vec::with_capacity(events.len());
+    let mut skipped = 0usize;
+    for e in &events {
+        match patter_synth::spec_from_event(e, frames_per_beat) {
+            Some(spec) => {
+                let at = e.beat * fpb;
+                notes.push((at.floor_int().max(0) as u64, spec));
+            }
+            None => skipped += 1,
+        }
+    }
+    let total = (seconds * f64::from(rate)).ceil() as u64;
+    let samples = patter_synth::render_offline(&notes, total, rate, 256);
+    if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, 2, bits) {
+        eprintln!("patter: cannot write {out_path}: {e}");
+        return ExitCode::FAILURE;
+    }
+    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    eprintln!(
+        "patter: wrote {out_path}: {} notes, {seconds:.1} s at {rate} Hz, peak {peak:.3}{}",
+        notes.len(),
+        if skipped > 0 {
+            format!(" ({skipped} events with no built-in sound skipped)")
+        } else {
+            String::new()
+        }
+    );
+    ExitCode::SUCCESS
+}
+
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] -o out.mid");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] -o out.mid|out.wav");
     ExitCode::from(2)
 }

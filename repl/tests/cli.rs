@@ -240,3 +240,55 @@ fn play_explains_a_missing_device() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("Outputs:"), "{}", stderr(&o));
 }
+
+#[test]
+fn render_wav_is_deterministic_and_sample_exact() {
+    let dir = std::env::temp_dir().join(format!("patter-wav-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("d.pat");
+    // 120 BPM: a beat is 24 000 frames at 48 kHz; kicks on beats 0 and 2 of the bar.
+    std::fs::write(&src, "tempo 120\nplay d { s: \"bd ~ bd ~\" }\n").unwrap();
+    let (a, b) = (dir.join("a.wav"), dir.join("b.wav"));
+    for out in [&a, &b] {
+        let o = patter(&[
+            "render",
+            src.to_str().unwrap(),
+            "--bars",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+            "--bits",
+            "32",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let bytes = std::fs::read(&a).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&b).unwrap(),
+        "renders must be byte-identical"
+    );
+    let mut reader = hound::WavReader::open(&a).unwrap();
+    assert_eq!(reader.spec().sample_rate, 48_000);
+    assert_eq!(reader.spec().channels, 2);
+    let left: Vec<f32> = reader
+        .samples::<f32>()
+        .step_by(2)
+        .map(|s| s.unwrap())
+        .collect();
+    let sounding = |from: usize, to: usize| {
+        left[from..to]
+            .iter()
+            .position(|x| *x != 0.0)
+            .map(|i| i + from)
+    };
+    assert_eq!(
+        sounding(0, 1000),
+        Some(0),
+        "the first kick starts on frame 0"
+    );
+    // The kick lasts 0.5 s; the second starts exactly on beat 2 = frame 48 000.
+    assert_eq!(sounding(30_000, 60_000), Some(48_000));
+    assert!(left.iter().all(|x| x.abs() <= 1.0));
+    std::fs::remove_dir_all(&dir).ok();
+}
