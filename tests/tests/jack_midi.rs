@@ -37,6 +37,30 @@ impl jack::ProcessHandler for Recorder {
     }
 }
 
+type Seen = Arc<ArrayQueue<(u64, [u8; 3])>>;
+
+/// A JACK client `name` with a MIDI input `in` that records (absolute frame, bytes).
+fn recorder(name: &str) -> (jack::AsyncClient<(), Recorder>, Seen) {
+    let (client, _) = jack::Client::new(name, jack::ClientOptions::NO_START_SERVER).unwrap();
+    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
+    let seen: Seen = Arc::new(ArrayQueue::new(100_000));
+    let rec = client
+        .activate_async(
+            (),
+            Recorder {
+                input,
+                seen: seen.clone(),
+            },
+        )
+        .unwrap();
+    (rec, seen)
+}
+
+/// Everything recorded so far.
+fn drain(seen: &Seen) -> Vec<(u64, [u8; 3])> {
+    std::iter::from_fn(|| seen.pop()).collect()
+}
+
 #[test]
 fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -47,18 +71,7 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
     std::env::set_var("JACK_NO_START_SERVER", "1");
 
-    let (client, _) = jack::Client::new("recorder", jack::ClientOptions::NO_START_SERVER).unwrap();
-    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
-    let seen = Arc::new(ArrayQueue::new(100_000));
-    let rec = client
-        .activate_async(
-            (),
-            Recorder {
-                input,
-                seen: seen.clone(),
-            },
-        )
-        .unwrap();
+    let (rec, seen) = recorder("recorder");
 
     let mut engine = Engine::start(EngineConfig::default());
     let sink = JackMidiSink::start("patter", "midi_out", engine.origin()).unwrap();
@@ -85,10 +98,7 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     std::thread::sleep(Duration::from_millis(50));
     let _ = rec.deactivate();
 
-    let mut msgs = Vec::new();
-    while let Some(m) = seen.pop() {
-        msgs.push(m);
-    }
+    let msgs = drain(&seen);
     let ons: Vec<(u64, u8)> = msgs
         .iter()
         .filter(|(_, b)| b[0] & 0xf0 == 0x90 && b[2] > 0)
@@ -119,18 +129,7 @@ fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
     };
     // SAFETY: set before any other thread of this test reads the environment.
     unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
-    let (client, _) = jack::Client::new("clockrec", jack::ClientOptions::NO_START_SERVER).unwrap();
-    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
-    let seen = Arc::new(ArrayQueue::new(100_000));
-    let rec = client
-        .activate_async(
-            (),
-            Recorder {
-                input,
-                seen: seen.clone(),
-            },
-        )
-        .unwrap();
+    let (rec, seen) = recorder("clockrec");
     let mut engine = Engine::start(EngineConfig::default());
     let mut sink = JackMidiSink::start("patterclock", "midi_out", engine.origin()).unwrap();
     sink.set_clock_out(true);
@@ -152,10 +151,7 @@ fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
     std::thread::sleep(Duration::from_millis(100));
     engine.shutdown();
     let _ = rec.deactivate();
-    let mut msgs = Vec::new();
-    while let Some(m) = seen.pop() {
-        msgs.push(m);
-    }
+    let msgs = drain(&seen);
     assert_eq!(msgs.first().map(|m| m.1[0]), Some(0xfa), "Start first");
     assert!(msgs.iter().any(|m| m.1[0] == 0xfc), "Stop at the end");
     let ticks: Vec<u64> = msgs
@@ -225,18 +221,7 @@ fn a_lost_jack_server_is_reported_and_reconnected_when_it_returns() {
 
     // It comes back: the sink reconnects and the remembered connection is made.
     let server = JackServer::start_named(&name, 48000, 256).unwrap();
-    let (client, _) = jack::Client::new("recorder2", jack::ClientOptions::NO_START_SERVER).unwrap();
-    let input = client.register_port("in", jack::MidiIn::default()).unwrap();
-    let seen = Arc::new(ArrayQueue::new(100_000));
-    let rec = client
-        .activate_async(
-            (),
-            Recorder {
-                input,
-                seen: seen.clone(),
-            },
-        )
-        .unwrap();
+    let (rec, seen) = recorder("recorder2");
     std::thread::sleep(Duration::from_millis(1500));
     let m = engine.metrics();
     let jack = m
