@@ -856,6 +856,28 @@ fn eval_embedded(
     }
 }
 
+/// A random stream's bounds, each `None` when not a number.
+type Bounds = (Option<f64>, Option<f64>);
+
+/// The `lo` and `hi` bounds of a random number stream at `idx` (outer `None`: a bound's
+/// stream has ended; inner `None`: a bound is not a number).
+fn bounds_at(
+    lo: &Stream,
+    hi: &Stream,
+    idx: u64,
+    salt: u64,
+    cycle: Time,
+    ev: &mut Ev,
+) -> Result<Option<Bounds>, Overrun> {
+    let (Some(lo), Some(hi)) = (
+        num_at(lo, idx, mix(salt, TAG_LO), cycle, ev)?,
+        num_at(hi, idx, mix(salt, TAG_HI), cycle, ev)?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some((lo, hi)))
+}
+
 fn num_at(
     s: &Stream,
     idx: u64,
@@ -911,10 +933,7 @@ pub(crate) fn eval(
             if !repeats_len(*length).contains(idx) {
                 return Ok(None);
             }
-            let (Some(lo), Some(hi)) = (
-                num_at(lo, idx, mix(salt, TAG_LO), cycle, ev)?,
-                num_at(hi, idx, mix(salt, TAG_HI), cycle, ev)?,
-            ) else {
+            let Some((lo, hi)) = bounds_at(lo, hi, idx, salt, cycle, ev)? else {
                 return Ok(None);
             };
             Ok(Some(match (lo, hi) {
@@ -931,10 +950,7 @@ pub(crate) fn eval(
             if !repeats_len(*length).contains(idx) {
                 return Ok(None);
             }
-            let (Some(lo), Some(hi)) = (
-                num_at(lo, idx, mix(salt, TAG_LO), cycle, ev)?,
-                num_at(hi, idx, mix(salt, TAG_HI), cycle, ev)?,
-            ) else {
+            let Some((lo, hi)) = bounds_at(lo, hi, idx, salt, cycle, ev)? else {
                 return Ok(None);
             };
             Ok(Some(match (lo, hi) {
