@@ -9,6 +9,7 @@ mod loader;
 mod output;
 mod play;
 mod render;
+mod shm_dump;
 
 use std::process::ExitCode;
 
@@ -30,6 +31,8 @@ usage:
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
       --seed S  --rate HZ  --bits 16|24|32
+  patter shm-dump NAME [--count N]     print the records of the shared-memory ring NAME
+      --wait SECONDS                   (written by `patter play --out shm:NAME`) as they arrive
   patter help                          this text
   patter --version
 ";
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),
         Some("play") => play::run(argv.get(1..).unwrap_or_default()),
+        Some("shm-dump") => shm_dump::run(argv.get(1..).unwrap_or_default()),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{USAGE}");
             ExitCode::SUCCESS

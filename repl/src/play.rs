@@ -17,6 +17,8 @@ const OUTPUTS: &str =
   --out midi:NAME                the first ALSA/CoreMIDI/WinMM output port whose name contains NAME
   --out midi-virtual:NAME        a new virtual MIDI port called NAME
   --out smf:FILE.mid             record what plays to a MIDI file
+  --out shm:NAME                 publish events to the shared-memory ring /dev/shm/NAME
+                                 (read it with `patter shm-dump NAME`; see docs/shm.md)
   --out null                     play silently (events are still scheduled and counted)
   (give --out more than once to play to several; a player with `out: \"midi\"` or
    `out: \"smf\"` goes only to that output)";
@@ -200,6 +202,13 @@ fn open_output(
             let mut r = patter_runtime::sink::smf::SmfRecorder::new(path, program.tempo);
             r.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(r))
+        }
+        ("shm", name) => {
+            let mut s =
+                patter_shm::ShmSink::create(name, patter_shm::DEFAULT_CAPACITY, engine.origin())
+                    .map_err(|e| e.to_string())?;
+            s.set_latency(latency);
+            Ok(Box::new(s))
         }
         ("null", _) => Ok(Box::new(
             patter_runtime::sink::collect::CollectSink::new("null").0,
