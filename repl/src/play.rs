@@ -19,6 +19,9 @@ const OUTPUTS: &str =
   --out smf:FILE.mid             record what plays to a MIDI file
   --out shm:NAME                 publish events to the shared-memory ring /dev/shm/NAME
                                  (read it with `patter shm-dump NAME`; see docs/shm.md)
+  --out dirt[:HOST:PORT]         SuperDirt's /dirt/play, Tidal's conventions (default 127.0.0.1:57120)
+  --out osc:HOST:PORT/ADDRESS    any OSC address, e.g. osc:127.0.0.1:9000/note?args=midinote:i,amp
+                                 (settings after `?`: latency, nudge, mode=bundle|now, args; docs/osc.md)
   --out null                     play silently (events are still scheduled and counted)
   (give --out more than once to play to several; a player with `out: \"midi\"` or
    `out: \"smf\"` goes only to that output)";
@@ -208,6 +211,14 @@ fn open_output(
                 patter_shm::ShmSink::create(name, patter_shm::DEFAULT_CAPACITY, engine.origin())
                     .map_err(|e| e.to_string())?;
             s.set_latency(latency);
+            Ok(Box::new(s))
+        }
+        ("dirt", _) | ("osc", _) => {
+            let mut s = patter_runtime::sink::osc::OscSink::open(out, engine.origin())?;
+            // --latency adds to the output's own (0.2 s unless `?latency=` says otherwise).
+            s.set_latency(s.latency() + latency);
+            s.set_tempo(program.tempo);
+            s.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(s))
         }
         ("null", _) => Ok(Box::new(

@@ -11,6 +11,8 @@ pub mod dispatch;
 pub mod jack_midi;
 pub mod midi;
 pub mod midi_queue;
+#[cfg(feature = "osc")]
+pub mod osc;
 pub mod smf;
 
 use std::sync::atomic::{AtomicU64, Ordering};
