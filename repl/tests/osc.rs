@@ -10,6 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rosc::{OscPacket, OscType};
 
+/// Timetag (Unix seconds), arrival (Unix seconds), name/value pairs.
+type Received = (f64, f64, Vec<(String, OscType)>);
+
 fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -47,7 +50,7 @@ fn dirt_output_sends_tidal_shaped_bundles_ahead_of_time() {
         ])
         .spawn()
         .unwrap();
-    let mut got = Vec::new();
+    let mut got: Vec<Received> = Vec::new();
     let mut buf = [0u8; 4096];
     while got.len() < 8 {
         let n = listener.recv(&mut buf).unwrap();
@@ -88,7 +91,7 @@ fn dirt_output_sends_tidal_shaped_bundles_ahead_of_time() {
         assert!(matches!(get(pairs, "cycle"), OscType::Float(_)));
         assert!(matches!(get(pairs, "delta"), OscType::Float(_)));
     }
-    let drums: Vec<&(f64, f64, Vec<(String, OscType)>)> = got
+    let drums: Vec<&Received> = got
         .iter()
         .filter(|g| get(&g.2, "_id_") == OscType::String("drums".into()))
         .collect();
