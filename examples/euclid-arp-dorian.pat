@@ -48,12 +48,12 @@ play bass {
   amp: 0.35,
 }
 
-// Kicks in the 3-in-8 tresillo, a clap on beats 2 and 4 (`,` stacks the two layers),
-// and quiet sixteenth hats, every other one a little louder.
+// Kicks in the 3-in-8 tresillo and a clap on beats 2 and 4 (`,` stacks the two layers).
 play drums {
   s: "bd(3,8), ~ cp",
   amp: 0.45,
 }
+// Quiet sixteenth hats, every other one a little louder.
 play hats {
   s: "hh*16",
   amp: "0.25 0.15",
