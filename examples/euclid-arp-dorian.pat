@@ -10,7 +10,7 @@ scale dorian
 root 2 // D
 
 // The LFO is a sine with a period of 16 bars. Integrating it (adding up its value, minus
-// its centre, over time) gives a slower, smoother curve that peaks half a period later.
+// its centre, over time) gives a smoother curve that lags a quarter period behind it.
 // For a sine that integral is known exactly: it is `cosine`, which starts at 0, peaks at
 // bar 8 and is back at 0 by bar 16. So `charge` *is* the integrator's state (scaled to
 // 0..1), and `dark` is true for the bars where it is above one half. `segment(1)` reads it

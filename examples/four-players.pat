@@ -17,8 +17,8 @@ play drums {
 }
 
 // Bass, the Pbind way: `dur` 0.5 beats gives a steady eighth-note pulse and `seq` walks
-// through eight degrees, one per note: the root, its octave, then the fifth and the
-// sixth (`5`) and seventh (`6`) to lead back to the top of the bar.
+// through eight degrees, one per note: the root on every other eighth, answered by its
+// octave (7) and fifth (4), then the sixth and seventh (5, 6) climb back to the top.
 play bass {
   degree: seq([0, 0, 7, 0, 4, 0, 5, 6]),
   dur: 0.5,
