@@ -1,6 +1,7 @@
 //! Shared helpers for patter's cross-crate tests: compile a source, query it, and print
 //! events and diagnostics as stable text for snapshots.
 
+pub mod audio;
 pub mod jackd;
 pub mod programs;
 
