@@ -246,7 +246,9 @@ impl Immediate {
                                     counters.errors.fetch_add(1, Ordering::Relaxed);
                                 }
                             }
-                            waiting.swap_remove(i);
+                            // `remove`, not `swap_remove`: messages due together keep
+                            // the order they were scheduled in.
+                            waiting.remove(i);
                         } else {
                             next = next.min(p.at_ns);
                             i += 1;
