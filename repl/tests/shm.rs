@@ -140,6 +140,15 @@ fn played_events_reach_a_reader_process_in_order() {
     .parse()
     .unwrap();
     assert!((off - on - 0.125).abs() < 1e-6, "on {on} off {off}");
+    // Note-ons half a beat (0.25 s) apart, exactly, on the engine clock.
+    let ons: Vec<f64> = lines
+        .iter()
+        .filter(|l| field(l, "kind") == "note-on")
+        .map(|l| field(l, "t").parse().unwrap())
+        .collect();
+    for w in ons.windows(2) {
+        assert!((w[1] - w[0] - 0.25).abs() < 1e-5, "{ons:?}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
