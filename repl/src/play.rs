@@ -215,8 +215,11 @@ fn open_output(
         }
         ("dirt", _) | ("osc", _) => {
             let mut s = patter_runtime::sink::osc::OscSink::open(out, engine.origin())?;
-            // --latency adds to the output's own (0.2 s unless `?latency=` says otherwise).
-            s.set_latency(s.latency() + latency);
+            // --latency sets every output's latency, so `--latency 0.2` lines MIDI up with
+            // SuperDirt; without it an OSC output keeps its own (0.2 s, or `?latency=`).
+            if latency != 0.0 {
+                s.set_latency(latency);
+            }
             s.set_tempo(program.tempo);
             s.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(s))

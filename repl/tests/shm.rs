@@ -140,5 +140,68 @@ fn played_events_reach_a_reader_process_in_order() {
     .parse()
     .unwrap();
     assert!((off - on - 0.125).abs() < 1e-6, "on {on} off {off}");
+    // Note-ons half a beat (0.25 s) apart, exactly, on the engine clock.
+    let ons: Vec<f64> = lines
+        .iter()
+        .filter(|l| field(l, "kind") == "note-on")
+        .map(|l| field(l, "t").parse().unwrap())
+        .collect();
+    for w in ons.windows(2) {
+        assert!((w[1] - w[0] - 0.25).abs() < 1e-5, "{ons:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn shm_dump_ends_when_the_writer_goes() {
+    use std::io::BufRead;
+    let name = format!("patter-cli-gone-{}", std::process::id());
+    let mut w = Writer::create(&name, 64, ClockRef::now()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["shm-dump", &name, "--wait", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rec = Record {
+        kind: 1,
+        note: 60,
+        ..Record::default()
+    };
+    assert!(w.push(rec));
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // The first line shows the reader has the segment mapped; then the writer leaves.
+    let first = lines.next().unwrap().unwrap();
+    assert_eq!(field(&first, "seq"), "0");
+    assert!(w.push(rec));
+    drop(w);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_eq!(field(&rest[0], "seq"), "1");
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn play_refuses_a_segment_a_live_writer_holds() {
+    let name = format!("patter-cli-busy-{}", std::process::id());
+    let _w = Writer::create(&name, 64, ClockRef::now()).unwrap();
+    let dir = std::env::temp_dir().join(format!("patter-shm-busy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("one.pat");
+    std::fs::write(&file, "play a { midinote: 60 }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "play",
+            file.to_str().unwrap(),
+            "--out",
+            &format!("shm:{name}"),
+            "--seconds",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("belongs to a running writer"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }

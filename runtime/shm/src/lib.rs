@@ -7,6 +7,20 @@
 //! reader falls behind the writer drops the newest record and counts it (the header's
 //! overrun counter); it never waits. Another language reads the same segment through
 //! `runtime/include/patter_shm.h`; the layout is documented in `docs/shm.md`.
+//!
+//! ```
+//! use patter_shm::{ClockRef, Kind, Reader, Record, Writer};
+//!
+//! let name = format!("patter-doc-{}", std::process::id());
+//! let mut writer = Writer::create(&name, 1024, ClockRef::now())?;
+//! let mut reader = Reader::open(&name)?;
+//! writer.push(Record { kind: Kind::NoteOn as u8, note: 60, velocity: 100, ..Record::default() });
+//! let rec = reader.try_read().ok_or("nothing read")?;
+//! assert_eq!((rec.kind(), rec.note, rec.seq), (Some(Kind::NoteOn), 60, 0));
+//! drop(writer); // removes /dev/shm/NAME; the reader's mapping stays valid
+//! assert!(!reader.writer_alive());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![warn(missing_docs)]
 

@@ -3,9 +3,10 @@
 //! (`--out osc:HOST:PORT/address?args=midinote,amp`).
 //!
 //! Timestamped bundles are encoded and sent on the scheduler thread, ahead of time, as Tidal
-//! does: the receiver (SuperDirt, scsynth, a DAW) plays them at their timetag. The encoder
+//! does: the receiver (SuperDirt, scsynth, a DAW) plays them at their timetag. The encoder is
+//! our own rather than rosc's, because rosc builds each message from owned `String`s: ours
 //! writes straight into buffers reserved when the sink is made, so after the first events no
-//! memory is allocated per message. The socket is non-blocking: a send that fails is
+//! memory is allocated per message (the tests decode its output with rosc). The socket is non-blocking: a send that fails is
 //! counted in the sink's `errors`, never waited on. Unbundled ("immediate") messages for
 //! receivers that ignore timetags go through a small dispatch thread that sends each one at
 //! its time. OSC timetags are NTP time (`CLOCK_REALTIME`); engine seconds map onto it once,
@@ -246,7 +247,9 @@ impl Immediate {
                                     counters.errors.fetch_add(1, Ordering::Relaxed);
                                 }
                             }
-                            waiting.swap_remove(i);
+                            // `remove`, not `swap_remove`: messages due together keep
+                            // the order they were scheduled in.
+                            waiting.remove(i);
                         } else {
                             next = next.min(p.at_ns);
                             i += 1;
