@@ -1,4 +1,4 @@
-// Four players at four densities: drums (about twelve hits a bar), bass (eight), melody
+// Four players at four densities: drums (about sixteen hits a bar), bass (eight), melody
 // (two to four notes) and harmony (one chord a bar). Each makes its rhythm its own way,
 // and together they are a band in A minor.
 //
@@ -9,10 +9,10 @@ scale minor
 root 9 // A
 
 // Drums, the densest layer: three rhythms stacked with `,` in one string. The kick plays a
-// dotted figure, the snare the backbeat, and the eighth-note hats lose about one hit in
-// five at random (`?0.2`, seeded, so every render is the same).
+// dotted figure, the snare the backbeat, and the sixteenth-note hats lose about one hit
+// in three at random (`?0.3`, seeded, so every render is the same).
 play drums {
-  s: "[bd ~ ~ bd ~ ~ bd ~, ~ sn ~ sn, hh*8?0.2]",
+  s: "[bd ~ ~ bd ~ ~ bd ~, ~ sn ~ sn, hh*16?0.3]",
   amp: 0.4,
 }
 

@@ -268,3 +268,43 @@ fn the_midi_piece_sends_programs_controls_and_drums_where_it_says() {
         );
     }
 }
+
+#[test]
+fn pitches_stay_playable_and_the_four_players_keep_their_densities() {
+    // Over eight bars no example strays outside a piano's useful range (A0..C8 would be
+    // 21..108; these pieces keep to 28..100), so a sine or a GM patch renders them well.
+    for path in example_paths() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let p = program(&name);
+        for e in patter_runtime::render::events(&p, Time::ZERO, bars(&p, 8)).unwrap() {
+            if let Some(m) = e.get("midinote").and_then(Value::as_num) {
+                assert!(
+                    (28.0..=100.0).contains(&m),
+                    "{name}: midinote {m} at beat {}",
+                    e.beat
+                );
+            }
+        }
+    }
+    // Distinct onsets per bar, densest first: drums, bass, melody, harmony (one chord).
+    let p = program("four-players.pat");
+    let events = patter_runtime::render::events(&p, Time::ZERO, bars(&p, 8)).unwrap();
+    let per_bar = |player: &str| {
+        let i = p.players.iter().position(|pl| &*pl.name == player).unwrap() as u32;
+        let mut onsets: Vec<Time> = events
+            .iter()
+            .filter(|e| e.player == i)
+            .map(|e| e.beat)
+            .collect();
+        onsets.dedup();
+        onsets.len() as f64 / 8.0
+    };
+    let (d, b, m, h) = (
+        per_bar("drums"),
+        per_bar("bass"),
+        per_bar("melody"),
+        per_bar("harmony"),
+    );
+    assert!(d > b && b > m && m > h, "densities {d} {b} {m} {h}");
+    assert_eq!((b, h), (8.0, 1.0));
+}
