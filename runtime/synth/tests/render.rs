@@ -204,6 +204,18 @@ fn nonsense_parameters_neither_panic_nor_poison_the_output() {
                 release: x,
                 cutoff: x,
                 resonance: x,
+                decay: x,
+                sustain_level: x,
+                sample: None,
+                speed: x,
+                begin: x,
+                end: x,
+                room: x,
+                delay: x,
+                dry: x,
+                size: Some(x),
+                delaytime: Some(x),
+                delayfeedback: Some(x),
             },
         );
     }
