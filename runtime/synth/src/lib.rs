@@ -1,16 +1,22 @@
 //! patter's built-in synthesizer: a small, deterministic DSP core for a real-time audio
-//! callback, and an offline renderer that processes in blocks exactly like live.
+//! callback, and an offline renderer that processes in blocks exactly like live. Tonal
+//! instruments and a drum kit synthesized in code, a sampler over SuperDirt's folder layout
+//! ([`SampleLibrary`], [`SampleBank`]), an ADSR envelope, a global reverb and delay with
+//! per-note sends, and a master limiter. `docs/synth.md` lists the keys and instruments.
 //!
-//! Real-time contract: after [`Synth::new`], [`Synth::note`] and [`Synth::render`] never
-//! allocate, lock or block (proved by `tests/rt_no_alloc.rs` with a counting allocator and a
-//! negative control). Every voice, delay line and the note queue are reserved up front; a
-//! full queue drops the note (counted) and a full voice pool steals the oldest voice
-//! (counted). Nothing panics on any input: non-finite or out-of-range parameters are
-//! clamped to safe values when a note is queued.
+//! Real-time contract: after [`Synth::new`], [`Synth::note`], [`Synth::render`],
+//! [`Synth::set_samples`] and [`Synth::take_retired`] never allocate, free, lock or block
+//! (proved by `tests/rt_no_alloc.rs` with a counting allocator and a negative control).
+//! Every voice, delay line, effect buffer and the note queue are reserved up front; a full
+//! queue drops the note (counted) and a full voice pool steals the oldest voice (counted).
+//! Samples are decoded and resampled on the control side; the synth only reads the shared
+//! bank, and hands replaced banks back so that they are dropped off the audio thread.
+//! Nothing panics on any input: non-finite or out-of-range parameters are clamped to safe
+//! values when a note starts.
 //!
 //! Determinism: there is no global RNG. Noise comes from a per-voice xorshift seeded from
-//! the note's start frame, and all state advances one sample at a time, so the same notes
-//! give the same samples bit for bit, whatever the block size.
+//! the note's start frame, and all state (voices, effects, limiter) advances one sample at
+//! a time, so the same notes give the same samples bit for bit, whatever the block size.
 
 #[cfg(feature = "pattern")]
 mod event;

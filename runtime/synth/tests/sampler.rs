@@ -330,3 +330,28 @@ fn samples_render_identically_whatever_the_block_size() {
     }
     std::fs::remove_dir_all(&root).ok();
 }
+
+#[test]
+fn eight_bit_files_and_extra_channels() {
+    let root = temp_dir("eight");
+    let d = root.join("lofi");
+    std::fs::create_dir_all(&d).unwrap();
+    let spec = hound::WavSpec {
+        channels: 3,
+        sample_rate: SR,
+        bits_per_sample: 8,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(d.join("a.wav"), spec).unwrap();
+    // Two frames of three channels; the third channel is dropped.
+    for v in [64i8, -32, 127, -64, 32, 1] {
+        w.write_sample(v).unwrap();
+    }
+    w.finalize().unwrap();
+    let bank = bank_from(&root, &["lofi"]);
+    let mut n = NoteSpec::sample("lofi", 0);
+    n.amp = 1.0;
+    let out = render_offline_with(&[(0, n)], 3, SR, 64, bank);
+    assert_eq!(out, vec![0.5, -0.25, -0.5, 0.25, 0.0, 0.0]);
+    std::fs::remove_dir_all(&root).ok();
+}
