@@ -210,9 +210,15 @@ impl SampleBank {
         self.rate
     }
 
-    /// True when the bank has a folder called `name`.
+    /// True when the bank has a folder called `name` (compared by name, not only by hash).
     pub fn contains(&self, name: &str) -> bool {
-        self.folder_index(name_hash(name)).is_some()
+        self.folder(name).is_some()
+    }
+
+    fn folder(&self, name: &str) -> Option<&Folder> {
+        self.folder_index(name_hash(name))
+            .and_then(|i| self.folders.get(i))
+            .filter(|f| &*f.name == name)
     }
 
     /// Folder names, in key order.
@@ -222,9 +228,7 @@ impl SampleBank {
 
     /// Number of files in folder `name` (0 if absent).
     pub fn count(&self, name: &str) -> usize {
-        self.folder_index(name_hash(name))
-            .and_then(|i| self.folders.get(i))
-            .map_or(0, |f| f.files.len())
+        self.folder(name).map_or(0, |f| f.files.len())
     }
 
     pub(crate) fn folder_index(&self, key: u64) -> Option<usize> {
