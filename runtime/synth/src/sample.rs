@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 
 /// Longest sample kept, in seconds at the output rate: longer files are cut, so one huge
 /// file cannot exhaust memory.
-pub const MAX_SAMPLE_SECONDS: u64 = 600;
+pub const MAX_SAMPLE_SECONDS: u64 = 300;
+
+/// Most decoded sample values one [`SampleLibrary::load`] keeps (1 GiB of `f32`); files
+/// past it stay silent, with a warning, so a huge library cannot exhaust memory.
+pub const MAX_BANK_VALUES: usize = 1 << 28;
 
 /// One decoded sound at the bank's rate: interleaved frames of one or two channels.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -357,23 +361,34 @@ impl SampleLibrary {
         wanted.sort_unstable();
         wanted.dedup();
         let mut folders = Vec::new();
+        let mut values = 0usize;
         for name in wanted {
             let Some(dir) = self.folders.get(name) else {
                 continue;
             };
             let files = wav_files(dir, &mut warnings);
-            let samples = files
-                .iter()
-                .map(|p| {
-                    Sample::load_wav(p, rate).unwrap_or_else(|e| {
-                        warnings.push(SampleWarning {
-                            path: p.clone(),
-                            message: format!("cannot decode (it will be silent): {e}"),
-                        });
-                        Sample::default()
-                    })
-                })
-                .collect();
+            let mut samples = Vec::with_capacity(files.len());
+            for p in &files {
+                if values >= MAX_BANK_VALUES {
+                    warnings.push(SampleWarning {
+                        path: p.clone(),
+                        message: "not loaded (it will be silent): the samples loaded so far \
+                                  already fill the 1 GiB budget"
+                            .to_string(),
+                    });
+                    samples.push(Sample::default());
+                    continue;
+                }
+                let sample = Sample::load_wav(p, rate).unwrap_or_else(|e| {
+                    warnings.push(SampleWarning {
+                        path: p.clone(),
+                        message: format!("cannot decode (it will be silent): {e}"),
+                    });
+                    Sample::default()
+                });
+                values += sample.data.len();
+                samples.push(sample);
+            }
             folders.push((name.to_string(), samples));
         }
         (SampleBank::from_folders(rate, folders), warnings)
