@@ -154,8 +154,8 @@ pub struct NoteSpec {
     pub room: f32,
     /// Send to the global delay, 0..=1 (SuperDirt's `delay`).
     pub delay: f32,
-    /// How much of the direct signal is removed, 0..=1: 1 leaves only the effect sends
-    /// (SuperDirt's `dry`).
+    /// How much the reverb's return is turned down for this note, 0..=1: 1 is no reverb
+    /// at all, whatever `room` says (SuperDirt's `dry`).
     pub dry: f32,
     /// Sets the reverb's room size (0..=1) for everything from this note on.
     pub size: Option<f32>,

@@ -73,8 +73,7 @@ pub(crate) struct Voice {
     release: u32,
     /// Envelope level held at the start of the release.
     level: f32,
-    /// Gains into the dry mix and the reverb and delay sends.
-    direct: f32,
+    /// Gains into the reverb and delay sends (the dry mix always gets the full signal).
     send_reverb: f32,
     send_delay: f32,
     /// The sample being played, if this voice is a sampler voice.
@@ -126,7 +125,6 @@ impl Voice {
             sustain_level: 1.0,
             release: 1,
             level: 0.0,
-            direct: 1.0,
             send_reverb: 0.0,
             send_delay: 0.0,
             sample: None,
@@ -202,8 +200,9 @@ impl Voice {
             .max(1);
         self.sustain = spec.sustain_frames.max(1);
         let send = |x: f32| finite_or(x, 0.0).clamp(0.0, 1.0);
-        self.direct = 1.0 - send(spec.dry);
-        self.send_reverb = send(spec.room);
+        // SuperDirt's `dry` turns the reverb's return down (1: none); the reverb is linear,
+        // so scaling this voice's send does the same for this voice.
+        self.send_reverb = send(spec.room) * (1.0 - send(spec.dry));
         self.send_delay = send(spec.delay);
         self.ic1r = 0.0;
         self.ic2r = 0.0;
@@ -364,7 +363,10 @@ impl Voice {
                     (s * self.gain_l, s * self.gain_r)
                 }
             };
-            add(out, l, r, self.direct);
+            if let [a, b] = out {
+                *a += l;
+                *b += r;
+            }
             if self.send_reverb > 0.0 {
                 add(rev, l, r, self.send_reverb);
             }

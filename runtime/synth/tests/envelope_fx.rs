@@ -1,6 +1,6 @@
 //! The ADSR envelope to the exact frame (seen through a constant sample, so the output is
 //! the envelope itself), and the global reverb and delay buses: sends, `dry`, exact echo
-//! positions, tails, and block-size independence.
+//! positions, settings that persist, tails, and block-size independence.
 #![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
@@ -115,7 +115,7 @@ fn click(room: f32, delay: f32, dry: f32) -> NoteSpec {
 
 #[test]
 fn the_delay_repeats_at_exact_frames_with_feedback() {
-    let mut n = click(0.0, 1.0, 1.0);
+    let mut n = click(0.0, 1.0, 0.0);
     n.delaytime = Some(0.01); // 480 frames
     n.delayfeedback = Some(0.5);
     let out = render_offline_with(&[(100, n)], 3_000, SR, 100, bank());
@@ -126,10 +126,11 @@ fn the_delay_repeats_at_exact_frames_with_feedback() {
         .filter(|(_, &x)| x != 0.0)
         .map(|(i, &x)| (i, x))
         .collect();
-    // `dry: 1` removes the direct sound; then echoes halve every 480 frames.
+    // The direct click, then echoes halving every 480 frames.
     assert_eq!(
         hits,
         vec![
+            (100, 0.5),
             (580, 0.5),
             (1_060, 0.25),
             (1_540, 0.125),
@@ -138,7 +139,6 @@ fn the_delay_repeats_at_exact_frames_with_feedback() {
             (2_980, 0.015625)
         ]
     );
-    assert!(left(&out).iter().skip(1).all(|&x| x.is_finite()));
 }
 
 #[test]
@@ -146,12 +146,23 @@ fn delay_settings_persist_for_later_notes() {
     let mut first = click(0.0, 0.0, 0.0);
     first.delaytime = Some(0.001); // 48 frames
     first.delayfeedback = Some(0.0);
-    let second = click(0.0, 1.0, 1.0);
+    let second = click(0.0, 1.0, 0.0);
     let out = render_offline_with(&[(0, first), (10, second)], 200, SR, 7, bank());
     let l = left(&out);
-    assert_eq!(l[0], 0.5);
+    let hits: Vec<usize> = (0..l.len()).filter(|&i| l[i] != 0.0).collect();
+    assert_eq!(hits, vec![0, 10, 58]);
     assert_eq!(l[58], 0.5);
-    assert_eq!(l.iter().filter(|&&x| x != 0.0).count(), 2);
+}
+
+#[test]
+fn dry_one_turns_the_reverb_off() {
+    let render = |room: f32, dry: f32| {
+        render_offline_with(&[(0, click(room, 0.0, dry))], 10_000, SR, 256, bank())
+    };
+    let plain = render(0.0, 0.0);
+    assert_eq!(render(1.0, 1.0), plain);
+    assert_ne!(render(1.0, 0.5), plain);
+    assert_ne!(render(1.0, 0.5), render(1.0, 0.0));
 }
 
 #[test]
