@@ -355,3 +355,11 @@ fn eight_bit_files_and_extra_channels() {
     assert_eq!(out, vec![0.5, -0.25, -0.5, 0.25, 0.0, 0.0]);
     std::fs::remove_dir_all(&root).ok();
 }
+
+#[test]
+fn a_synth_with_samples_can_move_to_the_audio_thread() {
+    fn send<T: Send>() {}
+    fn shared<T: Send + Sync>() {}
+    send::<Synth>();
+    shared::<SampleBank>();
+}
