@@ -34,7 +34,7 @@ pub fn spec_from_event(ev: &Event, frames_per_beat: f64) -> Option<NoteSpec> {
 /// Keys read: `freq` (else middle C; for a sample, the playback rate relative to middle
 /// C), `amp`, `pan`, `attack`, `decay`, `sustainLevel`, `release`, `cutoff`/`lpf`,
 /// `resonance`/`lpq`, `room`, `size`, `dry`, `delay`, `delaytime`,
-/// `delayfeedback`/`delayfb`, and for samples `speed`, `begin`, `end`. The gate is the
+/// `delayfeedback`/`delayfb`, `cut`, and for samples `speed`, `begin`, `end`. The gate is the
 /// event's sustain, except that a sample with neither a `sustain` nor a `legato` key plays
 /// to its end, as in SuperDirt. Missing keys keep [`NoteSpec::new`]'s values (for samples,
 /// [`NoteSpec::sample`]'s).
@@ -112,6 +112,9 @@ pub fn spec_from_event_with(
     set(&mut spec.room, &["room"]);
     set(&mut spec.dry, &["dry"]);
     set(&mut spec.delay, &["delay"]);
+    if let Some(c) = num("cut") {
+        spec.cut = c.floor().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32;
+    }
     let opt = |keys: &[&str]| keys.iter().find_map(|k| num(k)).map(|x| x as f32);
     spec.size = opt(&["size"]);
     spec.delaytime = opt(&["delaytime"]);

@@ -45,6 +45,9 @@ const ANTI_DENORMAL: f32 = 1e-20;
 const MIN_SPEED: f32 = 0.01;
 const MAX_SPEED: f32 = 64.0;
 
+/// Seconds a voice takes to fade out when a note in its cut group starts.
+pub(crate) const CUT_FADE: f32 = 0.005;
+
 /// A cutoff at or above this means "no filter" for a sampler voice.
 pub(crate) const NO_CUTOFF: f32 = 20_000.0;
 
@@ -78,6 +81,8 @@ pub(crate) struct Voice {
     send_delay: f32,
     /// The sample being played, if this voice is a sampler voice.
     pub(crate) sample: Option<SamplePlay>,
+    /// Cut group (0: none), as in SuperDirt.
+    pub(crate) cut: i32,
     /// Sampler voices filter only when a cutoff was asked for.
     filter_on: bool,
     /// Right-channel filter state for stereo samples.
@@ -128,6 +133,7 @@ impl Voice {
             send_reverb: 0.0,
             send_delay: 0.0,
             sample: None,
+            cut: 0,
             filter_on: true,
             ic1r: 0.0,
             ic2r: 0.0,
@@ -207,6 +213,7 @@ impl Voice {
         self.ic1r = 0.0;
         self.ic2r = 0.0;
         self.sample = None;
+        self.cut = spec.cut;
         self.filter_on = true;
         if let Some(st) = sample {
             let frames = st.sample.frames() as f64;
@@ -298,6 +305,31 @@ impl Voice {
                 self.rng = rng;
             }
             _ => {}
+        }
+    }
+
+    /// True when a new note in cut group `cut` playing `sample` silences this voice: the
+    /// same positive group, or the same negative group and the same sample. Drums are
+    /// one-shots and are never cut.
+    pub(crate) fn is_cut_by(&self, cut: i32, sample: Option<(usize, usize)>) -> bool {
+        if !self.active || cut == 0 || self.cut != cut || self.drum() {
+            return false;
+        }
+        if cut > 0 {
+            return true;
+        }
+        match (self.sample, sample) {
+            (Some(sp), Some(other)) => !sp.old_bank && (sp.folder, sp.file) == other,
+            _ => false,
+        }
+    }
+
+    /// End the note now with a [`CUT_FADE`] linear fade from where the envelope is; a note
+    /// already in its release finishes it.
+    pub(crate) fn cut_off(&mut self) {
+        if self.t < self.sustain {
+            self.sustain = self.t;
+            self.release = self.secs(CUT_FADE).max(1);
         }
     }
 

@@ -145,6 +145,7 @@ fn envelope_and_effect_keys() {
             ("delay", Value::Num(0.8)),
             ("delaytime", Value::Num(0.9)),
             ("delayfb", Value::Num(0.25)),
+            ("cut", Value::Num(-2.0)),
         ],
         1.0,
     );
@@ -158,6 +159,7 @@ fn envelope_and_effect_keys() {
         (s.size, s.delaytime, s.delayfeedback),
         (Some(0.6), Some(0.9), Some(0.25))
     );
+    assert_eq!(s.cut, -2);
     let plain = spec_from_event(&event(&[("s", Value::str("saw"))], 1.0), 100.0).unwrap();
     assert_eq!(
         (plain.size, plain.delaytime, plain.delayfeedback),

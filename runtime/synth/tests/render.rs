@@ -216,6 +216,7 @@ fn nonsense_parameters_neither_panic_nor_poison_the_output() {
                 size: Some(x),
                 delaytime: Some(x),
                 delayfeedback: Some(x),
+                cut: i as i32 - 3,
             },
         );
     }

@@ -1,6 +1,6 @@
 //! `Synth::note`, `Synth::render`, `Synth::set_samples` and `Synth::take_retired` never
 //! allocate or free: a counting global allocator watches them through a busy workload (every
-//! instrument, samples forwards and backwards, effect sends and settings, bank swaps,
+//! instrument, samples forwards and backwards, cut groups, effect sends and settings, bank swaps,
 //! stealing, a full queue, late notes, missing samples), and a negative control proves the
 //! counter catches an allocation when there is one.
 #![allow(clippy::unwrap_used)]
@@ -64,6 +64,7 @@ fn exercise(mut leak: impl FnMut(usize)) -> u64 {
                     n.speed = if i % 2 == 0 { -1.3 } else { 0.7 };
                     n.cutoff = 2_000.0;
                 }
+                n.cut = (i % 3) as i32 - 1;
                 n.room = (i % 2) as f32 * 0.5;
                 n.delay = (i % 3) as f32 * 0.3;
                 if i == 5 {

@@ -363,3 +363,67 @@ fn a_synth_with_samples_can_move_to_the_audio_thread() {
     send::<Synth>();
     shared::<SampleBank>();
 }
+
+/// Folder `long`: two files of one second, 0.5 and 0.25.
+fn long_bank() -> Arc<SampleBank> {
+    Arc::new(SampleBank::from_folders(
+        SR,
+        vec![(
+            "long".to_string(),
+            vec![
+                Sample::from_interleaved(&[0.5; 48_000], 1, SR, SR),
+                Sample::from_interleaved(&[0.25; 48_000], 1, SR, SR),
+            ],
+        )],
+    ))
+}
+
+#[test]
+fn a_cut_group_fades_the_previous_note_out_in_5_ms() {
+    let with_cut = |index: i64, cut: i32| {
+        let mut n = hard_left("long", index);
+        n.cut = cut;
+        n
+    };
+    let out = render_offline_with(
+        &[(0, with_cut(0, 1)), (1_000, with_cut(1, 1))],
+        2_000,
+        SR,
+        64,
+        long_bank(),
+    );
+    let l = left(&out);
+    assert_eq!(l[999], 0.5);
+    // 240 frames of fade (5 ms at 48 kHz) under the new note, then the new note alone.
+    assert_eq!(l[1_000], 0.5 * (1.0 - 1.0 / 240.0) + 0.25);
+    assert!(l[1_000..1_239].windows(2).all(|w| w[1] < w[0]));
+    assert!(l[1_239..].iter().all(|&x| x == 0.25));
+    // Another group, or none, leaves the first note alone.
+    for (a, b) in [(1, 2), (0, 0), (1, 0)] {
+        let out = render_offline_with(
+            &[(0, with_cut(0, a)), (1_000, with_cut(1, b))],
+            2_000,
+            SR,
+            64,
+            long_bank(),
+        );
+        assert_eq!(left(&out)[1_500], 0.75, "groups {a} {b}");
+    }
+    // A negative group cuts only the same sample.
+    let out = render_offline_with(
+        &[(0, with_cut(0, -1)), (1_000, with_cut(1, -1))],
+        2_000,
+        SR,
+        64,
+        long_bank(),
+    );
+    assert_eq!(left(&out)[1_500], 0.75);
+    let out = render_offline_with(
+        &[(0, with_cut(1, -1)), (1_000, with_cut(1, -1))],
+        2_000,
+        SR,
+        64,
+        long_bank(),
+    );
+    assert_eq!(left(&out)[1_500], 0.25);
+}
