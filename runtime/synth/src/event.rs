@@ -32,7 +32,7 @@ pub fn spec_from_event(ev: &Event, frames_per_beat: f64) -> Option<NoteSpec> {
 /// users expect their own `bd`); the file is `n` if given, else a `name:N` suffix, else 0.
 ///
 /// Keys read: `freq` (else middle C; for a sample, the playback rate relative to middle
-/// C), `amp`, `pan`, `attack`, `decay`, `sustainLevel`, `release`, `cutoff`/`lpf`,
+/// C), `amp`, `gain` (amp · gain⁴ as in SuperDirt), `pan`, `attack`, `decay`, `sustainLevel`, `release`, `cutoff`/`lpf`,
 /// `resonance`/`lpq`, `room`, `size`, `dry`, `delay`, `delaytime`,
 /// `delayfeedback`/`delayfb`, `cut`, and for samples `speed`, `begin`, `end`. The gate is the
 /// event's sustain, except that a sample with neither a `sustain` nor a `legato` key plays
@@ -102,6 +102,10 @@ pub fn spec_from_event_with(
         }
     };
     set(&mut spec.amp, &["amp"]);
+    if let Some(g) = num("gain") {
+        // SuperDirt's curve: amp · gain⁴, with gain capped at 2.
+        spec.amp *= g.clamp(0.0, 2.0).powi(4) as f32;
+    }
     set(&mut spec.pan, &["pan"]);
     set(&mut spec.attack, &["attack"]);
     set(&mut spec.decay, &["decay"]);

@@ -286,8 +286,8 @@ impl std::fmt::Display for SampleWarning {
 impl SampleLibrary {
     /// The sample roots to search, in priority order: `extra` (from `--samples`), then the
     /// `PATTER_SAMPLES` variable (`:`-separated), then `~/.local/share/patter/samples` and
-    /// SuperDirt's `~/.local/share/SuperCollider/downloaded-quarks/Dirt-Samples` when they
-    /// exist.
+    /// SuperDirt's `~/.local/share/SuperCollider/downloaded-quarks/Dirt-Samples` (or its
+    /// macOS place under `~/Library/Application Support`) when they exist.
     pub fn default_roots(extra: &[PathBuf]) -> Vec<PathBuf> {
         let mut roots: Vec<PathBuf> = extra.to_vec();
         if let Some(env) = std::env::var_os("PATTER_SAMPLES") {
@@ -298,6 +298,8 @@ impl SampleLibrary {
             for sub in [
                 ".local/share/patter/samples",
                 ".local/share/SuperCollider/downloaded-quarks/Dirt-Samples",
+                // SuperCollider's user support folder on macOS.
+                "Library/Application Support/SuperCollider/downloaded-quarks/Dirt-Samples",
             ] {
                 let p = home.join(sub);
                 if p.is_dir() {

@@ -160,6 +160,20 @@ fn envelope_and_effect_keys() {
         (Some(0.6), Some(0.9), Some(0.25))
     );
     assert_eq!(s.cut, -2);
+    let loud = |gain: f64| {
+        let ev = event(
+            &[
+                ("s", Value::str("saw")),
+                ("amp", Value::Num(0.1)),
+                ("gain", Value::Num(gain)),
+            ],
+            1.0,
+        );
+        spec_from_event(&ev, 100.0).unwrap().amp
+    };
+    assert_eq!(loud(1.0), 0.1);
+    assert!((loud(0.5) - 0.1 / 16.0).abs() < 1e-9);
+    assert!((loud(9.0) - 1.6).abs() < 1e-6, "gain is capped at 2");
     let plain = spec_from_event(&event(&[("s", Value::str("saw"))], 1.0), 100.0).unwrap();
     assert_eq!(
         (plain.size, plain.delaytime, plain.delayfeedback),
