@@ -517,7 +517,12 @@ impl Synth {
         };
         let age = self.next_age;
         self.next_age += 1;
-        let rate_ratio = f64::from(self.bank.rate()) / f64::from(self.sample_rate);
+        // A bank loaded for another rate still plays at the right pitch; a nonsense rate
+        // is treated as ours so that every note still ends.
+        let rate_ratio = match self.bank.rate() {
+            0 => 1.0,
+            r => (f64::from(r) / f64::from(self.sample_rate)).clamp(1.0 / 64.0, 64.0),
+        };
         let start = resolved.and_then(|(folder, file)| {
             self.bank.sample_at(folder, file).map(|sample| SampleStart {
                 folder,

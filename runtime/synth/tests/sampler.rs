@@ -427,3 +427,27 @@ fn a_cut_group_fades_the_previous_note_out_in_5_ms() {
     );
     assert_eq!(left(&out)[1_500], 0.25);
 }
+
+#[test]
+fn a_bank_at_another_rate_keeps_its_pitch() {
+    // Loaded for 24 kHz, played at 48 kHz: each value lasts two frames (interpolated).
+    let bank = Arc::new(SampleBank::from_folders(
+        SR / 2,
+        vec![(
+            "x".to_string(),
+            vec![Sample::from_interleaved(&[0.5, 0.25], 1, SR / 2, SR / 2)],
+        )],
+    ));
+    let out = render_offline_with(&[(0, hard_left("x", 0))], 5, SR, 64, bank);
+    assert_eq!(left(&out), vec![0.5, 0.375, 0.25, 0.25, 0.0]);
+    // A bank claiming rate 0 plays at ours rather than never ending.
+    let odd = Arc::new(SampleBank::from_folders(
+        0,
+        vec![(
+            "x".to_string(),
+            vec![Sample::from_interleaved(&[0.5, 0.25], 1, SR, SR)],
+        )],
+    ));
+    let out = render_offline_with(&[(0, hard_left("x", 0))], 3, SR, 64, odd);
+    assert_eq!(left(&out), vec![0.5, 0.25, 0.0]);
+}
