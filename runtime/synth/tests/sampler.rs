@@ -451,3 +451,45 @@ fn a_bank_at_another_rate_keeps_its_pitch() {
     let out = render_offline_with(&[(0, hard_left("x", 0))], 3, SR, 64, odd);
     assert_eq!(left(&out), vec![0.5, 0.25, 0.0]);
 }
+
+#[test]
+fn nonsense_sample_parameters_neither_panic_nor_poison_the_output() {
+    let bank = ramp_bank();
+    let bad = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        -1e30,
+        1e30,
+        0.0,
+        -0.0,
+    ];
+    let mut notes = Vec::new();
+    for (i, &x) in bad.iter().enumerate() {
+        for (j, &y) in bad.iter().enumerate() {
+            let mut n = NoteSpec::sample("ramp", i64::MIN + j as i64);
+            n.speed = x;
+            n.begin = y;
+            n.end = x;
+            n.amp = y;
+            n.pan = x;
+            n.cutoff = y;
+            n.resonance = x;
+            n.attack = y;
+            n.decay = x;
+            n.sustain_level = y;
+            n.release = x;
+            n.room = y;
+            n.delay = x;
+            n.dry = y;
+            n.size = Some(x);
+            n.delaytime = Some(y);
+            n.delayfeedback = Some(x);
+            n.cut = i as i32 - 3;
+            n.sustain_frames = [0, 1, u32::MAX][j % 3];
+            notes.push(((i * 7 + j) as u64, n));
+        }
+    }
+    let out = render_offline_with(&notes, 20_000, SR, 100, bank);
+    assert!(out.iter().all(|v| v.is_finite() && v.abs() <= 1.0));
+}
