@@ -31,6 +31,8 @@ usage:
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
       --seed S  --rate HZ  --bits 16|24|32
+      --samples DIR                    sample folders (repeatable; also PATTER_SAMPLES)
+      --stems DIR                      also write one WAV per player into DIR
   patter shm-dump NAME [--count N]     print the records of the shared-memory ring NAME
       --wait SECONDS                   (written by `patter play --out shm:NAME`) as they arrive
   patter help                          this text

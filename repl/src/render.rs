@@ -1,6 +1,9 @@
 //! `patter render`: write a program's events to a file, offline and faster than real time.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use patter_pattern::Time;
 
@@ -11,7 +14,7 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits",
+            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits", "samples", "stems",
         ],
     ) {
         Ok(a) => a,
@@ -20,9 +23,17 @@ pub fn run(argv: &[String]) -> ExitCode {
     let [file] = args.positional.as_slice() else {
         return usage("give one FILE.pat");
     };
-    let Some(out_path) = args.get("o").or(args.get("output")) else {
-        return usage("where to? give -o out.mid or -o out.wav");
-    };
+    let out_path = args.get("o").or(args.get("output"));
+    let stems = args.get("stems");
+    if out_path.is_none() && stems.is_none() {
+        return usage("where to? give -o out.mid or -o out.wav (or --stems DIR)");
+    }
+    let sample_roots: Vec<PathBuf> = args
+        .options
+        .iter()
+        .filter(|(n, _)| n == "samples")
+        .map(|(_, v)| PathBuf::from(v))
+        .collect();
     let seed = match seed_arg(&args) {
         Ok(s) => s,
         Err(msg) => return usage(&msg),
@@ -59,8 +70,22 @@ pub fn run(argv: &[String]) -> ExitCode {
         "beats" => Time::from_f64(amount),
         _ => Time::from_f64(amount) * program.cycle_beats,
     };
+    let wav = WavOptions {
+        rate,
+        bits,
+        sample_roots,
+    };
+    let Some(out_path) = out_path else {
+        return render_wav(&program, beats, None, stems, &wav);
+    };
     let lower = out_path.to_ascii_lowercase();
     if lower.ends_with(".mid") || lower.ends_with(".midi") || lower.ends_with(".smf") {
+        if let Some(dir) = stems {
+            let code = render_wav(&program, beats, None, Some(dir), &wav);
+            if code != ExitCode::SUCCESS {
+                return code;
+            }
+        }
         let msgs = match patter_runtime::render::midi_messages(&program, Time::ZERO, beats) {
             Ok(m) => m,
             Err(e) => {
@@ -85,7 +110,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else if lower.ends_with(".wav") {
-        render_wav(&program, beats, out_path, rate, bits)
+        render_wav(&program, beats, Some(out_path), stems, &wav)
     } else {
         eprintln!("patter render: cannot write `{out_path}`: give a .mid (MIDI file) or .wav (audio through the built-in synth) name");
         ExitCode::from(2)
@@ -98,13 +123,23 @@ const MAX_WAV_SECONDS: f64 = 3600.0;
 /// Room after the last onset for releases and drum tails.
 const TAIL_SECONDS: f64 = 2.0;
 
+/// How audio renders are made: output format and where samples come from.
+struct WavOptions {
+    rate: u32,
+    bits: patter_synth::WavBits,
+    /// `--samples` folders, searched before `PATTER_SAMPLES` and the default folders.
+    sample_roots: Vec<PathBuf>,
+}
+
+/// Render the mix to `out_path` and/or one WAV per player into `stems`.
 fn render_wav(
     program: &patter_pattern::Program,
     beats: Time,
-    out_path: &str,
-    rate: u32,
-    bits: patter_synth::WavBits,
+    out_path: Option<&str>,
+    stems: Option<&str>,
+    opts: &WavOptions,
 ) -> ExitCode {
+    let rate = opts.rate;
     let events = match patter_runtime::render::events(program, Time::ZERO, beats) {
         Ok(e) => e,
         Err(e) => {
@@ -121,40 +156,135 @@ fn render_wav(
         eprintln!("patter render: {seconds:.0} s of audio is more than the {MAX_WAV_SECONDS:.0} s a render may be");
         return ExitCode::from(2);
     }
+    let bank = load_samples(&events, &opts.sample_roots, rate);
     let frames_per_beat = seconds_per_beat * f64::from(rate);
     // Onsets from exact beats: frame = beat · 60 · rate / tempo, rounded once.
     let fpb = Time::from_f64(60.0 * f64::from(rate) / program.tempo);
     let mut notes = Vec::with_capacity(events.len());
+    let mut players = Vec::with_capacity(events.len());
     let mut skipped = 0usize;
+    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     for e in &events {
-        match patter_synth::spec_from_event(e, frames_per_beat) {
-            Some(spec) => {
+        match patter_synth::spec_from_event_with(e, frames_per_beat, &bank) {
+            Ok(spec) => {
                 let at = e.beat * fpb;
                 notes.push((at.floor_int().max(0) as u64, spec));
+                players.push(e.player);
             }
-            None => skipped += 1,
+            Err(patter_synth::Skip::Unknown(name)) => {
+                *unknown.entry(name).or_default() += 1;
+                skipped += 1;
+            }
+            Err(_) => skipped += 1,
         }
+    }
+    for (name, n) in &unknown {
+        eprintln!(
+            "patter: no sound called `{name}`: it is not a built-in instrument, and no sample folder \
+             has that name (sample folders: --samples DIR, PATTER_SAMPLES, \
+             ~/.local/share/patter/samples); its {n} event{} were skipped",
+            if *n == 1 { "" } else { "s" }
+        );
     }
     let total = (seconds * f64::from(rate)).ceil() as u64;
-    let samples = patter_synth::render_offline(&notes, total, rate, 256);
-    if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, 2, bits) {
-        eprintln!("patter: cannot write {out_path}: {e}");
-        return ExitCode::FAILURE;
-    }
-    let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-    eprintln!(
-        "patter: wrote {out_path}: {} notes, {seconds:.1} s at {rate} Hz, peak {peak:.3}{}",
-        notes.len(),
-        if skipped > 0 {
-            format!(" ({skipped} events with no built-in sound skipped)")
-        } else {
-            String::new()
+    let bank = Arc::new(bank);
+    if let Some(out_path) = out_path {
+        let (samples, stats) =
+            patter_synth::render_offline_stats(&notes, total, rate, 256, bank.clone());
+        if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, 2, opts.bits) {
+            eprintln!("patter: cannot write {out_path}: {e}");
+            return ExitCode::FAILURE;
         }
-    );
+        let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+        eprintln!(
+            "patter: wrote {out_path}: {} notes, {seconds:.1} s at {rate} Hz, peak {peak:.3}{}{}",
+            (notes.len() as u64).saturating_sub(stats.missing),
+            if skipped > 0 {
+                format!(" ({skipped} events with no sound skipped)")
+            } else {
+                String::new()
+            },
+            if stats.stolen > 0 {
+                format!(" ({} voices stolen)", stats.stolen)
+            } else {
+                String::new()
+            }
+        );
+    }
+    if let Some(dir) = stems {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("patter: cannot create the stems folder {dir}: {e}");
+            return ExitCode::FAILURE;
+        }
+        for (i, player) in program.players.iter().enumerate() {
+            let mine: Vec<(u64, patter_synth::NoteSpec)> = notes
+                .iter()
+                .zip(&players)
+                .filter(|(_, &p)| p as usize == i)
+                .map(|(n, _)| *n)
+                .collect();
+            // Each player through its own synth: its own voices, effects and limiter.
+            let samples = patter_synth::render_offline_with(&mine, total, rate, 256, bank.clone());
+            let path = Path::new(dir).join(format!("{}.wav", stem_name(&player.name, i)));
+            if let Err(e) = patter_synth::write_wav(&path, &samples, rate, 2, opts.bits) {
+                eprintln!("patter: cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            eprintln!("patter: wrote {}: {} notes", path.display(), mine.len());
+        }
+    }
     ExitCode::SUCCESS
 }
 
+/// A file name for a player's stem: its name with anything unusual in a file name replaced.
+fn stem_name(name: &str, index: usize) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if clean.is_empty() {
+        format!("player{index}")
+    } else {
+        clean
+    }
+}
+
+/// Decode the sample folders the events name (and only those), from the `--samples`
+/// folders, then `PATTER_SAMPLES`, then the default folders. Problems are warnings.
+fn load_samples(
+    events: &[patter_pattern::Event],
+    roots: &[PathBuf],
+    rate: u32,
+) -> patter_synth::SampleBank {
+    let roots = patter_synth::SampleLibrary::default_roots(roots);
+    let (library, warnings) = patter_synth::SampleLibrary::scan(&roots);
+    for w in &warnings {
+        eprintln!("patter: samples: {w}");
+    }
+    let mut names: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e.get("s").or_else(|| e.get("instrument")) {
+            Some(patter_pattern::Value::Str(s)) => s.split(':').next(),
+            _ => None,
+        })
+        .filter(|n| library.contains(n))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let (bank, warnings) = library.load(names, rate);
+    for w in &warnings {
+        eprintln!("patter: samples: {w}");
+    }
+    bank
+}
+
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] -o out.mid|out.wav");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] [--samples DIR]... [--stems DIR] -o out.mid|out.wav");
     ExitCode::from(2)
 }

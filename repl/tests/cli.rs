@@ -292,3 +292,117 @@ fn render_wav_is_deterministic_and_sample_exact() {
     assert!(left.iter().all(|x| x.abs() <= 1.0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn read_left(path: &std::path::Path) -> Vec<f32> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    r.samples::<f32>().step_by(2).map(|s| s.unwrap()).collect()
+}
+
+#[test]
+fn render_plays_samples_from_a_folder_and_warns_once_per_unknown_name() {
+    let dir = std::env::temp_dir().join(format!("patter-samples-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let kit = dir.join("kit").join("bd");
+    std::fs::create_dir_all(&kit).unwrap();
+    for (name, v) in [("a.wav", 0.25f32), ("b.wav", 0.5)] {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 48_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut w = hound::WavWriter::create(kit.join(name), spec).unwrap();
+        for _ in 0..10 {
+            w.write_sample(v).unwrap();
+        }
+        w.finalize().unwrap();
+    }
+    let src = dir.join("s.pat");
+    // Beat = 24 000 frames. `bd:1` is the second file; `nope` is unknown (three times).
+    std::fs::write(
+        &src,
+        "tempo 120\nplay d { s: \"bd:1 nope nope nope\", amp: 1, pan: -1 }\n",
+    )
+    .unwrap();
+    let out = dir.join("s.wav");
+    let o = patter(&[
+        "render",
+        src.to_str().unwrap(),
+        "--bars",
+        "1",
+        "--samples",
+        dir.join("missing-root").to_str().unwrap(),
+        "--samples",
+        dir.join("kit").to_str().unwrap(),
+        "--bits",
+        "32",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("no sound called `nope`").count(), 1, "{err}");
+    assert!(err.contains("3 events were skipped"), "{err}");
+    assert!(
+        err.contains("missing-root"),
+        "an unreadable sample root is reported: {err}"
+    );
+    let left = read_left(&out);
+    assert_eq!(&left[..10], &[0.5; 10]);
+    assert!(left[10..].iter().all(|&x| x == 0.0));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn render_stems_writes_one_file_per_player() {
+    let dir = std::env::temp_dir().join(format!("patter-stems-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("p.pat");
+    std::fs::write(
+        &src,
+        "tempo 120\nplay drums { s: \"bd ~ ~ ~\" }\nplay hats { s: \"~ hh ~ hh\" }\n",
+    )
+    .unwrap();
+    let stems = dir.join("stems");
+    let mix = dir.join("mix.wav");
+    let o = patter(&[
+        "render",
+        src.to_str().unwrap(),
+        "--bars",
+        "1",
+        "--bits",
+        "32",
+        "--stems",
+        stems.to_str().unwrap(),
+        "-o",
+        mix.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let drums = read_left(&stems.join("drums.wav"));
+    let hats = read_left(&stems.join("hats.wav"));
+    let first = |v: &[f32]| v.iter().position(|&x| x != 0.0);
+    assert_eq!(first(&drums), Some(0));
+    // The first hat is on beat 1 = frame 24 000; the drum stem has no hats.
+    assert_eq!(first(&hats), Some(24_000));
+    assert!(drums[24_000..30_000].iter().all(|&x| x == 0.0));
+    // Quiet enough that no limiter engages: the stems add up to the mix.
+    let m = read_left(&mix);
+    assert_eq!(m.len(), drums.len());
+    for i in (0..m.len()).step_by(97) {
+        assert!((m[i] - drums[i] - hats[i]).abs() < 1e-6, "frame {i}");
+    }
+    // Stems alone, without -o.
+    let only = dir.join("only");
+    let o = patter(&[
+        "render",
+        src.to_str().unwrap(),
+        "--beats",
+        "2",
+        "--stems",
+        only.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(only.join("drums.wav").exists() && only.join("hats.wav").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -76,3 +76,9 @@ fn tour_examples_compile_and_play() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     assert!(check_file(&root.join("docs/tour.md")) >= 2);
 }
+
+#[test]
+fn synth_doc_examples_compile_and_play() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(check_file(&root.join("docs/synth.md")) >= 2);
+}

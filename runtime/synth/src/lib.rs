@@ -1,27 +1,48 @@
 //! patter's built-in synthesizer: a small, deterministic DSP core for a real-time audio
-//! callback, and an offline renderer that processes in blocks exactly like live.
+//! callback, and an offline renderer that processes in blocks exactly like live. Tonal
+//! instruments and a drum kit synthesized in code, a sampler over SuperDirt's folder layout
+//! ([`SampleLibrary`], [`SampleBank`]), an ADSR envelope, a global reverb and delay with
+//! per-note sends, and a master limiter. `docs/synth.md` lists the keys and instruments.
 //!
-//! Real-time contract: after [`Synth::new`], [`Synth::note`] and [`Synth::render`] never
-//! allocate, lock or block (proved by `tests/rt_no_alloc.rs` with a counting allocator and a
-//! negative control). Every voice, delay line and the note queue are reserved up front; a
-//! full queue drops the note (counted) and a full voice pool steals the oldest voice
-//! (counted). Nothing panics on any input: non-finite or out-of-range parameters are
-//! clamped to safe values when a note is queued.
+//! Real-time contract: after [`Synth::new`], [`Synth::note`], [`Synth::render`],
+//! [`Synth::set_samples`] and [`Synth::take_retired`] never allocate, free, lock or block
+//! (proved by `tests/rt_no_alloc.rs` with a counting allocator and a negative control).
+//! Every voice, delay line, effect buffer and the note queue are reserved up front; a full
+//! queue drops the note (counted) and a full voice pool steals the oldest voice (counted).
+//! Samples are decoded and resampled on the control side; the synth only reads the shared
+//! bank, and hands replaced banks back so that they are dropped off the audio thread.
+//! Nothing panics on any input: non-finite or out-of-range parameters are clamped to safe
+//! values when a note starts.
 //!
 //! Determinism: there is no global RNG. Noise comes from a per-voice xorshift seeded from
-//! the note's start frame, and all state advances one sample at a time, so the same notes
-//! give the same samples bit for bit, whatever the block size.
+//! the note's start frame, and all state (voices, effects, limiter) advances one sample at
+//! a time, so the same notes give the same samples bit for bit, whatever the block size.
 
 #[cfg(feature = "pattern")]
 mod event;
+mod fx;
+mod sample;
 mod voice;
 mod wav;
 
 #[cfg(feature = "pattern")]
-pub use event::spec_from_event;
+pub use event::{spec_from_event, spec_from_event_with, Skip};
+pub use fx::{
+    DEFAULT_DELAY_FEEDBACK, DEFAULT_DELAY_TIME, DEFAULT_SIZE, MAX_DELAY_FEEDBACK, MAX_DELAY_SECONDS,
+};
+pub use sample::{
+    name_hash, Sample, SampleBank, SampleKey, SampleLibrary, SampleWarning, MAX_SAMPLE_SECONDS,
+};
 pub use wav::{write_wav, WavBits, WavError};
 
-use voice::Voice;
+use std::sync::Arc;
+
+use fx::{Delay, Reverb};
+use voice::{Banks, Buses, SampleStart, Voice};
+
+/// Frames the synth processes at a time inside a [`Synth::render`] call: the effect sends
+/// are buffers of this length, reserved up front.
+const CHUNK: usize = 256;
 
 /// Notes the queue holds by default (per [`Synth::new`]).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
@@ -115,6 +136,37 @@ pub struct NoteSpec {
     pub cutoff: f32,
     /// Filter resonance, 0..1.
     pub resonance: f32,
+    /// Decay time in seconds, from the attack's peak to `sustain_level`.
+    pub decay: f32,
+    /// Level held after the decay until the release, 0..=1 (SuperCollider's `sustainLevel`).
+    pub sustain_level: f32,
+    /// Play this sample instead of `instrument` (see [`SampleBank`]). When the synth's bank
+    /// has no such folder the note is skipped and counted in [`SynthStats::missing`].
+    pub sample: Option<SampleKey>,
+    /// Sample playback rate: 1 is the original pitch, 2 an octave up, negative plays
+    /// backwards; the magnitude is clamped to 0.01..=64.
+    pub speed: f32,
+    /// Where in the sample playback starts and ends, as fractions 0..=1 of its length.
+    pub begin: f32,
+    /// See `begin`.
+    pub end: f32,
+    /// Send to the global reverb, 0..=1 (SuperDirt's `room`).
+    pub room: f32,
+    /// Send to the global delay, 0..=1 (SuperDirt's `delay`).
+    pub delay: f32,
+    /// How much the reverb's return is turned down for this note, 0..=1: 1 is no reverb
+    /// at all, whatever `room` says (SuperDirt's `dry`).
+    pub dry: f32,
+    /// Sets the reverb's room size (0..=1) for everything from this note on.
+    pub size: Option<f32>,
+    /// Sets the delay time in seconds for everything from this note on.
+    pub delaytime: Option<f32>,
+    /// Sets the delay feedback (0..=0.95) for everything from this note on.
+    pub delayfeedback: Option<f32>,
+    /// Cut group, as in SuperDirt (0: none): a note fades out (in 5 ms) the sounding notes
+    /// of the same positive group, or of the same negative group that play the same sample.
+    /// Drums are never cut.
+    pub cut: i32,
 }
 
 impl NoteSpec {
@@ -130,7 +182,31 @@ impl NoteSpec {
             release: 0.05,
             cutoff: 20_000.0,
             resonance: 0.0,
+            decay: 0.0,
+            sustain_level: 1.0,
+            sample: None,
+            speed: 1.0,
+            begin: 0.0,
+            end: 1.0,
+            room: 0.0,
+            delay: 0.0,
+            dry: 0.0,
+            size: None,
+            delaytime: None,
+            delayfeedback: None,
+            cut: 0,
         }
+    }
+
+    /// A note playing file `index` of sample folder `name` to its end: no attack or
+    /// release ramps and no filter, so the sample's own values come out (times `amp` and
+    /// the pan).
+    pub fn sample(name: &str, index: i64) -> NoteSpec {
+        let mut n = NoteSpec::new(Instrument::Sine, 261.625_58, u32::MAX);
+        n.sample = Some(SampleKey::new(name, index));
+        n.attack = 0.0;
+        n.release = 0.0;
+        n
     }
 }
 
@@ -143,6 +219,10 @@ pub struct SynthStats {
     pub stolen: u64,
     /// Notes queued for a frame already rendered (they start at once).
     pub late: u64,
+    /// Sample notes whose folder the current bank does not have (skipped).
+    pub missing: u64,
+    /// Sampler voices cut off because a second bank swap came before they ended.
+    pub cut_by_swap: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -166,6 +246,14 @@ pub struct Synth {
     limiter_gain: f32,
     limiter_release: f32,
     stats: SynthStats,
+    bank: Arc<SampleBank>,
+    /// The bank before the last swap, kept while voices still read it.
+    old_bank: Option<Arc<SampleBank>>,
+    reverb: Reverb,
+    delay: Delay,
+    /// Effect send buffers, [`CHUNK`] frames of interleaved stereo each.
+    send_reverb: Vec<f32>,
+    send_delay: Vec<f32>,
 }
 
 /// Peak level the limiter aims for; the final clamp guarantees 1.0 whatever rounding does.
@@ -201,6 +289,59 @@ impl Synth {
             // long enough not to distort low notes.
             limiter_release: 1.0 - (-1.0 / (0.1 * sample_rate as f32)).exp(),
             stats: SynthStats::default(),
+            bank: Arc::new(SampleBank::empty(sample_rate)),
+            old_bank: None,
+            reverb: Reverb::new(sample_rate),
+            delay: Delay::new(sample_rate),
+            send_reverb: vec![0.0; CHUNK * 2],
+            send_delay: vec![0.0; CHUNK * 2],
+        }
+    }
+
+    /// A synth that plays samples from `bank` (see [`Synth::new`]).
+    pub fn with_samples(sample_rate: u32, max_voices: usize, bank: Arc<SampleBank>) -> Synth {
+        let mut s = Synth::new(sample_rate, max_voices);
+        s.bank = bank;
+        s
+    }
+
+    /// The bank new sample notes are played from.
+    pub fn samples(&self) -> &Arc<SampleBank> {
+        &self.bank
+    }
+
+    /// Play new sample notes from `bank`. Never allocates and never frees: the replaced
+    /// bank is kept for the voices still playing from it (hand it back with
+    /// [`Synth::take_retired`]), and the bank replaced by the swap before, if still held, is
+    /// returned now (any voice still reading it is cut and counted in
+    /// [`SynthStats::cut_by_swap`]). Drop what this returns off the real-time thread.
+    pub fn set_samples(&mut self, bank: Arc<SampleBank>) -> Option<Arc<SampleBank>> {
+        let older = self.old_bank.take();
+        for v in self.voices.iter_mut().filter(|v| v.active) {
+            if let Some(sp) = v.sample.as_mut() {
+                if sp.old_bank {
+                    v.active = false;
+                    self.stats.cut_by_swap += 1;
+                } else {
+                    sp.old_bank = true;
+                }
+            }
+        }
+        self.old_bank = Some(std::mem::replace(&mut self.bank, bank));
+        older
+    }
+
+    /// The bank replaced by the last [`Synth::set_samples`], once no voice reads it any
+    /// more. Call it after each render and drop the result off the real-time thread.
+    pub fn take_retired(&mut self) -> Option<Arc<SampleBank>> {
+        let in_use = self
+            .voices
+            .iter()
+            .any(|v| v.active && v.sample.is_some_and(|sp| sp.old_bank));
+        if in_use {
+            None
+        } else {
+            self.old_bank.take()
         }
     }
 
@@ -276,13 +417,15 @@ impl Synth {
                 }
                 self.start_voice(cur, q.spec);
             }
-            let next = self.queue.last().map_or(end, |q| q.frame.min(end));
+            let next = self
+                .queue
+                .last()
+                .map_or(end, |q| q.frame.min(end))
+                .min(cur + CHUNK as u64);
             let lo = ((cur - start) * 2) as usize;
             let hi = ((next - start) * 2) as usize;
             if let Some(seg) = out.get_mut(lo..hi) {
-                for v in self.voices.iter_mut().filter(|v| v.active) {
-                    v.render_add(seg);
-                }
+                self.render_chunk(seg);
             }
             cur = next;
         }
@@ -290,7 +433,71 @@ impl Synth {
         self.frame = end;
     }
 
+    /// Voices, then the effect returns, for at most [`CHUNK`] frames with no note starting
+    /// inside. The effects only read the sends, so chunking never changes a sample.
+    fn render_chunk(&mut self, seg: &mut [f32]) {
+        let n = seg.len().min(CHUNK * 2);
+        let (Some(rev), Some(del)) = (self.send_reverb.get_mut(..n), self.send_delay.get_mut(..n))
+        else {
+            return;
+        };
+        rev.fill(0.0);
+        del.fill(0.0);
+        let mut buses = Buses {
+            out: seg,
+            reverb: rev,
+            delay: del,
+        };
+        let banks = Banks {
+            current: &self.bank,
+            old: self.old_bank.as_deref(),
+        };
+        for v in self.voices.iter_mut().filter(|v| v.active) {
+            v.render_add(&mut buses, &banks);
+        }
+        // The effects run every frame, fed or not: their tails outlive the sends.
+        let frames = buses
+            .out
+            .chunks_exact_mut(2)
+            .zip(buses.reverb.chunks_exact(2))
+            .zip(buses.delay.chunks_exact(2));
+        for ((o, r), d) in frames {
+            if let ([ol, or], [rl, rr], [dl, dr]) = (o, r, d) {
+                let (wl, wr) = self.reverb.tick(*rl, *rr);
+                let (el, er) = self.delay.tick(*dl, *dr);
+                *ol += wl + el;
+                *or += wr + er;
+            }
+        }
+    }
+
     fn start_voice(&mut self, frame: u64, spec: NoteSpec) {
+        let resolved = match spec.sample {
+            Some(key) => match self.bank.resolve(key) {
+                Some(r) => Some(r),
+                None => {
+                    self.stats.missing += 1;
+                    return;
+                }
+            },
+            None => None,
+        };
+        if spec.cut != 0 {
+            for v in self.voices.iter_mut() {
+                if v.is_cut_by(spec.cut, resolved) {
+                    v.cut_off();
+                }
+            }
+        }
+        if let Some(size) = spec.size {
+            self.reverb.set_size(size);
+        }
+        if let Some(t) = spec.delaytime {
+            self.delay.set_time(t);
+        }
+        if let Some(fb) = spec.delayfeedback {
+            self.delay.set_feedback(fb);
+        }
         let free = self.voices.iter().position(|v| !v.active);
         let idx = match free {
             Some(i) => i,
@@ -310,8 +517,22 @@ impl Synth {
         };
         let age = self.next_age;
         self.next_age += 1;
+        // A bank loaded for another rate still plays at the right pitch; a nonsense rate
+        // is treated as ours so that every note still ends.
+        let rate_ratio = match self.bank.rate() {
+            0 => 1.0,
+            r => (f64::from(r) / f64::from(self.sample_rate)).clamp(1.0 / 64.0, 64.0),
+        };
+        let start = resolved.and_then(|(folder, file)| {
+            self.bank.sample_at(folder, file).map(|sample| SampleStart {
+                folder,
+                file,
+                sample,
+                rate_ratio,
+            })
+        });
         if let Some(v) = self.voices.get_mut(idx) {
-            v.start(frame, age, &spec);
+            v.start(frame, age, &spec, start);
         }
     }
 
@@ -353,8 +574,37 @@ pub fn render_offline(
     sample_rate: u32,
     block: usize,
 ) -> Vec<f32> {
+    render_offline_with(
+        notes,
+        total_frames,
+        sample_rate,
+        block,
+        Arc::new(SampleBank::empty(sample_rate)),
+    )
+}
+
+/// [`render_offline`] with sample notes played from `bank`.
+pub fn render_offline_with(
+    notes: &[(u64, NoteSpec)],
+    total_frames: u64,
+    sample_rate: u32,
+    block: usize,
+    bank: Arc<SampleBank>,
+) -> Vec<f32> {
+    render_offline_stats(notes, total_frames, sample_rate, block, bank).0
+}
+
+/// [`render_offline_with`], also returning what the synth counted (missing samples,
+/// stolen voices, ...).
+pub fn render_offline_stats(
+    notes: &[(u64, NoteSpec)],
+    total_frames: u64,
+    sample_rate: u32,
+    block: usize,
+    bank: Arc<SampleBank>,
+) -> (Vec<f32>, SynthStats) {
     let block = block.max(1) as u64;
-    let mut synth = Synth::new(sample_rate, OFFLINE_VOICES);
+    let mut synth = Synth::with_samples(sample_rate, OFFLINE_VOICES, bank);
     let mut order: Vec<usize> = (0..notes.len()).collect();
     order.sort_by_key(|&i| notes.get(i).map_or(0, |n| n.0));
     let total = usize::try_from(total_frames.saturating_mul(2)).unwrap_or(usize::MAX);
@@ -373,5 +623,5 @@ pub fn render_offline(
         synth.render(chunk);
         frame = end;
     }
-    out
+    (out, synth.stats())
 }

@@ -1,14 +1,64 @@
-//! One voice: oscillator or drum model, a state-variable low-pass filter, the envelope and
-//! the pan, with all state (including the Karplus-Strong delay line) allocated once.
+//! One voice: oscillator, drum model or sample player, a state-variable low-pass filter, the
+//! ADSR envelope, the pan and the effect sends, with all state (including the Karplus-Strong
+//! delay line) allocated once.
 
 use std::f32::consts::{PI, TAU};
 
+use crate::sample::{Sample, SampleBank};
 use crate::{Instrument, NoteSpec};
+
+/// The sample a voice plays, resolved in a bank when the note started.
+#[derive(Clone, Copy)]
+pub(crate) struct SamplePlay {
+    /// Reading the synth's previous bank (set when the bank was swapped during the note).
+    pub(crate) old_bank: bool,
+    pub(crate) folder: usize,
+    pub(crate) file: usize,
+    /// Position in frames, and its step per output frame (negative: reverse).
+    pos: f64,
+    step: f64,
+    /// Playable region, `lo..hi` in frames.
+    lo: f64,
+    hi: f64,
+}
+
+/// The banks voices read from during one render.
+pub(crate) struct Banks<'a> {
+    pub(crate) current: &'a SampleBank,
+    pub(crate) old: Option<&'a SampleBank>,
+}
+
+/// Where a voice's output goes: the dry mix and the two effect sends, all interleaved
+/// stereo and the same length.
+pub(crate) struct Buses<'a> {
+    pub(crate) out: &'a mut [f32],
+    pub(crate) reverb: &'a mut [f32],
+    pub(crate) delay: &'a mut [f32],
+}
 
 /// Lowest Karplus-Strong pitch; sets the delay line's length.
 const MIN_PLUCK_HZ: f32 = 20.0;
 
 const ANTI_DENORMAL: f32 = 1e-20;
+
+/// Playback speeds are clamped to this range (in magnitude), so a note always ends.
+const MIN_SPEED: f32 = 0.01;
+const MAX_SPEED: f32 = 64.0;
+
+/// Seconds a voice takes to fade out when a note in its cut group starts.
+pub(crate) const CUT_FADE: f32 = 0.005;
+
+/// A cutoff at or above this means "no filter" for a sampler voice.
+pub(crate) const NO_CUTOFF: f32 = 20_000.0;
+
+/// What a sampler voice needs when it starts: where its sample is and the sample itself.
+pub(crate) struct SampleStart<'a> {
+    pub(crate) folder: usize,
+    pub(crate) file: usize,
+    pub(crate) sample: &'a Sample,
+    /// Bank rate over output rate (1 when the bank was loaded for this synth's rate).
+    pub(crate) rate_ratio: f64,
+}
 
 pub(crate) struct Voice {
     pub(crate) active: bool,
@@ -21,9 +71,23 @@ pub(crate) struct Voice {
     /// Frames until the release starts (tonal) or the one-shot's length (drums).
     sustain: u32,
     attack: u32,
+    decay: u32,
+    sustain_level: f32,
     release: u32,
     /// Envelope level held at the start of the release.
     level: f32,
+    /// Gains into the reverb and delay sends (the dry mix always gets the full signal).
+    send_reverb: f32,
+    send_delay: f32,
+    /// The sample being played, if this voice is a sampler voice.
+    pub(crate) sample: Option<SamplePlay>,
+    /// Cut group (0: none), as in SuperDirt.
+    pub(crate) cut: i32,
+    /// Sampler voices filter only when a cutoff was asked for.
+    filter_on: bool,
+    /// Right-channel filter state for stereo samples.
+    ic1r: f32,
+    ic2r: f32,
     /// Oscillator phases in cycles (0..1); three for the pad.
     phase: [f32; 3],
     /// Phase increments in cycles per sample.
@@ -40,7 +104,7 @@ pub(crate) struct Voice {
     ic2: f32,
     rng: u32,
     /// Drum helpers: amplitude decay, pitch decay, burst decay, and previous sample.
-    decay: f32,
+    drum_decay: f32,
     decay_k: f32,
     sweep: f32,
     sweep_k: f32,
@@ -62,8 +126,17 @@ impl Voice {
             t: 0,
             sustain: 1,
             attack: 1,
+            decay: 0,
+            sustain_level: 1.0,
             release: 1,
             level: 0.0,
+            send_reverb: 0.0,
+            send_delay: 0.0,
+            sample: None,
+            cut: 0,
+            filter_on: true,
+            ic1r: 0.0,
+            ic2r: 0.0,
             phase: [0.0; 3],
             inc: [0.0; 3],
             amp: 0.0,
@@ -76,7 +149,7 @@ impl Voice {
             ic1: 0.0,
             ic2: 0.0,
             rng: 1,
-            decay: 1.0,
+            drum_decay: 1.0,
             decay_k: 1.0,
             sweep: 0.0,
             sweep_k: 1.0,
@@ -98,7 +171,18 @@ impl Voice {
         (s * self.sr) as u32
     }
 
-    pub(crate) fn start(&mut self, frame: u64, age: u64, spec: &NoteSpec) {
+    /// True for a built-in drum (a one-shot with its own envelope).
+    fn drum(&self) -> bool {
+        self.sample.is_none() && self.instrument.is_drum()
+    }
+
+    pub(crate) fn start(
+        &mut self,
+        frame: u64,
+        age: u64,
+        spec: &NoteSpec,
+        sample: Option<SampleStart<'_>>,
+    ) {
         let sr = self.sr;
         let nyquist = 0.45 * sr;
         let freq = finite_or(spec.freq, 440.0).clamp(1.0, nyquist);
@@ -115,10 +199,51 @@ impl Voice {
         self.attack = self
             .secs(finite_or(spec.attack, 0.0).clamp(0.0, 60.0))
             .max(1);
+        self.decay = self.secs(finite_or(spec.decay, 0.0).clamp(0.0, 60.0));
+        self.sustain_level = finite_or(spec.sustain_level, 1.0).clamp(0.0, 1.0);
         self.release = self
             .secs(finite_or(spec.release, 0.0).clamp(0.0, 60.0))
             .max(1);
         self.sustain = spec.sustain_frames.max(1);
+        let send = |x: f32| finite_or(x, 0.0).clamp(0.0, 1.0);
+        // SuperDirt's `dry` turns the reverb's return down (1: none); the reverb is linear,
+        // so scaling this voice's send does the same for this voice.
+        self.send_reverb = send(spec.room) * (1.0 - send(spec.dry));
+        self.send_delay = send(spec.delay);
+        self.ic1r = 0.0;
+        self.ic2r = 0.0;
+        self.sample = None;
+        self.cut = spec.cut;
+        self.filter_on = true;
+        if let Some(st) = sample {
+            let frames = st.sample.frames() as f64;
+            let begin = f64::from(finite_or(spec.begin, 0.0).clamp(0.0, 1.0));
+            let end = f64::from(finite_or(spec.end, 1.0).clamp(0.0, 1.0));
+            let (lo, hi) = ((begin * frames).floor(), (end * frames).floor());
+            let speed = finite_or(spec.speed, 1.0);
+            let mag = f64::from(speed.abs().clamp(MIN_SPEED, MAX_SPEED)) * st.rate_ratio;
+            let (pos, step) = if speed < 0.0 {
+                (hi - 1.0, -mag)
+            } else {
+                (lo, mag)
+            };
+            self.sample = Some(SamplePlay {
+                old_bank: false,
+                folder: st.folder,
+                file: st.file,
+                pos,
+                step,
+                lo,
+                hi,
+            });
+            // An unfiltered sample plays its exact values; the filter is opt-in.
+            self.filter_on = spec.cutoff.is_finite() && spec.cutoff < NO_CUTOFF;
+            if st.sample.channels() == 2 {
+                // A stereo file keeps its image: pan is a balance, and the centre is unity.
+                self.gain_l = (1.0 - pan).min(1.0);
+                self.gain_r = (1.0 + pan).min(1.0);
+            }
+        }
 
         let cutoff = finite_or(spec.cutoff, nyquist).clamp(20.0, nyquist);
         let res = finite_or(spec.resonance, 0.0).clamp(0.0, 0.98);
@@ -135,7 +260,7 @@ impl Voice {
         let inc = freq / sr;
         self.inc = [inc; 3];
         self.prev = 0.0;
-        self.decay = 1.0;
+        self.drum_decay = 1.0;
         self.sweep = 0.0;
         self.burst = 1.0;
         self.burst_k = 1.0;
@@ -151,7 +276,7 @@ impl Voice {
             _ => (0.0, 1.0),
         };
         self.decay_k = self.decay_coef(tau);
-        if spec.instrument.is_drum() {
+        if self.drum() {
             self.sustain = self.secs(len).max(1);
         }
         match spec.instrument {
@@ -183,28 +308,102 @@ impl Voice {
         }
     }
 
+    /// True when a new note in cut group `cut` playing `sample` silences this voice: the
+    /// same positive group, or the same negative group and the same sample. Drums are
+    /// one-shots and are never cut.
+    pub(crate) fn is_cut_by(&self, cut: i32, sample: Option<(usize, usize)>) -> bool {
+        if !self.active || cut == 0 || self.cut != cut || self.drum() {
+            return false;
+        }
+        if cut > 0 {
+            return true;
+        }
+        match (self.sample, sample) {
+            (Some(sp), Some(other)) => !sp.old_bank && (sp.folder, sp.file) == other,
+            _ => false,
+        }
+    }
+
+    /// End the note now with a [`CUT_FADE`] linear fade from where the envelope is; a note
+    /// already in its release finishes it.
+    pub(crate) fn cut_off(&mut self) {
+        if self.t < self.sustain {
+            self.sustain = self.t;
+            self.release = self.secs(CUT_FADE).max(1);
+        }
+    }
+
     fn total(&self) -> u32 {
-        if self.instrument.is_drum() {
+        if self.drum() {
             self.sustain
         } else {
             self.sustain.saturating_add(self.release)
         }
     }
 
-    /// Add this voice into `out` (interleaved stereo) until it ends or `out` does.
-    pub(crate) fn render_add(&mut self, out: &mut [f32]) {
+    /// Add this voice into the buses until it ends or they do.
+    pub(crate) fn render_add(&mut self, buses: &mut Buses<'_>, banks: &Banks<'_>) {
         let total = self.total();
-        for frame in out.chunks_exact_mut(2) {
+        let sample = match self.sample {
+            Some(sp) => {
+                let bank = if sp.old_bank {
+                    banks.old
+                } else {
+                    Some(banks.current)
+                };
+                match bank.and_then(|b| b.sample_at(sp.folder, sp.file)) {
+                    Some(s) => Some(s),
+                    None => {
+                        self.active = false;
+                        return;
+                    }
+                }
+            }
+            None => None,
+        };
+        let frames = buses
+            .out
+            .chunks_exact_mut(2)
+            .zip(buses.reverb.chunks_exact_mut(2))
+            .zip(buses.delay.chunks_exact_mut(2));
+        for ((out, rev), del) in frames {
             if self.t >= total {
                 self.active = false;
                 return;
             }
-            let x = self.source();
-            let y = self.filter(x);
-            let s = y * self.envelope() * self.amp;
-            if let [l, r] = frame {
-                *l += s * self.gain_l;
-                *r += s * self.gain_r;
+            let (l, r) = match sample {
+                Some(smp) => {
+                    let Some((a, b)) = self.sample_frame(smp) else {
+                        self.active = false;
+                        return;
+                    };
+                    let (a, b) = if !self.filter_on {
+                        (a, b)
+                    } else if smp.channels() == 2 {
+                        (self.filter(a), self.filter_right(b))
+                    } else {
+                        let y = self.filter(a);
+                        (y, y)
+                    };
+                    let e = self.envelope() * self.amp;
+                    (a * e * self.gain_l, b * e * self.gain_r)
+                }
+                None => {
+                    let x = self.source();
+                    let y = self.filter(x);
+                    let s = y * self.envelope() * self.amp;
+                    (s * self.gain_l, s * self.gain_r)
+                }
+            };
+            if let [a, b] = out {
+                *a += l;
+                *b += r;
+            }
+            if self.send_reverb > 0.0 {
+                add(rev, l, r, self.send_reverb);
+            }
+            if self.send_delay > 0.0 {
+                add(del, l, r, self.send_delay);
             }
             self.t += 1;
         }
@@ -213,26 +412,59 @@ impl Voice {
         }
     }
 
+    /// The sample's next frame (linearly interpolated between source frames), or `None`
+    /// once the playable region is left.
+    fn sample_frame(&mut self, smp: &Sample) -> Option<(f32, f32)> {
+        let sp = self.sample.as_mut()?;
+        if !(sp.pos >= sp.lo && sp.pos < sp.hi) {
+            return None;
+        }
+        let i = sp.pos as usize;
+        let frac = (sp.pos - i as f64) as f32;
+        let a = smp.frame(i);
+        let b = if i + 1 < smp.frames() {
+            smp.frame(i + 1)
+        } else {
+            a
+        };
+        sp.pos += sp.step;
+        Some((a.0 + (b.0 - a.0) * frac, a.1 + (b.1 - a.1) * frac))
+    }
+
+    /// ADSR: linear attack to 1, linear decay to the sustain level, held until the gate
+    /// ends, then a linear release from wherever it was to zero. Drums use their own shape.
     fn envelope(&mut self) -> f32 {
         let t = self.t;
-        if self.instrument.is_drum() {
+        if self.drum() {
             // The built-in decay shapes the sound; the linear factor reaches exactly zero at
             // the one-shot's end, so cutting it there never clicks.
-            let d = self.decay;
-            self.decay *= self.decay_k;
+            let d = self.drum_decay;
+            self.drum_decay *= self.decay_k;
             return d * (1.0 - t as f32 / self.sustain as f32);
         }
         if t < self.sustain {
             self.level = if t < self.attack {
                 (t + 1) as f32 / self.attack as f32
+            } else if t - self.attack < self.decay {
+                let d = (t - self.attack + 1) as f32 / self.decay as f32;
+                1.0 - (1.0 - self.sustain_level) * d
             } else {
-                1.0
+                self.sustain_level
             };
             self.level
         } else {
             let r = t - self.sustain + 1;
             self.level * (1.0 - (r as f32 / self.release as f32).min(1.0))
         }
+    }
+
+    fn filter_right(&mut self, x: f32) -> f32 {
+        let v3 = x + ANTI_DENORMAL - self.ic2r;
+        let v1 = self.a1 * self.ic1r + self.a2 * v3;
+        let v2 = self.ic2r + self.a2 * self.ic1r + self.a3 * v3;
+        self.ic1r = 2.0 * v1 - self.ic1r;
+        self.ic2r = 2.0 * v2 - self.ic2r;
+        v2
     }
 
     fn filter(&mut self, x: f32) -> f32 {
@@ -327,6 +559,14 @@ impl Voice {
                 0.7 * tone + 0.3 * noise(&mut self.rng)
             }
         }
+    }
+}
+
+#[inline]
+fn add(frame: &mut [f32], l: f32, r: f32, gain: f32) {
+    if let [a, b] = frame {
+        *a += l * gain;
+        *b += r * gain;
     }
 }
 
