@@ -624,6 +624,11 @@ impl Session {
         }
         if config.play {
             session.engine.send(Command::Play);
+            // The first prompt should show the transport running: it is, within a tick.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+            while !session.engine.transport().running && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
         }
         (session, problems)
     }

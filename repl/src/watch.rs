@@ -307,8 +307,18 @@ pub fn play(
             Err(_) => Vec::new(),
         };
         for n in notices {
-            if let patter_runtime::Notice::Muted { player, beat } = n {
-                eprintln!("patter: player `{player}` produced too many events at beat {beat} and was muted; the others play on");
+            match n {
+                patter_runtime::Notice::Muted { player, beat } => {
+                    eprintln!("patter: player `{player}` produced too many events at beat {beat} and was muted; the others play on");
+                }
+                patter_runtime::Notice::Swapped {
+                    player,
+                    beat,
+                    stopped,
+                } => {
+                    let what = if stopped { "stopped" } else { "swapped in" };
+                    eprintln!("patter: {player} {what} at beat {beat}");
+                }
             }
         }
     }
