@@ -40,6 +40,11 @@ const HISTORY_SIZE: usize = 1000;
 const COMMANDS: &[(&str, &str, &str)] = &[
     (":help", "", "this list"),
     (
+        ":{",
+        "",
+        "start a block of several lines, ended by :} (for pasting)",
+    ),
+    (
         ":tempo",
         "BPM [RAMP_BEATS]",
         "set the tempo (ramping over beats)",
@@ -519,8 +524,10 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
         );
     }
     let mut block = String::new();
+    // Inside `:{` … `:}`: lines join one block even where each is complete on its own.
+    let mut explicit = false;
     loop {
-        let (raw, styled) = if block.is_empty() {
+        let (raw, styled) = if block.is_empty() && !explicit {
             prompt(&backend, color)
         } else {
             let width = 4;
@@ -536,6 +543,27 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
         };
         match rl.readline(&(raw.as_str(), styled.as_str())) {
             Ok(line) => {
+                if explicit {
+                    if line.trim() == ":}" {
+                        explicit = false;
+                        if !block.trim().is_empty() {
+                            add_history(&mut rl, &options.history, &block);
+                            eval(&backend, &block, color);
+                            refresh(&backend, &known);
+                        }
+                        block.clear();
+                    } else {
+                        if !block.is_empty() {
+                            block.push('\n');
+                        }
+                        block.push_str(&line);
+                    }
+                    continue;
+                }
+                if block.is_empty() && line.trim() == ":{" {
+                    explicit = true;
+                    continue;
+                }
                 if block.is_empty() && line.trim_start().starts_with(':') {
                     add_history(&mut rl, &options.history, line.trim());
                     let quit = command(&backend, line.trim(), color, &printer, &mut watches);
@@ -560,10 +588,11 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
                 refresh(&backend, &known);
             }
             Err(ReadlineError::Interrupted) => {
-                if block.is_empty() {
+                if block.is_empty() && !explicit {
                     println!("(the music goes on; Ctrl-D or :quit leaves)");
                 } else {
                     block.clear();
+                    explicit = false;
                     println!("(input cancelled)");
                 }
             }

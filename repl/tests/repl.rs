@@ -42,6 +42,10 @@ play a { degree: nope }
 :tempo 90
 play b { degree: [0,
   4] }
+:{
+let q = 1
+play q { degree: q }
+:}
 :players
 :sinks
 :show ast b
@@ -62,6 +66,12 @@ play b { degree: [0,
     assert!(out.contains("tempo 90 BPM"), "{out}");
     // The block continued over two lines.
     assert!(out.contains("b starts at beat"), "{out}");
+    // `:{ … :}` is one block: its player starts with no separate reply for the `let`.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("q starts at beat") && l.contains("unchanged: a, b")),
+        "{out}"
+    );
     assert!(
         out.lines()
             .any(|l| l.starts_with("b ") && l.contains("repl")),
