@@ -39,7 +39,7 @@ fn percentiles(name: &str, unit: &str, mut xs: Vec<f64>) {
 fn openpty() -> (OwnedFd, OwnedFd) {
     let mut master = 0;
     let mut slave = 0;
-    let mut size = libc::winsize {
+    let size = libc::winsize {
         ws_row: 40,
         ws_col: 120,
         ws_xpixel: 0,
@@ -53,7 +53,7 @@ fn openpty() -> (OwnedFd, OwnedFd) {
             &mut slave,
             std::ptr::null_mut(),
             std::ptr::null(),
-            &mut size,
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty failed");
