@@ -518,8 +518,12 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
         start_watch(&backend, f, color, &printer, &mut watches);
     }
     if std::io::stdin().is_terminal() {
+        let outputs = match known.lock() {
+            Ok(k) if !k.sinks.is_empty() => k.sinks.join(", "),
+            _ => "nothing (:connect OUTPUT)".to_string(),
+        };
         println!(
-            "patter {} — type code, or :help. Ctrl-C cancels the input, Ctrl-D quits.",
+            "patter {} — playing to {outputs}. Type code, or :help. Ctrl-C cancels the input, Ctrl-D quits.",
             env!("CARGO_PKG_VERSION")
         );
     }
@@ -528,6 +532,15 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
     let mut explicit = false;
     loop {
         let (raw, styled) = if block.is_empty() && !explicit {
+            if let Response::Notices { notices } = request(&backend, Request::Notices) {
+                for n in notices.iter().filter(|n| n.kind == "muted") {
+                    eprintln!(
+                        "patter: player `{}` produced too many events at beat {} and was muted; the others play on (re-evaluate it to try again)",
+                        n.player,
+                        patter_pattern::fmt_num(n.beat)
+                    );
+                }
+            }
             prompt(&backend, color)
         } else {
             let width = 4;
@@ -981,6 +994,16 @@ fn print_response(r: Response) {
         ),
         Response::Snapshot(s) => println!("{} documents", s.docs.len()),
         Response::Docs { docs } => println!("{}", docs.join("\n")),
+        Response::Notices { notices } => {
+            for n in notices {
+                println!(
+                    "{} {} at beat {}",
+                    n.player,
+                    n.kind,
+                    patter_pattern::fmt_num(n.beat)
+                );
+            }
+        }
     }
 }
 

@@ -37,6 +37,9 @@ const LOOKAHEAD: f64 = 0.1;
 /// Longest block or file accepted for evaluation (a live set's file is a few KB).
 const MAX_SOURCE: usize = 4 * 1024 * 1024;
 
+/// Engine notices kept until asked for.
+const MAX_NOTICES: usize = 256;
+
 /// Documents a session keeps (files loaded or watched, plus the REPL).
 const MAX_DOCS: usize = 256;
 
@@ -183,6 +186,9 @@ pub enum Request {
     Snapshot,
     /// Names of the documents, in evaluation order.
     Docs,
+    /// What the engine reported since the last ask (swaps done, players muted for
+    /// producing too many events).
+    Notices,
     /// Evaluate a snapshot's documents and take its tempo and transport (resume).
     Restore {
         /// The snapshot.
@@ -244,6 +250,23 @@ pub enum Response {
         /// In evaluation order.
         docs: Vec<String>,
     },
+    /// Engine notices, oldest first.
+    Notices {
+        /// The notices.
+        notices: Vec<NoticeData>,
+    },
+}
+
+/// Something the engine did on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeData {
+    /// `swapped`, `stopped` or `muted` (a player that produced too many events; the others
+    /// play on).
+    pub kind: String,
+    /// The player.
+    pub player: String,
+    /// Where.
+    pub beat: f64,
 }
 
 /// The result of evaluating a document.
@@ -660,8 +683,15 @@ impl Session {
 
     /// Notices (swaps, players muted for overrunning) since the last call.
     pub fn take_notices(&mut self) -> Vec<Notice> {
-        self.notices.extend(self.engine.take_notices());
+        self.collect_notices();
         std::mem::take(&mut self.notices)
+    }
+
+    /// Move the engine's notices here, keeping the latest [`MAX_NOTICES`] (nobody may ask).
+    fn collect_notices(&mut self) {
+        self.notices.extend(self.engine.take_notices());
+        let excess = self.notices.len().saturating_sub(MAX_NOTICES);
+        self.notices.drain(..excess);
     }
 
     /// Release every note and stop the engine (files being recorded are written).
@@ -1408,6 +1438,7 @@ fn beat_time(beat: f64) -> Option<Time> {
 
 impl Backend for Session {
     fn request(&mut self, request: Request) -> Response {
+        self.collect_notices();
         match request {
             Request::Eval { doc, source, color } => {
                 Response::Eval(self.eval_with(&doc, &source, color))
@@ -1567,6 +1598,28 @@ impl Backend for Session {
             Request::Snapshot => Response::Snapshot(self.snapshot()),
             Request::Docs => Response::Docs {
                 docs: self.docs.iter().map(|d| d.name.clone()).collect(),
+            },
+            Request::Notices => Response::Notices {
+                notices: self
+                    .take_notices()
+                    .into_iter()
+                    .map(|n| match n {
+                        Notice::Swapped {
+                            player,
+                            beat,
+                            stopped,
+                        } => NoticeData {
+                            kind: if stopped { "stopped" } else { "swapped" }.into(),
+                            player: player.to_string(),
+                            beat: beat.to_f64(),
+                        },
+                        Notice::Muted { player, beat } => NoticeData {
+                            kind: "muted".into(),
+                            player: player.to_string(),
+                            beat: beat.to_f64(),
+                        },
+                    })
+                    .collect(),
             },
             Request::Restore { state } => {
                 let failed = self.restore(&state);
