@@ -129,8 +129,8 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
-    fn start(cmd: &str) -> Tmux {
-        let socket = format!("patter-test-{}", std::process::id());
+    fn start(name: &str, cmd: &str) -> Tmux {
+        let socket = format!("patter-test-{name}-{}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -259,7 +259,7 @@ fn terminal_highlighting_continuation_ctrl_c_record_and_ctrl_d() {
         env!("CARGO_BIN_EXE_patter"),
         history.display()
     );
-    let t = Tmux::start(&cmd);
+    let t = Tmux::start("terminal", &cmd);
     t.wait_for("the prompt", false, |s| s.contains("@480"));
 
     // Highlighting from the lexer: keyword, string, number.
@@ -326,4 +326,42 @@ fn terminal_highlighting_continuation_ctrl_c_record_and_ctrl_d() {
     );
     let _ = std::fs::remove_file(&history);
     let _ = std::fs::remove_file(&midi);
+}
+
+#[test]
+fn watch_from_the_repl_reports_saves_while_the_prompt_waits() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed (.ci/run installs it); skipping the terminal test");
+        return;
+    }
+    let file = temp("watched.pat");
+    std::fs::write(&file, "play w { degree: 0 }\n").unwrap();
+    let cmd = format!("{} --out null --history none", env!("CARGO_BIN_EXE_patter"));
+    let t = Tmux::start("watch", &cmd);
+    t.wait_for("the prompt", false, |s| s.contains("@120"));
+    t.type_text(&format!(":watch {}", file.display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the first evaluation", false, |s| {
+        s.contains("w starts at beat")
+    });
+    std::fs::write(&file, "play w { degree: 5 }\n").unwrap();
+    t.wait_for("the save's evaluation", false, |s| {
+        s.contains("w changes at beat")
+    });
+    std::fs::write(&file, "play w { degree: oops }\n").unwrap();
+    let s = t.wait_for("the save's error", false, |s| {
+        s.contains("nothing changed: 1 error")
+    });
+    assert!(s.contains("E0301"), "{s}");
+    t.type_text(":players");
+    t.keys(&["Enter"]);
+    t.wait_for("the player list", false, |s| {
+        s.lines()
+            .any(|l| l.starts_with("w ") && l.contains("watched.pat"))
+    });
+    t.type_text(&format!(":unwatch {}", file.display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the unwatch", false, |s| s.contains("stopped 1 watch"));
+    t.keys(&["C-d"]);
+    let _ = std::fs::remove_file(&file);
 }
