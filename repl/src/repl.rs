@@ -23,7 +23,7 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Config, Context, Editor, ExternalPrinter as _, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter as _, Helper};
 
 use crate::args::Args;
 use crate::session::{
@@ -338,6 +338,10 @@ impl Completer for ReplHelper {
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '-'))
             .map_or(0, |i| i + 1);
         let word = before.get(start..).unwrap_or("");
+        if word.is_empty() && !before.starts_with(':') {
+            // Tab on nothing would offer every word the language knows.
+            return Ok((pos, Vec::new()));
+        }
         let known = match self.known.lock() {
             Ok(k) => (k.players.clone(), k.sinks.clone()),
             Err(_) => (Vec::new(), Vec::new()),
@@ -483,7 +487,11 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
     let config = Config::builder()
         .max_history_size(HISTORY_SIZE)
         .and_then(|c| c.history_ignore_dups(true))
-        .map(|c| c.auto_add_history(false).build())
+        .map(|c| {
+            c.auto_add_history(false)
+                .completion_type(CompletionType::List)
+                .build()
+        })
         .unwrap_or_default();
     let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(r) => r,
