@@ -597,6 +597,8 @@ pub struct Session {
     silenced: HashSet<String>,
     muted: HashSet<String>,
     solo: Vec<String>,
+    /// Players the engine has been told to mute for the session's `mute`/`solo`.
+    applied_mutes: HashSet<String>,
     tempo: f64,
     cycle_beats: Time,
     sinks: Vec<SinkEntry>,
@@ -634,6 +636,7 @@ impl Session {
             silenced: HashSet::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
+            applied_mutes: HashSet::new(),
             sinks: Vec::new(),
             slots: Arc::default(),
             recorder: None,
@@ -1097,20 +1100,31 @@ impl Session {
         self.muted.contains(name) || (!self.solo.is_empty() && !self.solo.iter().any(|s| s == name))
     }
 
+    /// After a load: the scheduler unmutes the players it changed, so mute again the ones
+    /// the session mutes.
     fn send_mutes(&self) {
-        for p in &self.merged.players {
-            let muted = self.is_muted(&p.name);
-            if muted || !self.muted.is_empty() || !self.solo.is_empty() {
-                self.engine.send(Command::Mute(p.name.to_string(), muted));
-            }
+        for name in &self.applied_mutes {
+            self.engine.send(Command::Mute(name.clone(), true));
         }
     }
 
-    fn set_mutes(&self) {
-        for p in &self.merged.players {
-            self.engine
-                .send(Command::Mute(p.name.to_string(), self.is_muted(&p.name)));
+    /// After `mute`/`solo`: send only the changes, so a player the runtime muted for
+    /// producing too many events is not unmuted by an unrelated command.
+    fn set_mutes(&mut self) {
+        let wanted: HashSet<String> = self
+            .merged
+            .players
+            .iter()
+            .filter(|p| self.is_muted(&p.name))
+            .map(|p| p.name.to_string())
+            .collect();
+        for name in wanted.difference(&self.applied_mutes) {
+            self.engine.send(Command::Mute(name.clone(), true));
         }
+        for name in self.applied_mutes.difference(&wanted) {
+            self.engine.send(Command::Mute(name.clone(), false));
+        }
+        self.applied_mutes = wanted;
     }
 
     /// Open an output by spec and add it to the engine.
@@ -1942,5 +1956,81 @@ mod tests {
         let mut t = session();
         assert!(t.restore(&snap).is_empty());
         assert_eq!(t.merged, s.merged);
+    }
+
+    /// Wait (at most 5 s) until `cond` holds on the collected events.
+    fn eventually(
+        events: &patter_runtime::sink::collect::Collected,
+        cond: impl Fn(&[(Event, EventTimes)]) -> bool,
+    ) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if cond(&events.lock().unwrap()) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn mute_and_solo_silence_players_until_undone() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(
+            s.eval(
+                REPL_DOC,
+                "play a { degree: 0, dur: 0.25 }\nplay b { degree: 1, dur: 0.25 }"
+            )
+            .ok
+        );
+        let slot_of = |name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let (a, b) = (slot_of("a"), slot_of("b"));
+        let count = |evs: &[(Event, EventTimes)], from: usize, p: u32| {
+            evs.iter().skip(from).filter(|(e, _)| e.player == p).count()
+        };
+        eventually(&events, |e| count(e, 0, a) > 4);
+        for (request, silent) in [
+            (
+                Request::Mute {
+                    player: "a".into(),
+                    on: true,
+                },
+                true,
+            ),
+            (
+                Request::Mute {
+                    player: "a".into(),
+                    on: false,
+                },
+                false,
+            ),
+            (
+                Request::Solo {
+                    players: vec!["b".into()],
+                },
+                true,
+            ),
+            (Request::Solo { players: vec![] }, false),
+        ] {
+            let from = events.lock().unwrap().len();
+            s.request(request);
+            eventually(&events, |e| count(e, from, b) >= 20);
+            let heard = count(&events.lock().unwrap(), from, a);
+            if silent {
+                // One window may already have been computed when the command arrived.
+                assert!(heard <= 1, "a still plays: {heard}");
+            } else {
+                assert!(heard >= 15, "a is back: {heard}");
+            }
+        }
+        s.shutdown();
     }
 }
