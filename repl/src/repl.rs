@@ -156,11 +156,15 @@ pub fn run(argv: &[String]) -> ExitCode {
         ..SessionConfig::default()
     });
     let names = session.sink_names();
-    for p in &problems {
-        eprintln!("patter: {p}");
-    }
     if !problems.is_empty() && names.iter().all(|n| n == "null") {
-        eprintln!("patter: no output could open; playing silently (`:connect OUTPUT` adds one)");
+        eprintln!(
+            "patter: no output could open ({}); playing silently — `:connect OUTPUT` adds one",
+            problems.join("; ")
+        );
+    } else {
+        for p in &problems {
+            eprintln!("patter: {p}");
+        }
     }
     let shared: SharedSession = Arc::new(Mutex::new(session));
     let history = match args.get("history") {

@@ -85,6 +85,37 @@ play q { degree: q }
 }
 
 #[test]
+fn without_any_output_the_repl_still_runs_and_says_so_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "--out",
+            "jsonl:/nonexistent-dir/x.jsonl",
+            "--history",
+            "none",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"play a { degree: 0 }\n:sinks\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no output could open"), "{stderr}");
+    assert!(stdout.contains("a starts at beat"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("null ")), "{stdout}");
+}
+
+#[test]
 fn piped_input_ending_inside_a_bracket_is_reported() {
     let (out, err) = piped("play a { degree: [0, 2\n");
     assert!(out.contains("the input ends in the middle"), "{out}");
