@@ -37,6 +37,9 @@ const LOOKAHEAD: f64 = 0.1;
 /// Longest block or file accepted for evaluation (a live set's file is a few KB).
 const MAX_SOURCE: usize = 4 * 1024 * 1024;
 
+/// Outputs open at once (each may hold a device, a thread or a file).
+const MAX_SINKS: usize = 64;
+
 /// Engine notices kept until asked for.
 const MAX_NOTICES: usize = 256;
 
@@ -1131,6 +1134,9 @@ impl Session {
     pub fn add_sink(&mut self, spec: &str, latency: f64) -> Result<String, String> {
         if !(latency.is_finite() && (-1.0..=10.0).contains(&latency)) {
             return Err("latency must be between -1 and 10 seconds".into());
+        }
+        if self.sinks.len() >= MAX_SINKS {
+            return Err(format!("at most {MAX_SINKS} outputs can be open at once"));
         }
         let sink: Box<dyn Sink> = match spec.split_once(':') {
             Some(("smf", path)) if !path.is_empty() => {
