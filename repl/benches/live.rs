@@ -187,8 +187,10 @@ fn watch_saves(runs: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; nothing to filter.
-    let runs = 40;
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this too, without it:
+    // then a couple of samples each, to keep the harness working without slowing the tests.
+    let full = std::env::args().any(|a| a == "--bench");
+    let (runs, blocks, saves) = if full { (40, 100, 40) } else { (2, 2, 2) };
     percentiles(
         "start-up to prompt (--out null)",
         "ms",
@@ -203,8 +205,12 @@ fn main() {
             .map(|_| startup_once(&["--history", "none"]))
             .collect(),
     );
-    percentiles("enter to swap, 200-line REPL block", "ms", repl_blocks(100));
-    let (eval, since, seen) = watch_saves(40);
+    percentiles(
+        "enter to swap, 200-line REPL block",
+        "ms",
+        repl_blocks(blocks),
+    );
+    let (eval, since, seen) = watch_saves(saves);
     percentiles("save: evaluation to swap sent, 200 lines", "ms", eval);
     percentiles("save: last fs event to swap sent", "ms", since);
     percentiles("save: write() to report seen by a client", "ms", seen);
