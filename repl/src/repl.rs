@@ -693,6 +693,7 @@ fn start_watch(
                 format!("{}{name}: {}\n", reply.rendered, reply.summary())
             }
             crate::watch::WatchEvent::Message(m) => format!("{m}\n"),
+            crate::watch::WatchEvent::Unchanged => return,
         };
         say(&out, text);
     });

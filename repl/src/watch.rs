@@ -41,6 +41,8 @@ pub enum WatchEvent {
     },
     /// Something to say (the file vanished, a directory cannot be watched).
     Message(String),
+    /// A save left the text of the file and its imports as it was: nothing evaluated.
+    Unchanged,
 }
 
 /// A running watch; dropping it stops it.
@@ -221,6 +223,7 @@ impl State {
                 .iter()
                 .all(|p| Self::read(p).as_ref() == self.seen.get(p));
         if unchanged {
+            report(WatchEvent::Unchanged);
             return;
         }
         let request = Request::Eval {
@@ -307,6 +310,7 @@ pub fn play(
             );
         }
         WatchEvent::Message(m) => eprintln!("patter: {m}"),
+        WatchEvent::Unchanged => {}
     });
     let watch = match start(backend, file, color, report) {
         Ok(w) => w,
@@ -360,4 +364,74 @@ pub fn play(
         );
     }
     std::process::ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::session::Backend;
+    use std::sync::mpsc::{Receiver, Sender};
+    use std::sync::Mutex;
+
+    /// Counts evaluations and accepts everything.
+    struct Counting(Arc<Mutex<Vec<String>>>);
+
+    impl Backend for Counting {
+        fn request(&mut self, request: Request) -> Response {
+            let Request::Eval { doc, source, .. } = request else {
+                return Response::Done {
+                    message: String::new(),
+                };
+            };
+            self.0.lock().unwrap().push(source);
+            let mut s = crate::session::Session::start(crate::session::SessionConfig {
+                play: false,
+                ..Default::default()
+            })
+            .0;
+            Response::Eval(s.eval(&doc, ""))
+        }
+    }
+
+    fn next(rx: &Receiver<&'static str>) -> &'static str {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap()
+    }
+
+    #[test]
+    fn a_save_that_changes_nothing_evaluates_nothing() {
+        let dir = std::env::temp_dir().join(format!("patter-watch-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("same.pat");
+        std::fs::write(&file, "play a { degree: 0 }\n").unwrap();
+        let sources = Arc::new(Mutex::new(Vec::new()));
+        let backend: SharedBackend = Arc::new(Mutex::new(Counting(sources.clone())));
+        let (tx, rx): (Sender<&'static str>, _) = channel();
+        let tx = Mutex::new(tx);
+        let watch = start(
+            backend,
+            &file.display().to_string(),
+            false,
+            Box::new(move |e| {
+                let what = match e {
+                    WatchEvent::Evaluated { .. } => "evaluated",
+                    WatchEvent::Unchanged => "unchanged",
+                    WatchEvent::Message(_) => "message",
+                };
+                let _ = tx.lock().unwrap().send(what);
+            }),
+        )
+        .unwrap();
+        assert_eq!(next(&rx), "evaluated");
+        std::fs::write(&file, "play a { degree: 0 }\n").unwrap();
+        assert_eq!(next(&rx), "unchanged");
+        std::fs::write(&file, "play a { degree: 1 }\n").unwrap();
+        assert_eq!(next(&rx), "evaluated");
+        drop(watch);
+        assert_eq!(
+            *sources.lock().unwrap(),
+            vec!["play a { degree: 0 }\n", "play a { degree: 1 }\n"]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
