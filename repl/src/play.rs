@@ -27,7 +27,7 @@ const OUTPUTS: &str =
    `out: \"smf\"` goes only to that output)";
 
 pub fn run(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(
+    let args = match Args::parse_with_flags(
         argv,
         &[
             "out",
@@ -38,6 +38,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "clock",
             "midi-rate",
         ],
+        &["watch"],
     ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
@@ -59,6 +60,15 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some(Ok(s)) if s.is_finite() && (-1.0..=10.0).contains(&s) => s,
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
+    if args.has("watch") {
+        let outs = args
+            .options
+            .iter()
+            .filter(|(k, _)| k == "out")
+            .map(|(_, v)| v.clone())
+            .collect();
+        return crate::watch::play(file, outs, seed, latency, seconds);
+    }
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
@@ -75,7 +85,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         .map(|(_, v)| v.as_str())
         .collect();
     if outs.is_empty() {
-        outs.push("jack-midi");
+        outs.extend(default_outputs());
     }
     let rate = match args.get("midi-rate").map(str::parse::<f64>) {
         None => None,
@@ -153,7 +163,13 @@ pub fn run(argv: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn open_output(
+/// The outputs used when none is given (`patter play`, the REPL).
+pub(crate) fn default_outputs() -> Vec<&'static str> {
+    vec!["jack-midi"]
+}
+
+/// Open one output by its spec (`jack-midi`, `midi:NAME`, `smf:FILE.mid`, `null`, …).
+pub(crate) fn open_output(
     out: &str,
     engine: &Engine,
     latency: f64,
@@ -224,14 +240,13 @@ fn open_output(
             s.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(s))
         }
-        ("null", _) => Ok(Box::new(
-            patter_runtime::sink::collect::CollectSink::new("null").0,
-        )),
+        // Counts only: a collecting sink would keep every event of a long session.
+        ("null", _) => Ok(Box::new(crate::null::NullSink::default())),
         _ => Err(format!("unknown output `{out}`")),
     }
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
     ExitCode::from(2)
 }
