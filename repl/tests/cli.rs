@@ -292,3 +292,41 @@ fn render_wav_is_deterministic_and_sample_exact() {
     assert!(left.iter().all(|x| x.abs() <= 1.0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn play_without_an_audio_device_says_what_was_tried_in_one_paragraph() {
+    let dir = std::env::temp_dir().join(format!("patter-nodev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("beat.pat");
+    std::fs::write(&src, "play d { s: \"bd sn\" }\n").unwrap();
+    // No JACK server has this name, and ALSA gets no configuration (so even a machine with
+    // a sound card has no `default` device): the synth, the default output, has nowhere
+    // to play.
+    let o = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["play", src.to_str().unwrap(), "--seconds", "1"])
+        .env(
+            "JACK_DEFAULT_SERVER",
+            format!("patter-no-such-server-{}", std::process::id()),
+        )
+        .env("JACK_NO_START_SERVER", "1")
+        .env("ALSA_CONFIG_PATH", dir.join("no-alsa.conf"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert_eq!(o.status.code(), Some(1));
+    let text = err.trim_end();
+    assert!(!text.contains('\n'), "one paragraph: {err}");
+    assert!(!text.contains("panicked"), "{err}");
+    for needle in [
+        "no audio device",
+        "JACK (no JACK server called `patter-no-such-server",
+        "ALSA default (",
+        "jackd -r -d dummy -r 48000 -p 256 &",
+        "patter render ",
+        "--bars 8 -o out.wav",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

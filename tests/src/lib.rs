@@ -2,6 +2,7 @@
 //! events and diagnostics as stable text for snapshots.
 
 pub mod jackd;
+pub mod listen;
 pub mod programs;
 
 use patter_lang::{compile_with, Compiled, NoImports, Options};

@@ -495,7 +495,10 @@ where
                 let timing = CallbackTiming {
                     engine_now_ns: origin.elapsed().as_nanos() as i64,
                     latency_ns: latency,
-                    stream_ns: Some(ts.callback.as_nanos() as i64),
+                    // When the buffer is heard, not when the callback woke: cpal's JACK
+                    // `callback` instant includes the wake-up delay, `playback` is the
+                    // cycle's own time (plus the port latency).
+                    stream_ns: Some(ts.playback.as_nanos() as i64),
                 };
                 core.process(data, timing, to_sample::<T>);
             },
