@@ -11,7 +11,7 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits",
+            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits", "seconds", "channels",
         ],
     ) {
         Ok(a) => a,
@@ -27,7 +27,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(msg) => return usage(&msg),
     };
-    let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles"]
+    let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles", "seconds"]
         .iter()
         .filter_map(|k| {
             args.get(k)
@@ -35,10 +35,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         })
         .collect();
     let (unit, amount) = match lengths.as_slice() {
-        [] => return usage("how long? give --beats N, --bars N or --cycles N"),
+        [] => return usage("how long? give --beats N, --bars N, --cycles N or --seconds N"),
         [(u, x)] if x.is_finite() && *x > 0.0 && *x <= 1e6 => (*u, *x),
         [(u, _)] => return usage(&format!("--{u} takes a number above 0")),
-        _ => return usage("give only one of --beats, --bars and --cycles"),
+        _ => return usage("give only one of --beats, --bars, --cycles and --seconds"),
     };
     let rate = match args.get("rate").map(str::parse::<u32>) {
         None => 48_000,
@@ -51,12 +51,18 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some("32") => patter_synth::WavBits::Float32,
         Some(_) => return usage("--bits takes 16, 24 or 32 (float)"),
     };
+    let channels = match args.get("channels") {
+        None | Some("2") => 2,
+        Some("1") => 1,
+        Some(_) => return usage("--channels takes 1 (mono) or 2 (stereo)"),
+    };
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
-    // A bar is one cycle (4 beats by default).
+    // A bar is one cycle (4 beats by default); seconds count at the program's tempo.
     let beats = match unit {
         "beats" => Time::from_f64(amount),
+        "seconds" => Time::from_f64(amount * program.tempo / 60.0),
         _ => Time::from_f64(amount) * program.cycle_beats,
     };
     let lower = out_path.to_ascii_lowercase();
@@ -85,7 +91,9 @@ pub fn run(argv: &[String]) -> ExitCode {
         );
         ExitCode::SUCCESS
     } else if lower.ends_with(".wav") {
-        render_wav(&program, beats, out_path, rate, bits)
+        // `--seconds N` asks for a file of exactly N seconds: no tail after the last note.
+        let exact = (unit == "seconds").then_some(amount);
+        render_wav(&program, beats, out_path, rate, bits, channels, exact)
     } else {
         eprintln!("patter render: cannot write `{out_path}`: give a .mid (MIDI file) or .wav (audio through the built-in synth) name");
         ExitCode::from(2)
@@ -104,6 +112,8 @@ fn render_wav(
     out_path: &str,
     rate: u32,
     bits: patter_synth::WavBits,
+    channels: u16,
+    exact_seconds: Option<f64>,
 ) -> ExitCode {
     let events = match patter_runtime::render::events(program, Time::ZERO, beats) {
         Ok(e) => e,
@@ -116,7 +126,7 @@ fn render_wav(
         }
     };
     let seconds_per_beat = 60.0 / program.tempo;
-    let seconds = beats.to_f64() * seconds_per_beat + TAIL_SECONDS;
+    let seconds = exact_seconds.unwrap_or(beats.to_f64() * seconds_per_beat + TAIL_SECONDS);
     if seconds > MAX_WAV_SECONDS {
         eprintln!("patter render: {seconds:.0} s of audio is more than the {MAX_WAV_SECONDS:.0} s a render may be");
         return ExitCode::from(2);
@@ -136,8 +146,23 @@ fn render_wav(
         }
     }
     let total = (seconds * f64::from(rate)).ceil() as u64;
-    let samples = patter_synth::render_offline(&notes, total, rate, 256);
-    if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, 2, bits) {
+    let mut bar = crate::progress::Progress::new(total, rate);
+    let samples =
+        patter_synth::render_offline_progress(&notes, total, rate, 256, &mut |f| bar.update(f));
+    bar.finish();
+    let samples = if channels == 1 {
+        // Mono: the two sides' mean, so a centred sound keeps its level.
+        samples
+            .chunks_exact(2)
+            .map(|lr| match lr {
+                [l, r] => 0.5 * (l + r),
+                _ => 0.0,
+            })
+            .collect()
+    } else {
+        samples
+    };
+    if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, channels, bits) {
         eprintln!("patter: cannot write {out_path}: {e}");
         return ExitCode::FAILURE;
     }
@@ -155,6 +180,6 @@ fn render_wav(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] -o out.mid|out.wav");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] -o out.mid|out.wav");
     ExitCode::from(2)
 }

@@ -353,6 +353,18 @@ pub fn render_offline(
     sample_rate: u32,
     block: usize,
 ) -> Vec<f32> {
+    render_offline_progress(notes, total_frames, sample_rate, block, &mut |_| {})
+}
+
+/// [`render_offline`], calling `progress` with the frames rendered so far after each block
+/// (for a progress bar; the output is the same).
+pub fn render_offline_progress(
+    notes: &[(u64, NoteSpec)],
+    total_frames: u64,
+    sample_rate: u32,
+    block: usize,
+    progress: &mut dyn FnMut(u64),
+) -> Vec<f32> {
     let block = block.max(1) as u64;
     let mut synth = Synth::new(sample_rate, OFFLINE_VOICES);
     let mut order: Vec<usize> = (0..notes.len()).collect();
@@ -372,6 +384,7 @@ pub fn render_offline(
         }
         synth.render(chunk);
         frame = end;
+        progress(frame);
     }
     out
 }
