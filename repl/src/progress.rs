@@ -66,11 +66,7 @@ fn steps(done: u64, total: u64) -> usize {
 /// `rendering [#######.......]  23%  41.0 of 180.0 s`
 pub fn bar_line(done: u64, total: u64, rate: f64) -> String {
     let filled = steps(done, total);
-    let pct = if total == 0 {
-        100
-    } else {
-        done.min(total) * 100 / total
-    };
+    let pct = (done.min(total) * 100).checked_div(total).unwrap_or(100);
     format!(
         "rendering [{}{}] {pct:>3}%  {:.1} of {:.1} s",
         "#".repeat(filled),

@@ -5,8 +5,6 @@
 //! the test allows and says).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::time::Duration;
-
 use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::audio::{AudioBackend, AudioOptions, AudioSink};
 use patter_runtime::sink::Sink;
@@ -67,7 +65,6 @@ fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     assert_eq!(transport.buffer_size, Some(PERIOD as u32));
     let metrics = engine.metrics();
     engine.send(Command::StopTransport);
-    std::thread::sleep(Duration::from_millis(100));
     let (_, audio) = recording(&blocks);
     engine.shutdown();
     drop(ear);
@@ -86,4 +83,54 @@ fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     assert!(peak <= 1.0);
     let heard = onsets(&audio, 10_000);
     check_spacing(&heard, 48_000, m.errors == 0);
+}
+
+#[test]
+fn the_sink_reconnects_when_the_jack_server_comes_back() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let name = format!("patter-audio-back-{}", std::process::id());
+    let Some(server) = JackServer::start_named(&name, 48_000, PERIOD as u32) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let origin = std::time::Instant::now();
+    let opts = AudioOptions {
+        backend: AudioBackend::Jack,
+        jack_name: "phoenix".into(),
+        auto_connect: false,
+        ..AudioOptions::default()
+    };
+    let mut sink = AudioSink::open(&opts, origin).unwrap();
+    assert!(sink.metrics().connected);
+    drop(server);
+    assert!(eventually(|| !sink.metrics().connected), "notices the loss");
+    let Some(server) = JackServer::start_named(&name, 48_000, PERIOD as u32) else {
+        panic!("jackd did not come back");
+    };
+    assert!(eventually(|| sink.metrics().connected), "reconnects");
+    assert_eq!(sink.reconnects(), 1);
+    // It plays again: a kick scheduled now is heard by a new listener.
+    let (ear, blocks) = listener("ear");
+    assert!(eventually(|| ear
+        .as_client()
+        .connect_ports_by_name("phoenix_out:out_0", "ear:in")
+        .is_ok()));
+    let kick = compile("play d { s: \"bd\", amp: 0.5 }").program.unwrap();
+    let event = patter_tests::first_cycles(&kick, 1).remove(0);
+    let at = origin.elapsed().as_secs_f64() + 0.2;
+    sink.schedule(
+        &event,
+        patter_runtime::sink::EventTimes {
+            onset: at,
+            release: at + 0.1,
+        },
+    );
+    assert!(eventually(|| sink.metrics().sent == 1));
+    assert!(
+        eventually(|| recording(&blocks).1.iter().any(|x| x.abs() > 0.1)),
+        "heard after reconnecting"
+    );
+    sink.close();
+    drop(ear);
+    drop(server);
 }

@@ -246,10 +246,7 @@ impl AudioCore {
             return;
         };
         let now = self.frame;
-        loop {
-            let Some(msg) = self.held.take().or_else(|| self.shared.queue.pop()) else {
-                break;
-            };
+        while let Some(msg) = self.held.take().or_else(|| self.shared.queue.pop()) {
             match msg {
                 AudioMsg::Note { at_ns, spec } => self.place(at_ns, spec, now, anchor),
                 AudioMsg::Reset => {
