@@ -288,3 +288,29 @@ fn negative_control_catches_an_allocation() {
     let mut kept = Vec::new();
     assert!(workload(|b| kept.push(vec![b; 2])) > 0);
 }
+
+#[test]
+fn notes_beyond_the_synths_queue_are_dropped_and_counted() {
+    let (mut core, shared) = core(2);
+    run(&mut core, 1, 2);
+    let n = patter_synth::DEFAULT_QUEUE_CAPACITY as u64 + 100;
+    for i in 0..n {
+        shared
+            .queue
+            .push(AudioMsg::Note {
+                at_ns: frame_ns(1_000_000 + i),
+                spec: click(),
+            })
+            .unwrap();
+    }
+    run(&mut core, 1, 2);
+    assert_eq!(shared.counters.dropped.load(Ordering::Relaxed), 100);
+    assert_eq!(
+        shared.counters.sent.load(Ordering::Relaxed),
+        patter_synth::DEFAULT_QUEUE_CAPACITY as u64
+    );
+    assert_eq!(
+        shared.depth.load(Ordering::Relaxed),
+        patter_synth::DEFAULT_QUEUE_CAPACITY
+    );
+}
