@@ -110,7 +110,10 @@ pub fn run(argv: &[String]) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        names.push(sink.name().to_string());
+        names.push(match sink.audio_format() {
+            Some((rate, buffer)) => format!("{} ({rate} Hz, {buffer}-frame buffers)", sink.name()),
+            None => sink.name().to_string(),
+        });
         engine.send(Command::AddSink(sink));
     }
     let name = names.join(", ");

@@ -183,7 +183,6 @@ impl AudioCore {
         let frames = (out.len() / self.channels) as u64;
         self.update_mapping(timing);
         self.drain();
-        let mut done = 0u64;
         for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
             let n = (chunk.len() / self.channels).min(MAX_BLOCK);
             self.render(n);
@@ -202,9 +201,8 @@ impl AudioCore {
                     [] => {}
                 }
             }
-            done += n as u64;
         }
-        self.frame += frames.max(done);
+        self.frame += frames;
         let s = &self.shared;
         s.frames.store(self.frame, Ordering::Release);
         s.callbacks.fetch_add(1, Ordering::Relaxed);
