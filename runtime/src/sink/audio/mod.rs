@@ -8,6 +8,14 @@
 //! frames and renders them at their sample offset; see that module for its contract.
 //! A supervisor thread keeps spare synths ready for resets, frees the old ones, and reopens
 //! the stream when the device or the JACK server goes away.
+//!
+//! Metrics: `sent` counts notes handed to the synth, `late` those that started at the first
+//! frame of a buffer after their own, `dropped` those refused by a full queue or too stale
+//! to play, `errors` the backend's xruns and resets that found the queue full.
+//!
+//! The onset travels as engine time rather than as a frame so that the mapping to frames
+//! lives in one place, the callback, which owns the stream's frame count: a drift
+//! correction or a reopened stream can then never race with notes already queued.
 
 pub mod core;
 
