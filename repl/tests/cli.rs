@@ -437,3 +437,35 @@ fn long_renders_show_a_progress_bar_only_on_a_terminal() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_synth_plays_on_a_named_alsa_device() {
+    // ALSA's `null` device exists wherever alsa-lib does; it is never chosen unless named.
+    let dir = std::env::temp_dir().join(format!("patter-alsanull-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("beat.pat");
+    std::fs::write(&src, "tempo 240\nplay d { s: \"bd*4\" }\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "play",
+            src.to_str().unwrap(),
+            "--out",
+            "synth:alsa:null",
+            "--seconds",
+            "1",
+        ])
+        .env("JACK_DEFAULT_SERVER", "patter-no-such-server")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("on synth:alsa:null ("), "{err}");
+    let sent: u64 = err
+        .split("synth:alsa:null: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(sent > 0, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
