@@ -10,6 +10,7 @@ mod loader;
 mod null;
 mod output;
 mod play;
+mod progress;
 mod render;
 mod repl;
 mod session;
@@ -31,14 +32,14 @@ usage:
       --player NAME                    only this player
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)
-  patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
-                                       midi-virtual:NAME, smf:FILE.mid, null)
+  patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (synth, the default; jack-midi,
+                                       midi:PORT, midi-virtual:NAME, smf:FILE.mid, null)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
       --watch                          re-evaluate FILE.pat on every save
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
-      --beats N | --bars N | --cycles N
-      --seed S  --rate HZ  --bits 16|24|32
+      --beats N | --bars N | --cycles N | --seconds N (the file's exact length)
+      --seed S  --rate HZ  --bits 16|24|32  --channels 1|2
       --samples DIR                    sample folders (repeatable; also PATTER_SAMPLES)
       --stems DIR                      also write one WAV per player into DIR
   patter shm-dump NAME [--count N]     print the records of the shared-memory ring NAME

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use patter_runtime::scheduler::{LoadMode, Phase};
+use patter_runtime::sink::audio::{AudioBackend, AudioOptions, AudioSink, NoAudioDevice};
 use patter_runtime::sink::Sink;
 use patter_runtime::{Command, Engine, EngineConfig};
 
@@ -13,7 +14,10 @@ use crate::args::Args;
 use crate::loader::{load_program, seed_arg};
 
 const OUTPUTS: &str =
-    "  --out jack-midi                JACK MIDI (port patter:midi_out), frame-accurate
+    "  --out synth                    the built-in synth (the default): JACK when a server runs,
+                                 else the default ALSA device (synth:jack, synth:alsa:DEVICE
+                                 choose one; --connect off leaves JACK ports unconnected)
+  --out jack-midi                JACK MIDI (port patter:midi_out), frame-accurate
   --out midi:NAME                the first ALSA/CoreMIDI/WinMM output port whose name contains NAME
   --out midi-virtual:NAME        a new virtual MIDI port called NAME
   --out smf:FILE.mid             record what plays to a MIDI file
@@ -112,12 +116,19 @@ pub fn run(argv: &[String]) -> ExitCode {
             args.get("connect"),
         ) {
             Ok(s) => s,
-            Err(msg) => {
-                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid");
+            Err(OpenError::NoAudio(e)) => {
+                eprintln!("{}", no_audio_paragraph(&e, file));
+                return ExitCode::FAILURE;
+            }
+            Err(OpenError::Other(msg)) => {
+                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.wav");
                 return ExitCode::FAILURE;
             }
         };
-        names.push(sink.name().to_string());
+        names.push(match sink.audio_format() {
+            Some((rate, buffer)) => format!("{} ({rate} Hz, {buffer}-frame buffers)", sink.name()),
+            None => sink.name().to_string(),
+        });
         engine.send(Command::AddSink(sink));
     }
     let name = names.join(", ");
@@ -165,10 +176,48 @@ pub fn run(argv: &[String]) -> ExitCode {
 
 /// The outputs used when none is given (`patter play`, the REPL).
 pub(crate) fn default_outputs() -> Vec<&'static str> {
-    vec!["jack-midi"]
+    vec!["synth"]
 }
 
-/// Open one output by its spec (`jack-midi`, `midi:NAME`, `smf:FILE.mid`, `null`, …).
+/// Why an output could not be opened.
+pub(crate) enum OpenError {
+    /// The synth found no audio device (reported as one paragraph).
+    NoAudio(NoAudioDevice),
+    /// Anything else.
+    Other(String),
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenError::NoAudio(e) => f.write_str(&no_audio_paragraph(e, "FILE.pat")),
+            OpenError::Other(msg) => f.write_str(msg),
+        }
+    }
+}
+
+impl From<String> for OpenError {
+    fn from(msg: String) -> OpenError {
+        OpenError::Other(msg)
+    }
+}
+
+/// One paragraph: what was tried and why each failed, how to start JACK, how to render.
+fn no_audio_paragraph(e: &NoAudioDevice, file: &str) -> String {
+    let tried: Vec<String> = e
+        .attempts
+        .iter()
+        .map(|a| format!("{} ({})", a.backend, a.reason))
+        .collect();
+    format!(
+        "patter play: found no audio device to play on. Tried {}. \
+         Start a JACK server and play again (a headless one: `jackd -r -d dummy -r 48000 -p 256 &`), \
+         or render to a file instead: `patter render {file} --bars 8 -o out.wav`.",
+        tried.join(", then ")
+    )
+}
+
+/// Open one output by its spec (`synth`, `jack-midi`, `midi:NAME`, `smf:FILE.mid`, `null`, …).
 pub(crate) fn open_output(
     out: &str,
     engine: &Engine,
@@ -177,8 +226,23 @@ pub(crate) fn open_output(
     rate: Option<f64>,
     program: &patter_pattern::Program,
     connect: Option<&str>,
-) -> Result<Box<dyn Sink>, String> {
+) -> Result<Box<dyn Sink>, OpenError> {
     match out.split_once(':').unwrap_or((out, "")) {
+        ("synth", rest) => {
+            let backend = AudioBackend::parse(rest).ok_or_else(|| {
+                format!("unknown synth output `{out}` (synth, synth:jack, synth:alsa:DEVICE)")
+            })?;
+            let opts = AudioOptions {
+                backend,
+                auto_connect: connect != Some("off"),
+                latency,
+                ..AudioOptions::default()
+            };
+            match AudioSink::open(&opts, engine.origin()) {
+                Ok(s) => Ok(Box::new(s)),
+                Err(e) => Err(OpenError::NoAudio(e)),
+            }
+        }
         ("jack-midi", _) => {
             let mut s = patter_runtime::sink::jack_midi::JackMidiSink::start(
                 "patter",
@@ -187,7 +251,7 @@ pub(crate) fn open_output(
             )?;
             s.set_latency(latency);
             s.set_clock_out(clock);
-            if let Some(dest) = connect {
+            if let Some(dest) = connect.filter(|c| *c != "off") {
                 s.connect_to(dest)?;
             }
             Ok(Box::new(s))
@@ -242,7 +306,7 @@ pub(crate) fn open_output(
         }
         // Counts only: a collecting sink would keep every event of a long session.
         ("null", _) => Ok(Box::new(crate::null::NullSink::default())),
-        _ => Err(format!("unknown output `{out}`")),
+        _ => Err(format!("unknown output `{out}`").into()),
     }
 }
 

@@ -14,7 +14,8 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits", "samples", "stems",
+            "o", "output", "beats", "bars", "cycles", "seconds", "seed", "rate", "bits",
+            "channels", "samples", "stems",
         ],
     ) {
         Ok(a) => a,
@@ -38,7 +39,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(msg) => return usage(&msg),
     };
-    let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles"]
+    let lengths: Vec<(&str, f64)> = ["beats", "bars", "cycles", "seconds"]
         .iter()
         .filter_map(|k| {
             args.get(k)
@@ -46,10 +47,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         })
         .collect();
     let (unit, amount) = match lengths.as_slice() {
-        [] => return usage("how long? give --beats N, --bars N or --cycles N"),
+        [] => return usage("how long? give --beats N, --bars N, --cycles N or --seconds N"),
         [(u, x)] if x.is_finite() && *x > 0.0 && *x <= 1e6 => (*u, *x),
         [(u, _)] => return usage(&format!("--{u} takes a number above 0")),
-        _ => return usage("give only one of --beats, --bars and --cycles"),
+        _ => return usage("give only one of --beats, --bars, --cycles and --seconds"),
     };
     let rate = match args.get("rate").map(str::parse::<u32>) {
         None => 48_000,
@@ -62,17 +63,26 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some("32") => patter_synth::WavBits::Float32,
         Some(_) => return usage("--bits takes 16, 24 or 32 (float)"),
     };
+    let channels = match args.get("channels") {
+        None | Some("2") => 2,
+        Some("1") => 1,
+        Some(_) => return usage("--channels takes 1 (mono) or 2 (stereo)"),
+    };
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
-    // A bar is one cycle (4 beats by default).
+    // A bar is one cycle (4 beats by default); seconds count at the program's tempo.
     let beats = match unit {
         "beats" => Time::from_f64(amount),
+        "seconds" => Time::from_f64(amount * program.tempo / 60.0),
         _ => Time::from_f64(amount) * program.cycle_beats,
     };
     let wav = WavOptions {
         rate,
         bits,
+        channels,
+        // `--seconds N` asks for a file of exactly N seconds: no tail after the last note.
+        exact_seconds: (unit == "seconds").then_some(amount),
         sample_roots,
     };
     let Some(out_path) = out_path else {
@@ -127,6 +137,10 @@ const TAIL_SECONDS: f64 = 2.0;
 struct WavOptions {
     rate: u32,
     bits: patter_synth::WavBits,
+    /// 1 (mono: the mean of left and right) or 2.
+    channels: u16,
+    /// The file's exact length, when asked for in seconds (no tail).
+    exact_seconds: Option<f64>,
     /// `--samples` folders, searched before `PATTER_SAMPLES` and the default folders.
     sample_roots: Vec<PathBuf>,
 }
@@ -151,7 +165,9 @@ fn render_wav(
         }
     };
     let seconds_per_beat = 60.0 / program.tempo;
-    let seconds = beats.to_f64() * seconds_per_beat + TAIL_SECONDS;
+    let seconds = opts
+        .exact_seconds
+        .unwrap_or(beats.to_f64() * seconds_per_beat + TAIL_SECONDS);
     if seconds > MAX_WAV_SECONDS {
         eprintln!("patter render: {seconds:.0} s of audio is more than the {MAX_WAV_SECONDS:.0} s a render may be");
         return ExitCode::from(2);
@@ -189,9 +205,19 @@ fn render_wav(
     let total = (seconds * f64::from(rate)).ceil() as u64;
     let bank = Arc::new(bank);
     if let Some(out_path) = out_path {
-        let (samples, stats) =
-            patter_synth::render_offline_stats(&notes, total, rate, 256, bank.clone());
-        if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, 2, opts.bits) {
+        let mut bar = crate::progress::Progress::new(total, rate);
+        let (samples, stats) = patter_synth::render_offline_progress(
+            &notes,
+            total,
+            rate,
+            256,
+            bank.clone(),
+            &mut |f| bar.update(f),
+        );
+        bar.finish();
+        let samples = to_channels(samples, opts.channels);
+        if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, opts.channels, opts.bits)
+        {
             eprintln!("patter: cannot write {out_path}: {e}");
             return ExitCode::FAILURE;
         }
@@ -225,8 +251,10 @@ fn render_wav(
                 .collect();
             // Each player through its own synth: its own voices, effects and limiter.
             let samples = patter_synth::render_offline_with(&mine, total, rate, 256, bank.clone());
+            let samples = to_channels(samples, opts.channels);
             let path = Path::new(dir).join(format!("{}.wav", stem_name(&player.name, i)));
-            if let Err(e) = patter_synth::write_wav(&path, &samples, rate, 2, opts.bits) {
+            if let Err(e) = patter_synth::write_wav(&path, &samples, rate, opts.channels, opts.bits)
+            {
                 eprintln!("patter: cannot write {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
@@ -234,6 +262,22 @@ fn render_wav(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Interleaved stereo to the output's channel count; mono is the two sides' mean, so a
+/// centred sound keeps its level.
+fn to_channels(stereo: Vec<f32>, channels: u16) -> Vec<f32> {
+    if channels == 1 {
+        stereo
+            .chunks_exact(2)
+            .map(|lr| match lr {
+                [l, r] => 0.5 * (l + r),
+                _ => 0.0,
+            })
+            .collect()
+    } else {
+        stereo
+    }
 }
 
 /// A file name for a player's stem: its name with anything unusual in a file name replaced.
@@ -285,6 +329,6 @@ fn load_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] [--samples DIR]... [--stems DIR] -o out.mid|out.wav");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] [--samples DIR]... [--stems DIR] -o out.mid|out.wav");
     ExitCode::from(2)
 }

@@ -1154,7 +1154,8 @@ impl Session {
                 None,
                 &self.merged,
                 None,
-            )?,
+            )
+            .map_err(|e| e.to_string())?,
         };
         let name = sink.name().to_string();
         if self.sinks.iter().any(|s| s.name == name) {

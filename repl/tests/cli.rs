@@ -406,3 +406,180 @@ fn render_stems_writes_one_file_per_player() {
     assert!(only.join("drums.wav").exists() && only.join("hats.wav").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn play_without_an_audio_device_says_what_was_tried_in_one_paragraph() {
+    let dir = std::env::temp_dir().join(format!("patter-nodev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("beat.pat");
+    std::fs::write(&src, "play d { s: \"bd sn\" }\n").unwrap();
+    // No JACK server has this name, and ALSA gets no configuration (so even a machine with
+    // a sound card has no `default` device): the synth, the default output, has nowhere
+    // to play.
+    let o = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["play", src.to_str().unwrap(), "--seconds", "1"])
+        .env(
+            "JACK_DEFAULT_SERVER",
+            format!("patter-no-such-server-{}", std::process::id()),
+        )
+        .env("JACK_NO_START_SERVER", "1")
+        .env("ALSA_CONFIG_PATH", dir.join("no-alsa.conf"))
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert_eq!(o.status.code(), Some(1));
+    let text = err.trim_end();
+    assert!(!text.contains('\n'), "one paragraph: {err}");
+    assert!(!text.contains("panicked"), "{err}");
+    for needle in [
+        "no audio device",
+        "JACK (no JACK server called `patter-no-such-server",
+        "ALSA default (",
+        "jackd -r -d dummy -r 48000 -p 256 &",
+        "patter render ",
+        "--bars 8 -o out.wav",
+    ] {
+        assert!(text.contains(needle), "missing `{needle}` in: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn render_seconds_gives_an_exact_length_and_mono_is_the_mean_of_stereo() {
+    let dir = std::env::temp_dir().join(format!("patter-mono-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("d.pat");
+    std::fs::write(&src, "tempo 120\nplay d { s: \"bd sn\", pan: -0.5 }\n").unwrap();
+    let (mono, stereo) = (dir.join("m.wav"), dir.join("s.wav"));
+    for (out, ch) in [(&mono, "1"), (&stereo, "2")] {
+        let o = patter(&[
+            "render",
+            src.to_str().unwrap(),
+            "--seconds",
+            "1.5",
+            "--channels",
+            ch,
+            "--bits",
+            "32",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(!stderr(&o).contains('\r'), "no progress bar off a terminal");
+    }
+    let read = |p: &std::path::Path| {
+        let mut r = hound::WavReader::open(p).unwrap();
+        let spec = r.spec();
+        let s: Vec<f32> = r.samples::<f32>().map(|s| s.unwrap()).collect();
+        (spec, s)
+    };
+    let (ms, m) = read(&mono);
+    let (ss, s) = read(&stereo);
+    assert_eq!((ms.channels, ss.channels), (1, 2));
+    assert_eq!(m.len(), 72_000, "1.5 s at 48 kHz, no tail");
+    assert_eq!(s.len(), 2 * 72_000);
+    for (i, x) in m.iter().enumerate() {
+        assert_eq!(*x, 0.5 * (s[2 * i] + s[2 * i + 1]), "frame {i}");
+    }
+    // A step is two beats (one second): the kick (0.5 s) on frame 0, the snare on 48 000.
+    assert_ne!(m[0], 0.0);
+    assert!(m[24_000..48_000].iter().all(|x| *x == 0.0));
+    assert_ne!(m[48_000], 0.0);
+    // Panned left: the left side is louder.
+    let energy = |off: usize| s.iter().skip(off).step_by(2).map(|x| x * x).sum::<f32>();
+    assert!(energy(0) > 2.0 * energy(1));
+    let bad = patter(&[
+        "render",
+        src.to_str().unwrap(),
+        "--seconds",
+        "1",
+        "--channels",
+        "3",
+        "-o",
+        "x.wav",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--channels takes 1 (mono) or 2"),
+        "{}",
+        stderr(&bad)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn long_renders_show_a_progress_bar_only_on_a_terminal() {
+    let dir = std::env::temp_dir().join(format!("patter-bar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("d.pat");
+    std::fs::write(&src, "play d { s: \"bd sn\" }\n").unwrap();
+    let wav = dir.join("out.wav");
+    let cmd = format!(
+        "{} render {} --seconds 40 --rate 8000 -o {}",
+        env!("CARGO_BIN_EXE_patter"),
+        src.display(),
+        wav.display()
+    );
+    // `script` (util-linux, in every Debian) runs the command on a pseudo-terminal.
+    let tty = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&tty.stdout).to_string();
+    assert!(tty.status.success(), "{shown}");
+    assert!(
+        shown.contains("\rrendering [") && shown.contains("100%"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("patter: wrote"), "{shown:?}");
+    let piped = patter(&[
+        "render",
+        src.to_str().unwrap(),
+        "--seconds",
+        "40",
+        "--rate",
+        "8000",
+        "-o",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(piped.status.success());
+    let err = stderr(&piped);
+    assert!(
+        !err.contains('\r') && !err.contains("rendering ["),
+        "{err:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_synth_plays_on_a_named_alsa_device() {
+    // ALSA's `null` device exists wherever alsa-lib does; it is never chosen unless named.
+    let dir = std::env::temp_dir().join(format!("patter-alsanull-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = dir.join("beat.pat");
+    std::fs::write(&src, "tempo 240\nplay d { s: \"bd*4\" }\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "play",
+            src.to_str().unwrap(),
+            "--out",
+            "synth:alsa:null",
+            "--seconds",
+            "1",
+        ])
+        .env("JACK_DEFAULT_SERVER", "patter-no-such-server")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("on synth:alsa:null ("), "{err}");
+    let sent: u64 = err
+        .split("synth:alsa:null: ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(sent > 0, "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

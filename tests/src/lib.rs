@@ -3,6 +3,7 @@
 
 pub mod audio;
 pub mod jackd;
+pub mod listen;
 pub mod programs;
 
 use patter_lang::{compile_with, Compiled, NoImports, Options};

@@ -5,6 +5,8 @@
 //! real-time side (a dispatch thread, a JACK process callback); that side never allocates,
 //! locks or blocks. A sink that fails is counted and reported, never fatal.
 
+#[cfg(feature = "audio")]
+pub mod audio;
 pub mod collect;
 pub mod dispatch;
 #[cfg(feature = "jack")]

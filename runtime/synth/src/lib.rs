@@ -603,6 +603,19 @@ pub fn render_offline_stats(
     block: usize,
     bank: Arc<SampleBank>,
 ) -> (Vec<f32>, SynthStats) {
+    render_offline_progress(notes, total_frames, sample_rate, block, bank, &mut |_| {})
+}
+
+/// [`render_offline_stats`], calling `progress` with the frames rendered so far after each
+/// block (for a progress bar; the output is the same).
+pub fn render_offline_progress(
+    notes: &[(u64, NoteSpec)],
+    total_frames: u64,
+    sample_rate: u32,
+    block: usize,
+    bank: Arc<SampleBank>,
+    progress: &mut dyn FnMut(u64),
+) -> (Vec<f32>, SynthStats) {
     let block = block.max(1) as u64;
     let mut synth = Synth::with_samples(sample_rate, OFFLINE_VOICES, bank);
     let mut order: Vec<usize> = (0..notes.len()).collect();
@@ -622,6 +635,7 @@ pub fn render_offline_stats(
         }
         synth.render(chunk);
         frame = end;
+        progress(frame);
     }
     (out, synth.stats())
 }

@@ -1,0 +1,339 @@
+//! The real-time half of the audio sink: what the audio callback runs.
+//!
+//! Real-time contract: [`AudioCore::process`] never allocates, locks or blocks. It pops
+//! messages from a preallocated lock-free queue, places each note at its exact frame in the
+//! synth, renders, and writes the device's channels. A reset (release all, panic) swaps in
+//! a spare synth made ahead of time on another thread, fades the old one out over
+//! [`FADE_FRAMES`] and hands it back through another queue to be freed off this thread.
+//!
+//! Timing: engine seconds map to stream frames through an anchor taken at the first
+//! callback (frame 0 is heard at engine time `anchor`), then frames are counted, so two
+//! notes one beat apart are exactly one beat of frames apart. The stream's own timestamps
+//! (JACK's cycle times on the JACK host) measure the drift between the audio clock and the
+//! engine's monotonic clock; past [`DRIFT_LIMIT_NS`] the mapping is corrected in one step.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+use crossbeam_queue::ArrayQueue;
+use patter_synth::{NoteSpec, Synth};
+
+use crate::sink::SinkCounters;
+
+/// Messages that may wait between the scheduler and the callback.
+pub const QUEUE: usize = 8192;
+/// Frames over which a reset fades the old voices out (5.3 ms at 48 kHz): quick, no click.
+pub const FADE_FRAMES: u64 = 256;
+/// Drift between the audio clock and the engine clock tolerated before the mapping moves.
+pub const DRIFT_LIMIT_NS: i64 = 1_000_000;
+/// Notes this late are dropped rather than played at once (a stream that stalled or came
+/// back after a server restart must not burst out a backlog).
+pub const STALE_NS: i64 = 200_000_000;
+/// Frames rendered per synth call; a longer device buffer is rendered in pieces.
+pub const MAX_BLOCK: usize = 2048;
+/// Spare synths kept ready for resets.
+pub const SPARES: usize = 2;
+
+/// What the scheduler side sends to the callback.
+#[derive(Clone, Copy, Debug)]
+pub enum AudioMsg {
+    /// Start a note at an engine time (nanoseconds since the engine's origin, latency
+    /// included).
+    Note {
+        /// Onset in engine nanoseconds.
+        at_ns: i64,
+        /// What to play (sustain already in frames at the stream's rate).
+        spec: NoteSpec,
+    },
+    /// Silence every voice (quick fade) and drop every note queued before this message.
+    Reset,
+}
+
+/// State shared by the scheduler side, the callback and the supervisor thread. Everything
+/// here is lock-free.
+pub struct AudioShared {
+    /// Scheduler → callback.
+    pub queue: ArrayQueue<AudioMsg>,
+    /// Fresh synths for resets (supervisor → callback).
+    pub spares: ArrayQueue<Box<Synth>>,
+    /// Faded-out synths to free (callback → supervisor).
+    pub trash: ArrayQueue<Box<Synth>>,
+    /// sent / late / dropped.
+    pub counters: SinkCounters,
+    /// Notes waiting in the queue and in the synth.
+    pub depth: AtomicUsize,
+    /// Frames rendered by the current stream.
+    pub frames: AtomicU64,
+    /// Callbacks run by the current stream.
+    pub callbacks: AtomicU64,
+    /// Frames of the last callback.
+    pub buffer: AtomicU32,
+    /// Times the drift correction moved the mapping.
+    pub corrections: AtomicU64,
+    /// False while the device is gone.
+    pub connected: AtomicBool,
+}
+
+impl AudioShared {
+    /// Empty queues and zero counters.
+    pub fn new() -> AudioShared {
+        AudioShared {
+            queue: ArrayQueue::new(QUEUE),
+            spares: ArrayQueue::new(SPARES),
+            trash: ArrayQueue::new(SPARES + 2),
+            counters: SinkCounters::default(),
+            depth: AtomicUsize::new(0),
+            frames: AtomicU64::new(0),
+            callbacks: AtomicU64::new(0),
+            buffer: AtomicU32::new(0),
+            corrections: AtomicU64::new(0),
+            connected: AtomicBool::new(false),
+        }
+    }
+}
+
+impl Default for AudioShared {
+    fn default() -> Self {
+        AudioShared::new()
+    }
+}
+
+/// When a callback runs, on the engine's timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CallbackTiming {
+    /// Engine nanoseconds when the callback started (read from the engine's clock).
+    pub engine_now_ns: i64,
+    /// Nanoseconds from the callback to when its first frame is heard.
+    pub latency_ns: i64,
+    /// The stream's own timestamp of this callback in nanoseconds (any epoch), for drift.
+    pub stream_ns: Option<i64>,
+}
+
+/// The audio callback's state. See the module documentation.
+pub struct AudioCore {
+    shared: std::sync::Arc<AudioShared>,
+    synth: Box<Synth>,
+    /// Stream frame at which the current synth's frame 0 is.
+    synth_base: u64,
+    fading: Option<Box<Synth>>,
+    fade_pos: u64,
+    held: Option<AudioMsg>,
+    rate: f64,
+    channels: usize,
+    frame: u64,
+    /// Engine ns at which stream frame 0 is heard (drift correction included).
+    anchor_ns: Option<i64>,
+    /// The same, as measured at the first callback.
+    first_anchor_ns: Option<i64>,
+    /// The drift correction in force.
+    correction_ns: i64,
+    /// First callback's stream timestamp and frame, for drift.
+    stream_origin: Option<(i64, u64)>,
+    mix: Vec<f32>,
+    fade_mix: Vec<f32>,
+}
+
+impl AudioCore {
+    /// A core for a stream at `rate` Hz with `channels` output channels, playing through a
+    /// synth with `voices` voices. Allocates everything it will use.
+    pub fn new(
+        shared: std::sync::Arc<AudioShared>,
+        rate: u32,
+        channels: usize,
+        voices: usize,
+    ) -> AudioCore {
+        AudioCore {
+            shared,
+            synth: Box::new(Synth::new(rate, voices)),
+            synth_base: 0,
+            fading: None,
+            fade_pos: 0,
+            held: None,
+            rate: f64::from(rate.max(1)),
+            channels: channels.max(1),
+            frame: 0,
+            anchor_ns: None,
+            first_anchor_ns: None,
+            correction_ns: 0,
+            stream_origin: None,
+            mix: vec![0.0; MAX_BLOCK * 2],
+            fade_mix: vec![0.0; MAX_BLOCK * 2],
+        }
+    }
+
+    /// Stream frames rendered so far.
+    pub fn frame(&self) -> u64 {
+        self.frame
+    }
+
+    /// The stream frame an engine time falls on (None before the first callback).
+    pub fn frame_at(&self, at_ns: i64) -> Option<i64> {
+        let anchor = self.anchor_ns?;
+        let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
+        Some(frames.round() as i64)
+    }
+
+    /// Fill `out` (interleaved, the stream's channel count) with the next buffer, writing
+    /// each sample through `conv`. Never allocates, locks or blocks.
+    pub fn process<T: Copy>(
+        &mut self,
+        out: &mut [T],
+        timing: CallbackTiming,
+        conv: impl Fn(f32) -> T,
+    ) {
+        let frames = (out.len() / self.channels) as u64;
+        self.update_mapping(timing);
+        self.drain();
+        for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
+            let n = (chunk.len() / self.channels).min(MAX_BLOCK);
+            self.render(n);
+            for (i, frame) in chunk.chunks_mut(self.channels).enumerate() {
+                let l = self.mix.get(2 * i).copied().unwrap_or(0.0);
+                let r = self.mix.get(2 * i + 1).copied().unwrap_or(0.0);
+                match frame {
+                    [mono] => *mono = conv(0.5 * (l + r)),
+                    [a, b, rest @ ..] => {
+                        *a = conv(l);
+                        *b = conv(r);
+                        for x in rest {
+                            *x = conv(0.0);
+                        }
+                    }
+                    [] => {}
+                }
+            }
+        }
+        self.frame += frames;
+        let s = &self.shared;
+        s.frames.store(self.frame, Ordering::Release);
+        s.callbacks.fetch_add(1, Ordering::Relaxed);
+        s.buffer.store(frames as u32, Ordering::Relaxed);
+        s.depth
+            .store(s.queue.len() + self.synth.queued(), Ordering::Relaxed);
+    }
+
+    fn update_mapping(&mut self, t: CallbackTiming) {
+        let Some(anchor0) = self.first_anchor_ns else {
+            // Frame `self.frame` (0 for a new stream) is heard `latency` after now.
+            let heard = t.engine_now_ns.saturating_add(t.latency_ns.max(0));
+            let anchor = heard - (self.frame as f64 * 1e9 / self.rate) as i64;
+            self.first_anchor_ns = Some(anchor);
+            self.anchor_ns = Some(anchor);
+            self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
+            return;
+        };
+        // Without stream timestamps, the frame count is the clock.
+        let (Some((origin_ns, origin_frame)), Some(stream_ns)) = (self.stream_origin, t.stream_ns)
+        else {
+            return;
+        };
+        // Frame F is heard at anchor0 + F/rate + drift, where drift is how far the stream's
+        // clock ran beyond the frames counted since the first callback.
+        let counted = ((self.frame - origin_frame) as f64 * 1e9 / self.rate) as i64;
+        let drift = (stream_ns - origin_ns) - counted;
+        if (drift - self.correction_ns).abs() > DRIFT_LIMIT_NS {
+            self.correction_ns = drift;
+            self.anchor_ns = Some(anchor0 + drift);
+            self.shared.corrections.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Move what the scheduler sent into the synth, stopping at a reset that cannot be
+    /// served yet (no spare, or the previous reset still fading); it waits in `held`.
+    fn drain(&mut self) {
+        let Some(anchor) = self.anchor_ns else {
+            return;
+        };
+        let now = self.frame;
+        while let Some(msg) = self.held.take().or_else(|| self.shared.queue.pop()) {
+            match msg {
+                AudioMsg::Note { at_ns, spec } => self.place(at_ns, spec, now, anchor),
+                AudioMsg::Reset => {
+                    if self.fading.is_some() || !self.reset(now) {
+                        self.held = Some(msg);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn place(&mut self, at_ns: i64, spec: NoteSpec, now: u64, anchor: i64) {
+        let c = &self.shared.counters;
+        let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
+        let target = frames.round();
+        let late_ns = (now as f64 - target) * 1e9 / self.rate;
+        if late_ns > STALE_NS as f64 {
+            c.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let frame = if target < now as f64 {
+            c.late.fetch_add(1, Ordering::Relaxed);
+            let us = (late_ns / 1e3) as u64;
+            c.late_us_total.fetch_add(us, Ordering::Relaxed);
+            c.late_us_max.fetch_max(us, Ordering::Relaxed);
+            now
+        } else {
+            target as u64
+        };
+        if self.synth.note(frame - self.synth_base, spec) {
+            c.sent.fetch_add(1, Ordering::Relaxed);
+        } else {
+            c.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Swap in a spare synth starting at `now`; the old one fades out. False without a spare.
+    fn reset(&mut self, now: u64) -> bool {
+        let Some(mut fresh) = self.shared.spares.pop() else {
+            return false;
+        };
+        std::mem::swap(&mut self.synth, &mut fresh);
+        self.fading = Some(fresh);
+        self.fade_pos = 0;
+        self.synth_base = now;
+        true
+    }
+
+    /// Render `n` frames (at most [`MAX_BLOCK`]) of stereo into `self.mix`.
+    fn render(&mut self, n: usize) {
+        let len = 2 * n.min(MAX_BLOCK);
+        let Some(mix) = self.mix.get_mut(..len) else {
+            return;
+        };
+        self.synth.render(mix);
+        let Some(old) = self.fading.as_mut() else {
+            return;
+        };
+        if self.fade_pos < FADE_FRAMES {
+            if let Some(fade) = self.fade_mix.get_mut(..len) {
+                old.render(fade);
+                for (i, (m, f)) in mix
+                    .chunks_exact_mut(2)
+                    .zip(fade.chunks_exact(2))
+                    .enumerate()
+                {
+                    let pos = self.fade_pos + i as u64;
+                    let gain = 1.0 - (pos as f32 / FADE_FRAMES as f32).min(1.0);
+                    if let ([ml, mr], [fl, fr]) = (m, f) {
+                        *ml += fl * gain;
+                        *mr += fr * gain;
+                    }
+                }
+            }
+            self.fade_pos += n as u64;
+        }
+        if self.fade_pos >= FADE_FRAMES {
+            // Freed by the supervisor; if its bin is full, try again next buffer (silent).
+            if let Some(old) = self.fading.take() {
+                if let Err(old) = self.shared.trash.push(old) {
+                    self.fading = Some(old);
+                }
+            }
+        }
+    }
+}
+
+/// Convert a synth sample for the device (f32 as is; integers scaled, clamped by cpal).
+pub fn to_sample<T: cpal::FromSample<f32>>(x: f32) -> T {
+    T::from_sample_(x)
+}
