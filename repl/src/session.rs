@@ -713,7 +713,7 @@ impl Session {
     /// [`Session::eval`] rendering the diagnostics in colour when `color`.
     pub fn eval_with(&mut self, doc: &str, source: &str, color: bool) -> EvalReply {
         if source.len() > MAX_SOURCE {
-            return self.refuse(doc, "this text is larger than 4 MB; split it into files");
+            return self.refuse(doc, "E0701", "this text is larger than 4 MB; split it into files");
         }
         let t0 = std::time::Instant::now();
         let mut reply = if doc == REPL_DOC {
@@ -725,20 +725,20 @@ impl Session {
         reply
     }
 
-    fn refuse(&mut self, doc: &str, message: &str) -> EvalReply {
+    fn refuse(&mut self, doc: &str, code: &str, message: &str) -> EvalReply {
         self.last_errors = 1;
         self.last_warnings = 0;
         EvalReply {
             ok: false,
             doc: doc.to_string(),
             diagnostics: vec![DiagnosticData {
-                code: "E0001".into(),
+                code: code.into(),
                 severity: "error".into(),
                 message: message.into(),
                 labels: Vec::new(),
                 help: None,
             }],
-            rendered: format!("[E0001] Error: {message}\n"),
+            rendered: format!("[{code}] Error: {message}\n"),
             changes: Vec::new(),
             errors: 1,
             warnings: 0,
@@ -766,7 +766,7 @@ impl Session {
             return reply;
         };
         if !self.docs.iter().any(|d| d.name == doc) && self.docs.len() >= MAX_DOCS {
-            return self.refuse(doc, "too many documents are loaded in this session");
+            return self.refuse(doc, "E0702", "too many documents are loaded in this session");
         }
         // Re-evaluating a document brings back its players that were stopped by command.
         for p in &program.players {
