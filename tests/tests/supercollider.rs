@@ -32,6 +32,14 @@ fn have(program: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// One server pair at a time: on 2 cores, parallel servers make each other late, and
+/// supernova sometimes fails to reach its JACK server while another one starts.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// A JACK dummy server and a SuperCollider server on it, or None (with a note) when either
 /// is missing.
 fn servers(kind: ServerKind, tag: &str) -> Option<(JackServer, ScServer, BootOptions)> {
@@ -50,8 +58,16 @@ fn servers(kind: ServerKind, tag: &str) -> Option<(JackServer, ScServer, BootOpt
     if kind == ServerKind::Supernova {
         opts.threads = 2;
     }
-    let server = ScServer::boot(&opts).unwrap_or_else(|e| panic!("boot failed: {e}"));
+    let server = boot(&opts);
     Some((jack, server, opts))
+}
+
+/// Boot, with one more try: supernova occasionally aborts at start-up when its JACK
+/// connection fails.
+fn boot(opts: &BootOptions) -> ScServer {
+    ScServer::boot(opts)
+        .or_else(|_| ScServer::boot(opts))
+        .unwrap_or_else(|e| panic!("boot failed: {e}"))
 }
 
 fn msg(addr: &str, args: Vec<OscType>) -> Vec<u8> {
@@ -91,6 +107,7 @@ fn int_arg(m: &OscMessage, i: usize) -> Option<i32> {
 }
 
 fn every_builtin_def_is_accepted_and_runs(kind: ServerKind) {
+    let _one = serial();
     let Some((_jack, server, _)) = servers(kind, "scdefs") else {
         return;
     };
@@ -184,4 +201,124 @@ fn scsynth_accepts_and_runs_every_builtin_def() {
 #[test]
 fn supernova_accepts_and_runs_every_builtin_def() {
     every_builtin_def_is_accepted_and_runs(ServerKind::Supernova);
+}
+
+fn eventually(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cond()
+}
+
+fn load(engine: &patter_runtime::Engine, src: &str) -> usize {
+    let program = patter_tests::compile(src).program.unwrap();
+    let count = patter_tests::events(
+        &program,
+        patter_pattern::Time::ZERO,
+        patter_pattern::Time::int(64),
+    )
+    .len();
+    engine.send(patter_runtime::Command::Load {
+        program: Box::new(program),
+        mode: patter_runtime::LoadMode::Replace,
+        quant: None,
+        // Finite players start from their beginning (in phase, they would be over).
+        phase: patter_runtime::Phase::Restart,
+        tempo: None,
+    });
+    count
+}
+
+/// A finite pattern plays through the engine: every event starts (`/n_go`) and ends
+/// (`/n_end`, gated ones after their release), the server logs no late bundle; then the
+/// server is killed and a new one started on the same port, and the next pattern plays on
+/// it in full.
+fn engine_plays_and_survives_a_restart(kind: ServerKind) {
+    let _one = serial();
+    let Some((_jack, mut server, opts)) = servers(kind, "scplay") else {
+        return;
+    };
+    let mut engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
+        tempo: 240.0,
+        ..patter_runtime::EngineConfig::default()
+    });
+    let config = patter_sc::ScConfig::connect(kind, server.addr());
+    let sink = patter_sc::ScSink::start(config, engine.origin()).unwrap();
+    let handle = sink.handle();
+    engine.send(patter_runtime::Command::AddSink(Box::new(sink)));
+    let n = load(
+        &engine,
+        "play a { instrument: \"ping\", degree: seq([0, 2, 4, 7], 2), dur: 0.25 }\n\
+         play b { instrument: \"saw\", degree: seq([0, 4], 2), dur: 0.5, legato: 0.5 }\n\
+         play c { s: \"kick hat snare hat\" }",
+    );
+    assert_eq!(n, 8 + 4 + 4 * 16);
+    engine.send(patter_runtime::Command::Play);
+    // The drums loop; count the two finite players plus the drums' first bar.
+    assert!(
+        eventually(Duration::from_secs(10), || handle.n_end() >= n as u64 - 60),
+        "{kind:?}: {} started, {} ended, fails {} ({})",
+        handle.n_go(),
+        handle.n_end(),
+        handle.fails(),
+        handle.last_fail()
+    );
+    let log = server.log();
+    assert_eq!(handle.fails(), 0, "{kind:?}: {}", handle.last_fail());
+    assert_eq!(log.late(), 0, "{kind:?} printed late: {:?}", log.lines());
+    let metrics = engine.metrics();
+    let m = metrics.sinks.first().unwrap();
+    assert_eq!(m.late, 0, "{m:?}");
+    assert_eq!(m.errors, 0, "{m:?}");
+    assert!(m.connected);
+    assert!(handle.status_replies() > 0);
+    assert_eq!(handle.status().sample_rate, 48_000.0);
+    assert!(handle.status().groups >= 4, "{:?}", handle.status());
+
+    // Kill it outright; start a new one on the same port.
+    std::process::Command::new("kill")
+        .args(["-KILL", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    server.stop();
+    assert!(eventually(Duration::from_secs(5), || !handle.is_connected()));
+    let server = boot(&opts);
+    assert!(
+        eventually(Duration::from_secs(5), || handle.is_connected()
+            && handle.reconnects() >= 1),
+        "{kind:?}: not reconnected"
+    );
+    let before = handle.n_go();
+    let m = load(
+        &engine,
+        "play a { instrument: \"pluck\", degree: seq([0, 1, 2, 3], 1), dur: 0.25 }",
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || handle.n_end()
+            >= before + m as u64
+            && handle.n_go() >= before + m as u64),
+        "{kind:?} after restart: {} started, {} ended, fails {} ({}), {:?}\n{:?}",
+        handle.n_go() - before,
+        handle.n_end(),
+        handle.fails(),
+        handle.last_fail(),
+        engine.metrics().sinks,
+        server.log().lines()
+    );
+    engine.shutdown();
+    assert_eq!(server.log().late(), 0, "{:?}", server.log().lines());
+}
+
+#[test]
+fn scsynth_plays_every_event_on_time_and_survives_a_restart() {
+    engine_plays_and_survives_a_restart(ServerKind::Scsynth);
+}
+
+#[test]
+fn supernova_plays_every_event_on_time_and_survives_a_restart() {
+    engine_plays_and_survives_a_restart(ServerKind::Supernova);
 }

@@ -284,6 +284,7 @@ impl ScSink {
             missed_polls: config.missed_polls.max(1),
             boot: config.boot.clone(),
             baseline: 0,
+            events_sock: None,
         };
         sup.init();
         if !sup.wait_status(Duration::from_secs(1)) {
@@ -298,6 +299,7 @@ impl ScSink {
             .and_then(|s| s.connect(config.addr).map(|_| s))
             .and_then(|s| s.set_nonblocking(true).map(|_| s))
             .map_err(|e| format!("cannot open a UDP socket to {}: {e}", config.addr))?;
+        sup.events_sock = sock.try_clone().ok();
         let server = Arc::new(Mutex::new(server));
         let supervisor = {
             let server = server.clone();
@@ -613,6 +615,8 @@ struct Supervisor {
     /// Most definitions the server reported since we last sent ours: fewer than that
     /// later means it restarted.
     baseline: u32,
+    /// A clone of the scheduler side's (non-blocking) socket.
+    events_sock: Option<UdpSocket>,
 }
 
 impl Supervisor {
@@ -648,6 +652,14 @@ impl Supervisor {
         let mut buf = vec![0u8; 65_536];
         let mut got = None;
         while Instant::now() < until {
+            // Replies to the scheduler side's commands (`/fail` for an unknown definition)
+            // come back to its socket.
+            while let Some(Ok(n)) = self.events_sock.as_ref().map(|s| s.recv(&mut buf)) {
+                if let Ok((_, packet)) = rosc::decoder::decode_udp(buf.get(..n).unwrap_or_default())
+                {
+                    self.handle(packet);
+                }
+            }
             let Ok(n) = self.sock.recv(&mut buf) else {
                 if got.is_some() {
                     break;
