@@ -9,6 +9,7 @@ mod loader;
 mod output;
 mod play;
 mod render;
+mod sc;
 
 use std::process::ExitCode;
 
@@ -24,12 +25,16 @@ usage:
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)
   patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
-                                       midi-virtual:NAME, smf:FILE.mid, null)
+                                       midi-virtual:NAME, smf:FILE.mid, null,
+                                       scsynth[:HOST:PORT], supernova, scsynth-boot)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
+      --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
       --seed S  --rate HZ  --bits 16|24|32
+  patter render FILE.pat --score out.osc   a SuperCollider NRT score (scsynth -N)
+      --beats N | --bars N | --cycles N  --synthdefs DIR
   patter help                          this text
   patter --version
 ";

@@ -32,6 +32,10 @@ pub fn run(argv: &[String]) -> ExitCode {
             "connect",
             "clock",
             "midi-rate",
+            "sc-latency",
+            "synthdefs",
+            "sc-block",
+            "sc-threads",
         ],
     ) {
         Ok(a) => a,
@@ -87,18 +91,22 @@ pub fn run(argv: &[String]) -> ExitCode {
     // Several outputs may play at once; a player picks one with its `out` key.
     let mut names = Vec::new();
     for out in outs {
-        let sink: Box<dyn Sink> = match open_output(
-            out,
-            &engine,
-            latency,
-            clock,
-            rate,
-            &program,
-            args.get("connect"),
-        ) {
+        let opened = match crate::sc::open(out, &args, engine.origin()) {
+            Some(s) => s,
+            None => open_output(
+                out,
+                &engine,
+                latency,
+                clock,
+                rate,
+                &program,
+                args.get("connect"),
+            ),
+        };
+        let sink: Box<dyn Sink> = match opened {
             Ok(s) => s,
             Err(msg) => {
-                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid");
+                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n{}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.mid", crate::sc::OUTPUTS);
                 return ExitCode::FAILURE;
             }
         };
@@ -209,6 +217,6 @@ fn open_output(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }

@@ -11,7 +11,16 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "o", "output", "beats", "bars", "cycles", "seed", "rate", "bits",
+            "o",
+            "output",
+            "beats",
+            "bars",
+            "cycles",
+            "seed",
+            "rate",
+            "bits",
+            "score",
+            "synthdefs",
         ],
     ) {
         Ok(a) => a,
@@ -20,9 +29,11 @@ pub fn run(argv: &[String]) -> ExitCode {
     let [file] = args.positional.as_slice() else {
         return usage("give one FILE.pat");
     };
-    let Some(out_path) = args.get("o").or(args.get("output")) else {
-        return usage("where to? give -o out.mid or -o out.wav");
-    };
+    let score_path = args.get("score");
+    let out_path = args.get("o").or(args.get("output"));
+    if out_path.is_none() && score_path.is_none() {
+        return usage("where to? give -o out.mid, -o out.wav or --score out.osc");
+    }
     let seed = match seed_arg(&args) {
         Ok(s) => s,
         Err(msg) => return usage(&msg),
@@ -58,6 +69,25 @@ pub fn run(argv: &[String]) -> ExitCode {
     let beats = match unit {
         "beats" => Time::from_f64(amount),
         _ => Time::from_f64(amount) * program.cycle_beats,
+    };
+    if let Some(path) = score_path {
+        let events = match patter_runtime::render::events(&program, Time::ZERO, beats) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("patter: player `{}` produces too many events near beat {}; nothing was written", e.player, e.beat);
+                return ExitCode::FAILURE;
+            }
+        };
+        match crate::sc::write_score(&program, &events, &args, path) {
+            Ok(msg) => eprintln!("{msg}"),
+            Err(msg) => {
+                eprintln!("patter render: {msg}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let Some(out_path) = out_path else {
+        return ExitCode::SUCCESS;
     };
     let lower = out_path.to_ascii_lowercase();
     if lower.ends_with(".mid") || lower.ends_with(".midi") || lower.ends_with(".smf") {
@@ -155,6 +185,6 @@ fn render_wav(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] -o out.mid|out.wav");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N) [--seed S] [--rate HZ] [--bits 16|24|32] -o out.mid|out.wav | --score out.osc [--synthdefs DIR]");
     ExitCode::from(2)
 }

@@ -322,3 +322,78 @@ fn scsynth_plays_every_event_on_time_and_survives_a_restart() {
 fn supernova_plays_every_event_on_time_and_survives_a_restart() {
     engine_plays_and_survives_a_restart(ServerKind::Supernova);
 }
+
+/// The NRT score of a pattern renders with `scsynth -N`, and every onset in the WAV is
+/// where its event is, within one sample (`OffsetOut`). `ping` starts from silence (a sine
+/// at phase 0 under an envelope at 0), so its first non-zero sample is the one after its
+/// onset.
+#[test]
+fn nrt_score_renders_with_sample_accurate_onsets() {
+    if !have("scsynth") {
+        eprintln!("skipped: scsynth not installed");
+        return;
+    }
+    let _one = serial();
+    let src = "tempo 137\nplay a { instrument: \"ping\", freq: 1000, amp: 0.5, \
+               dur: seq([0.75, 1.25, 0.5, 1, 0.625], 1), legato: 0.2 }";
+    let program = patter_tests::compile(src).program.unwrap();
+    let events = patter_runtime::render::events(
+        &program,
+        patter_pattern::Time::ZERO,
+        patter_pattern::Time::int(8),
+    )
+    .unwrap();
+    assert_eq!(events.len(), 5);
+    let defs: Vec<patter_sc::sink::DefFile> = patter_sc::library::builtin()
+        .unwrap()
+        .iter()
+        .map(patter_sc::sink::DefFile::of)
+        .collect();
+    let score = patter_sc::score::score(&program, &events, &defs);
+    let dir = std::env::temp_dir().join(format!("patter-nrt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let score_path = dir.join("score.osc");
+    let wav_path = dir.join("out.wav");
+    std::fs::write(&score_path, &score).unwrap();
+    let out = std::process::Command::new("scsynth")
+        .arg("-N")
+        .arg(&score_path)
+        .arg("_")
+        .arg(&wav_path)
+        .args(["48000", "WAV", "int16", "-o", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let mut reader = hound::WavReader::open(&wav_path).unwrap();
+    assert_eq!(reader.spec().channels, 2);
+    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+    let frames: Vec<i32> = samples
+        .chunks(2)
+        .map(|c| i32::from(c[0]).abs().max(i32::from(c[1]).abs()))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    let spb = 60.0 / 137.0;
+    let mut from = 0usize;
+    for e in &events {
+        let expected = e.beat.to_f64() * spb * 48_000.0;
+        let first = from
+            + frames[from..]
+                .iter()
+                .position(|x| *x != 0)
+                .unwrap_or_else(|| panic!("no sound after frame {from}"));
+        let onset = first - 1;
+        assert!(
+            (onset as f64 - expected).abs() <= 1.0,
+            "event at beat {} expected at frame {expected:.2}, sounded at {onset}",
+            e.beat
+        );
+        // Skip this note: it has ended (and freed itself) before the next onset.
+        from = ((e.beat.to_f64() + e.sustain) * spb * 48_000.0) as usize + 480;
+        assert!(frames[from..from + 100].iter().all(|x| *x == 0));
+    }
+    // The score ends two seconds after the last release.
+    let seconds = frames.len() as f64 / 48_000.0;
+    let last = events.last().unwrap();
+    let end = (last.beat.to_f64() + last.sustain) * spb + patter_sc::score::TAIL_SECONDS;
+    assert!((seconds - end).abs() < 0.01, "{seconds} s, expected {end}");
+}

@@ -15,6 +15,7 @@ pub mod synthdef;
 
 pub use synthdef::{GraphBuilder, SynthDef};
 pub mod osc;
+pub mod score;
 pub mod server;
 pub mod sink;
 

@@ -417,32 +417,6 @@ impl ScSink {
         n
     }
 
-    fn def_name<'e>(&self, event: &'e Event) -> &'e str {
-        if let Some(Value::Str(s)) = event.get("instrument") {
-            return s;
-        }
-        if let Some(Value::Str(s)) = event.get("s") {
-            if self.defs.contains(&**s) {
-                return s;
-            }
-        }
-        "default"
-    }
-
-    fn write_controls(&mut self, event: &Event, sustain: f32) {
-        for (k, v) in &event.params {
-            if matches!(&**k, "instrument" | "mono" | "sustain" | "s") {
-                continue;
-            }
-            if let Some(x) = v.as_num() {
-                if x.is_finite() {
-                    self.writer.string(k).float(x as f32);
-                }
-            }
-        }
-        self.writer.string("sustain").float(sustain);
-    }
-
     fn check_generation(&mut self) {
         let g = self.shared.generation.load(Ordering::Acquire);
         if g != self.seen_generation {
@@ -472,6 +446,47 @@ impl ScSink {
         }
         self.mono.iter_mut().for_each(|m| *m = None);
     }
+}
+
+/// The definition an event plays: its `instrument`, else its `s` when that names a loaded
+/// definition (so Tidal-style `s: "kick hat"` works) or a usual drum name (`bd`, `sn`, `hh`,
+/// `cp`), else `default`.
+pub(crate) fn def_name<'e>(event: &'e Event, defs: &HashSet<Box<str>>) -> &'e str {
+    if let Some(Value::Str(s)) = event.get("instrument") {
+        return s;
+    }
+    if let Some(Value::Str(s)) = event.get("s") {
+        if defs.contains(&**s) {
+            return s;
+        }
+        // Tidal's usual drum names (`bd:3` too) play the built-in drums.
+        let alias = match s.split(':').next().unwrap_or_default() {
+            "bd" | "kick" => "kick",
+            "sn" | "sd" | "snare" => "snare",
+            "hh" | "ch" | "oh" | "hat" => "hat",
+            "cp" | "clap" => "clap",
+            _ => "default",
+        };
+        if alias != "default" && defs.contains(alias) {
+            return alias;
+        }
+    }
+    "default"
+}
+
+/// Every numeric key as a control (name, float), then `sustain` in seconds.
+pub(crate) fn write_controls(w: &mut OscWriter, event: &Event, sustain: f32) {
+    for (k, v) in &event.params {
+        if matches!(&**k, "instrument" | "mono" | "sustain" | "s") {
+            continue;
+        }
+        if let Some(x) = v.as_num() {
+            if x.is_finite() {
+                w.string(k).float(x as f32);
+            }
+        }
+    }
+    w.string("sustain").float(sustain);
 }
 
 fn is_synth(args: &[rosc::OscType]) -> bool {
@@ -510,7 +525,7 @@ impl Sink for ScSink {
         let sustain = (times.release - times.onset).max(0.0) as f32;
         let mono = event.get("mono").is_some_and(Value::is_truthy);
         let slot = event.player.min(MAX_GROUPS as u32) as usize;
-        let def = self.def_name(event);
+        let def = def_name(event, &self.defs);
         let gated = self.gated.contains(def);
         let tag = self.timetag(times.onset);
         let existing = if mono {
@@ -522,7 +537,7 @@ impl Sink for ScSink {
         let node = match existing {
             Some(node) => {
                 self.writer.start_message("/n_set").int(node);
-                self.write_controls(event, sustain);
+                write_controls(&mut self.writer, event, sustain);
                 self.writer.string("gate").float(1.0);
                 node
             }
@@ -534,7 +549,7 @@ impl Sink for ScSink {
                     .int(node)
                     .int(1)
                     .int(Self::group_of(event.player));
-                self.write_controls(event, sustain);
+                write_controls(&mut self.writer, event, sustain);
                 node
             }
         };
