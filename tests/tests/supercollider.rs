@@ -397,3 +397,51 @@ fn nrt_score_renders_with_sample_accurate_onsets() {
     let end = (last.beat.to_f64() + last.sustain) * spb + patter_sc::score::TAIL_SECONDS;
     assert!((seconds - end).abs() < 0.01, "{seconds} s, expected {end}");
 }
+
+/// A `mono` player plays one node and moves it with `/n_set`; stopping the transport
+/// releases it. An unknown instrument is reported through the server's `/fail`.
+#[test]
+fn mono_players_play_one_node_and_unknown_instruments_are_reported() {
+    let _one = serial();
+    let Some((_jack, server, _)) = servers(ServerKind::Scsynth, "scmono") else {
+        return;
+    };
+    let mut engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
+        tempo: 240.0,
+        ..patter_runtime::EngineConfig::default()
+    });
+    let sink = patter_sc::ScSink::start(
+        patter_sc::ScConfig::connect(ServerKind::Scsynth, server.addr()),
+        engine.origin(),
+    )
+    .unwrap();
+    let handle = sink.handle();
+    engine.send(patter_runtime::Command::AddSink(Box::new(sink)));
+    load(
+        &engine,
+        "play m { instrument: \"pad\", mono: 1, degree: seq([0, 2, 4, 5], 2), dur: 0.25 }",
+    );
+    engine.send(patter_runtime::Command::Play);
+    assert!(eventually(Duration::from_secs(5), || {
+        engine.metrics().sinks.first().is_some_and(|m| m.sent >= 8)
+    }));
+    // All eight events reached the server (and none failed); one node sounds.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(handle.fails(), 0, "{}", handle.last_fail());
+    assert_eq!(handle.n_go(), 1);
+    assert_eq!(handle.n_end(), 0);
+    engine.send(patter_runtime::Command::StopTransport);
+    assert!(
+        eventually(Duration::from_secs(5), || handle.n_end() == 1),
+        "not released"
+    );
+
+    load(&engine, "play x { instrument: \"nope\", dur: 1 }");
+    engine.send(patter_runtime::Command::Play);
+    assert!(
+        eventually(Duration::from_secs(5), || handle.fails() >= 1),
+        "no /fail"
+    );
+    assert_eq!(handle.last_fail(), "/s_new: SynthDef not found");
+    engine.shutdown();
+}

@@ -713,9 +713,22 @@ impl Supervisor {
             }
             "/fail" => {
                 self.shared.fails.fetch_add(1, Ordering::Relaxed);
-                let text: Vec<String> = m.args.iter().map(|a| format!("{a:?}")).collect();
+                let text: Vec<String> = m
+                    .args
+                    .iter()
+                    .map(|a| match a {
+                        rosc::OscType::String(s) => s.clone(),
+                        rosc::OscType::Int(i) => i.to_string(),
+                        rosc::OscType::Float(x) => x.to_string(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect();
                 if let Ok(mut f) = self.shared.last_fail.lock() {
-                    *f = text.join(" ");
+                    // `/s_new: SynthDef not found`
+                    *f = match text.split_first() {
+                        Some((cmd, rest)) => format!("{cmd}: {}", rest.join(" ")),
+                        None => String::new(),
+                    };
                 }
             }
             "/status.reply" => {
