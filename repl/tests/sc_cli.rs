@@ -97,7 +97,12 @@ fn user_synthdefs_are_loaded_and_bad_ones_are_reported() {
     let dir = temp("defs");
     let mut g = patter_sc::GraphBuilder::new("mine", &[("freq", 440.0), ("gate", 1.0)]);
     let f = g.param("freq").unwrap();
-    let s = g.ugen("SinOsc", patter_sc::synthdef::Rate::Audio, &[f, 0.0.into()], 1);
+    let s = g.ugen(
+        "SinOsc",
+        patter_sc::synthdef::Rate::Audio,
+        &[f, 0.0.into()],
+        1,
+    );
     g.ugen("Out", patter_sc::synthdef::Rate::Audio, &[0.0.into(), s], 0);
     std::fs::write(dir.join("mine.scsyndef"), g.build().unwrap().file()).unwrap();
     let file = dir.join("p.pat");
@@ -138,6 +143,9 @@ fn user_synthdefs_are_loaded_and_bad_ones_are_reported() {
     ]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.scsyndef") && err.contains("not a SynthDef file"), "{err}");
+    assert!(
+        err.contains("bad.scsyndef") && err.contains("not a SynthDef file"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

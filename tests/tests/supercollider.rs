@@ -191,6 +191,29 @@ fn every_builtin_def_is_accepted_and_runs(kind: ServerKind) {
         !replies.iter().any(|m| m.addr == "/fail"),
         "{kind:?}: {replies:?}"
     );
+
+    // A bundle stamped a second ago is late, and the server's log says so: the "no late"
+    // checks below can see lateness.
+    let past = std::time::SystemTime::now() - Duration::from_secs(1);
+    let bundle = OscPacket::Bundle(rosc::OscBundle {
+        timetag: rosc::OscTime::try_from(past).unwrap(),
+        content: vec![OscPacket::Message(OscMessage {
+            addr: "/s_new".into(),
+            args: vec![
+                OscType::String("hat".into()),
+                OscType::Int(30_000),
+                OscType::Int(0),
+                OscType::Int(0),
+            ],
+        })],
+    });
+    sock.send(&rosc::encoder::encode(&bundle).unwrap()).unwrap();
+    let log = server.log();
+    assert!(
+        eventually(Duration::from_secs(3), || log.late() >= 1),
+        "{kind:?}: {:?}",
+        log.lines()
+    );
 }
 
 #[test]

@@ -285,6 +285,7 @@ impl ScSink {
             boot: config.boot.clone(),
             baseline: 0,
             events_sock: None,
+            buf: vec![0; 65_536],
         };
         sup.init();
         if !sup.wait_status(Duration::from_secs(1)) {
@@ -632,6 +633,8 @@ struct Supervisor {
     baseline: u32,
     /// A clone of the scheduler side's (non-blocking) socket.
     events_sock: Option<UdpSocket>,
+    /// Receive buffer (the largest UDP datagram).
+    buf: Vec<u8>,
 }
 
 impl Supervisor {
@@ -664,18 +667,24 @@ impl Supervisor {
 
     /// Read replies until `until`; true if a `/status.reply` came.
     fn read_until(&mut self, until: Instant) -> Option<ServerStatus> {
-        let mut buf = vec![0u8; 65_536];
+        let mut buf = std::mem::take(&mut self.buf);
+        let got = self.read_into(&mut buf, until);
+        self.buf = buf;
+        got
+    }
+
+    fn read_into(&mut self, buf: &mut [u8], until: Instant) -> Option<ServerStatus> {
         let mut got = None;
         while Instant::now() < until {
             // Replies to the scheduler side's commands (`/fail` for an unknown definition)
             // come back to its socket.
-            while let Some(Ok(n)) = self.events_sock.as_ref().map(|s| s.recv(&mut buf)) {
+            while let Some(Ok(n)) = self.events_sock.as_ref().map(|s| s.recv(buf)) {
                 if let Ok((_, packet)) = rosc::decoder::decode_udp(buf.get(..n).unwrap_or_default())
                 {
                     self.handle(packet);
                 }
             }
-            let Ok(n) = self.sock.recv(&mut buf) else {
+            let Ok(n) = self.sock.recv(buf) else {
                 if got.is_some() {
                     break;
                 }
