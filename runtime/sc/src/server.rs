@@ -125,24 +125,6 @@ fn read_lines(r: impl Read + Send + 'static, log: Arc<ServerLog>) {
         });
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn both_servers_late_lines_are_counted() {
-        let log = ServerLog::default();
-        log.push("late 0.056123456".into());
-        log.push("late: 0.012".into());
-        log.push("SuperCollider 3 server ready.".into());
-        assert_eq!(log.late(), 2);
-        for i in 0..LOG_LINES + 10 {
-            log.push(format!("line {i}"));
-        }
-        assert_eq!(log.lines().len(), LOG_LINES);
-    }
-}
-
 /// A server process patter started; stopped (SIGTERM, then kill) when dropped.
 pub struct ScServer {
     child: Child,
@@ -295,4 +277,22 @@ pub fn probe(addr: SocketAddr, timeout: Duration) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_servers_late_lines_are_counted() {
+        let log = ServerLog::default();
+        log.push("late 0.056123456".into());
+        log.push("late: 0.012".into());
+        log.push("SuperCollider 3 server ready.".into());
+        assert_eq!(log.late(), 2);
+        for i in 0..LOG_LINES + 10 {
+            log.push(format!("line {i}"));
+        }
+        assert_eq!(log.lines().len(), LOG_LINES);
+    }
 }
