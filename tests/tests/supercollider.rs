@@ -468,3 +468,57 @@ fn mono_players_play_one_node_and_unknown_instruments_are_reported() {
     assert_eq!(handle.last_fail(), "/s_new: SynthDef not found");
     engine.shutdown();
 }
+
+/// A server the sink booted itself is booted again when it dies, gets the definitions
+/// again, and plays on; closing the sink stops it.
+#[test]
+fn a_booted_server_that_dies_is_booted_again() {
+    if !have("jackd") || !have("scsynth") {
+        eprintln!("skipped: jackd or scsynth not installed");
+        return;
+    }
+    let _one = serial();
+    let jack = JackServer::start("scboot", 48_000, 256).expect("jackd did not start");
+    let mut opts = BootOptions::new(ServerKind::Scsynth, free_port());
+    opts.env = vec![
+        ("JACK_DEFAULT_SERVER".into(), jack.name.clone()),
+        ("JACK_NO_START_SERVER".into(), "1".into()),
+        ("SC_JACK_DEFAULT_OUTPUTS".into(), String::new()),
+    ];
+    let mut engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
+        tempo: 240.0,
+        ..patter_runtime::EngineConfig::default()
+    });
+    let sink =
+        patter_sc::ScSink::start(patter_sc::ScConfig::boot(opts.clone()), engine.origin()).unwrap();
+    let handle = sink.handle();
+    let first = sink.server_pid().unwrap();
+    assert_eq!(handle.boots(), 1);
+    engine.send(patter_runtime::Command::AddSink(Box::new(sink)));
+    load(&engine, "play a { instrument: \"hat\", dur: 0.25 }");
+    engine.send(patter_runtime::Command::Play);
+    assert!(eventually(Duration::from_secs(5), || handle.n_end() >= 4));
+
+    std::process::Command::new("kill")
+        .args(["-KILL", &first.to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(15), || handle.boots() == 2
+            && handle.is_connected()),
+        "not booted again"
+    );
+    let before = handle.n_end();
+    assert!(
+        eventually(Duration::from_secs(5), || handle.n_end() >= before + 4),
+        "not playing after the reboot: {}",
+        handle.last_fail()
+    );
+    assert_eq!(handle.fails(), 0, "{}", handle.last_fail());
+    engine.shutdown();
+    // The sink stopped its server: nothing answers on the port any more.
+    assert!(!patter_sc::server::probe(
+        std::net::SocketAddr::from(([127, 0, 0, 1], opts.port)),
+        Duration::from_millis(300)
+    ));
+}

@@ -364,6 +364,11 @@ impl ScSink {
         self.server.lock().ok()?.as_ref().map(|s| s.log())
     }
 
+    /// The process id of the server the sink booted (None when it connected to one).
+    pub fn server_pid(&self) -> Option<u32> {
+        self.server.lock().ok()?.as_ref().map(|s| s.pid())
+    }
+
     fn timetag(&self, engine_seconds: f64) -> u64 {
         ntp(self.unix_at_origin + engine_seconds + self.latency + NTP_UNIX_OFFSET)
     }
@@ -793,15 +798,17 @@ impl Supervisor {
                 Some(s) => {
                     self.record(s);
                     missed = 0;
-                    let was_connected = self.shared.connected.swap(true, Ordering::AcqRel);
+                    let was_connected = self.shared.connected.load(Ordering::Acquire);
                     let restarted = s.synthdefs < self.baseline.min(self.def_count);
                     self.baseline = self.baseline.max(s.synthdefs);
                     if !was_connected || restarted {
                         // Back after an absence, or a fresh server behind the same port:
-                        // everything we had there is gone.
+                        // everything we had there is gone. Events flow again only once the
+                        // definitions are on their way and groups will be made anew.
                         self.shared.reconnects.fetch_add(1, Ordering::Relaxed);
                         self.init();
                     }
+                    self.shared.connected.store(true, Ordering::Release);
                 }
                 None => {
                     missed += 1;
