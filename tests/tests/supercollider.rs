@@ -466,6 +466,33 @@ fn mono_players_play_one_node_and_unknown_instruments_are_reported() {
         "no /fail"
     );
     assert_eq!(handle.last_fail(), "/s_new: SynthDef not found");
+
+    // Another client frees every node (sclang's `Server.freeAll`): the server is the same,
+    // but our groups are gone. The sink notices (its sentinel group is missing), makes them
+    // again, and plays on.
+    load(&engine, "play y { instrument: \"hat\", dur: 0.25 }");
+    assert!(eventually(Duration::from_secs(5), || handle.n_end() >= 5));
+    let fails = handle.fails();
+    assert_eq!(handle.reconnects(), 0);
+    let other = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+    other
+        .send_to(&msg("/g_freeAll", vec![OscType::Int(0)]), server.addr())
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(5), || handle.reconnects() == 1),
+        "the lost groups were not noticed"
+    );
+    let before = handle.n_end();
+    assert!(eventually(Duration::from_secs(5), || handle.n_end() >= before + 4));
+    // At most the events sent before the loss was noticed (a poll, 0.1 s, at 16 a second)
+    // failed.
+    assert!(
+        handle.fails() - fails <= 8,
+        "{} {}",
+        handle.fails() - fails,
+        handle.last_fail()
+    );
+    assert!(handle.is_connected());
     engine.shutdown();
 }
 

@@ -35,6 +35,10 @@ pub const DEFAULT_LATENCY: f64 = 0.2;
 pub const GROUP_BASE: i32 = 1000;
 /// Players beyond this share the last group.
 const MAX_GROUPS: i32 = 8999;
+/// A group the sink creates at every (re)connection and asks about now and then: when the
+/// server says it does not exist, the server lost its state (restarted), even if it has as
+/// many definitions as before (a server that loads a directory of them at boot).
+const SENTINEL: i32 = 999;
 /// First node id of synths (above every group id).
 const NODE_BASE: i32 = 10_000;
 /// Largest packet the sink writes (an event with many keys stays far below).
@@ -286,6 +290,7 @@ impl ScSink {
             baseline: 0,
             events_sock: None,
             buf: vec![0; 65_536],
+            sentinel_missing: false,
         };
         sup.init();
         if !sup.wait_status(Duration::from_secs(1)) {
@@ -495,6 +500,10 @@ pub(crate) fn write_controls(w: &mut OscWriter, event: &Event, sustain: f32) {
     w.string("sustain").float(sustain);
 }
 
+fn fail_of(args: &[rosc::OscType], cmd: &str) -> bool {
+    matches!(args.first(), Some(rosc::OscType::String(c)) if c == cmd)
+}
+
 fn is_synth(args: &[rosc::OscType]) -> bool {
     matches!(args.first(), Some(rosc::OscType::Int(id)) if *id >= NODE_BASE)
 }
@@ -640,6 +649,8 @@ struct Supervisor {
     events_sock: Option<UdpSocket>,
     /// Receive buffer (the largest UDP datagram).
     buf: Vec<u8>,
+    /// The server said our sentinel group does not exist.
+    sentinel_missing: bool,
 }
 
 impl Supervisor {
@@ -659,8 +670,25 @@ impl Supervisor {
             self.writer.end_message();
             let _ = self.sock.send(self.writer.bytes());
         }
+        // The sentinel: a group of ours that only a restart (or `/g_freeAll 0`) removes.
+        self.writer.clear();
+        self.writer
+            .start_message("/g_new")
+            .int(SENTINEL)
+            .int(0)
+            .int(0);
+        self.writer.end_message();
+        self.send_msg();
         self.baseline = 0;
+        self.sentinel_missing = false;
         self.shared.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn ask_sentinel(&mut self) {
+        self.writer.clear();
+        self.writer.start_message("/n_query").int(SENTINEL);
+        self.writer.end_message();
+        self.send_msg();
     }
 
     fn ask_status(&mut self) {
@@ -690,9 +718,6 @@ impl Supervisor {
                 }
             }
             let Ok(n) = self.sock.recv(buf) else {
-                if got.is_some() {
-                    break;
-                }
                 continue;
             };
             let Ok((_, packet)) = rosc::decoder::decode_udp(buf.get(..n).unwrap_or_default())
@@ -725,6 +750,14 @@ impl Supervisor {
             "/n_end" if is_synth(&m.args) => {
                 self.shared.n_end.fetch_add(1, Ordering::Relaxed);
             }
+            // Our own housekeeping: the sentinel is gone (the server lost its state); or,
+            // after a reconnection to the same server, we were still registered or a group
+            // made again already existed.
+            "/fail" if fail_of(&m.args, "/n_query") => self.sentinel_missing = true,
+            "/fail"
+                if ["/g_new", "/p_new", "/notify"]
+                    .iter()
+                    .any(|c| fail_of(&m.args, c)) => {}
             "/fail" => {
                 self.shared.fails.fetch_add(1, Ordering::Relaxed);
                 let text: Vec<String> = m
@@ -792,6 +825,7 @@ impl Supervisor {
     fn run(mut self, server: &Mutex<Option<ScServer>>) {
         let mut missed = 0u32;
         while !self.shared.stop.load(Ordering::Acquire) {
+            self.ask_sentinel();
             self.ask_status();
             let reply = self.read_until(Instant::now() + self.poll);
             match reply {
@@ -799,7 +833,8 @@ impl Supervisor {
                     self.record(s);
                     missed = 0;
                     let was_connected = self.shared.connected.load(Ordering::Acquire);
-                    let restarted = s.synthdefs < self.baseline.min(self.def_count);
+                    let restarted = s.synthdefs < self.baseline.min(self.def_count)
+                        || std::mem::take(&mut self.sentinel_missing);
                     self.baseline = self.baseline.max(s.synthdefs);
                     if !was_connected || restarted {
                         // Back after an absence, or a fresh server behind the same port:
