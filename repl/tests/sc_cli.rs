@@ -149,3 +149,34 @@ fn user_synthdefs_are_loaded_and_bad_ones_are_reported() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn playing_to_a_server_that_is_not_there_says_how_to_start_one() {
+    let dir = temp("absent");
+    let file = dir.join("p.pat");
+    std::fs::write(&file, "play x { dur: 1 }").unwrap();
+    // A port nobody listens on.
+    let port = std::net::UdpSocket::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let o = patter(&[
+        "play",
+        file.to_str().unwrap(),
+        "--out",
+        &format!("scsynth:{port}"),
+        "--seconds",
+        "1",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no SuperCollider server answers") && err.contains("scsynth-boot"),
+        "{err}"
+    );
+    let o = patter(&["play", file.to_str().unwrap(), "--out", "scsynth:nohost:"]);
+    assert!(!o.status.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
