@@ -549,3 +549,62 @@ fn a_booted_server_that_dies_is_booted_again() {
         Duration::from_millis(300)
     ));
 }
+
+/// Two patter sessions on one server: each gets its own client id from `/notify`, so their
+/// groups and nodes never collide, and each counts only its own synths.
+#[test]
+fn two_sessions_share_a_server_without_collisions() {
+    let _one = serial();
+    let Some((_jack, server, _)) = servers(ServerKind::Scsynth, "sctwo") else {
+        return;
+    };
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let mut engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
+            tempo: 240.0,
+            ..patter_runtime::EngineConfig::default()
+        });
+        let sink = patter_sc::ScSink::start(
+            patter_sc::ScConfig::connect(ServerKind::Scsynth, server.addr()),
+            engine.origin(),
+        )
+        .unwrap();
+        let handle = sink.handle();
+        engine.send(patter_runtime::Command::AddSink(Box::new(sink)));
+        sessions.push((engine, handle));
+    }
+    assert_ne!(sessions[0].1.client_base(), sessions[1].1.client_base());
+    assert_eq!(
+        sessions[0].1.group_of(0) - sessions[0].1.client_base(),
+        1000
+    );
+    let counts = [6, 10];
+    for ((engine, _), n) in sessions.iter_mut().zip(counts) {
+        load(
+            engine,
+            &format!(
+                "play a {{ instrument: \"ping\", degree: seq([0, 2], {}), dur: 0.25 }}",
+                n / 2
+            ),
+        );
+        engine.send(patter_runtime::Command::Play);
+    }
+    for ((_, handle), n) in sessions.iter().zip(counts) {
+        assert!(
+            eventually(Duration::from_secs(8), || handle.n_end() >= n),
+            "{} of {n} ended; {}",
+            handle.n_end(),
+            handle.last_fail()
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for ((_, handle), n) in sessions.iter().zip(counts) {
+        assert_eq!(handle.n_go(), n);
+        assert_eq!(handle.n_end(), n);
+        assert_eq!(handle.fails(), 0, "{}", handle.last_fail());
+    }
+    for (mut engine, _) in sessions {
+        engine.shutdown();
+    }
+    assert_eq!(server.log().late(), 0);
+}

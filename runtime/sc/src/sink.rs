@@ -18,7 +18,7 @@
 
 use std::collections::HashSet;
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -31,15 +31,18 @@ use crate::synthdef::{read_defs, SynthDef};
 
 /// SuperCollider's `Server.latency`.
 pub const DEFAULT_LATENCY: f64 = 0.2;
-/// Group of player 0; player `i` gets `GROUP_BASE + i`.
+/// Group of player 0 above the client's base; player `i` gets `base + GROUP_BASE + i` (see
+/// [`client_base`]). NRT scores, which have no other clients, use base 0.
 pub const GROUP_BASE: i32 = 1000;
+/// Node ids one client uses: its base and the 2^25 ids above it.
+const CLIENT_RANGE: i32 = 1 << 25;
 /// Players beyond this share the last group.
 const MAX_GROUPS: i32 = 8999;
 /// A group the sink creates at every (re)connection and asks about now and then: when the
 /// server says it does not exist, the server lost its state (restarted), even if it has as
 /// many definitions as before (a server that loads a directory of them at boot).
 const SENTINEL: i32 = 999;
-/// First node id of synths (above every group id).
+/// First node id of synths above the client's base (above every group id).
 const NODE_BASE: i32 = 10_000;
 /// Largest packet the sink writes (an event with many keys stays far below).
 const PACKET: usize = 8192;
@@ -179,6 +182,8 @@ struct Shared {
     last_fail: Mutex<String>,
     stop: AtomicBool,
     boots: AtomicU32,
+    /// [`client_base`] of the client id the server gave us.
+    client_base: AtomicI32,
 }
 
 /// A handle that reads an [`ScSink`]'s server health from any thread (the sink itself moves
@@ -233,6 +238,16 @@ impl ScHandle {
             .unwrap_or_default()
     }
 
+    /// The node id base of this client (from the id the server gave it).
+    pub fn client_base(&self) -> i32 {
+        self.shared.client_base.load(Ordering::Acquire)
+    }
+
+    /// The group of player number `player`.
+    pub fn group_of(&self, player: u32) -> i32 {
+        self.client_base() + GROUP_BASE + player.min(MAX_GROUPS as u32) as i32
+    }
+
     /// Times the sink booted its server (1 after start when it boots one).
     pub fn boots(&self) -> u32 {
         self.shared.boots.load(Ordering::Relaxed)
@@ -254,6 +269,8 @@ pub struct ScSink {
     groups_made: Vec<bool>,
     mono: Vec<Option<i32>>,
     next_node: i32,
+    /// This client's node id base (see [`client_base`]).
+    base: i32,
     defs: HashSet<Box<str>>,
     gated: HashSet<Box<str>>,
     supervisor: Option<std::thread::JoinHandle<()>>,
@@ -266,6 +283,7 @@ impl ScSink {
     /// answer `/status` within a second (or does not boot).
     pub fn start(config: ScConfig, origin: Instant) -> Result<ScSink, String> {
         let shared = Arc::new(Shared::default());
+        shared.client_base.store(client_base(0), Ordering::Release);
         let server = match &config.boot {
             Some(opts) => {
                 let s = ScServer::boot(opts)?;
@@ -291,6 +309,7 @@ impl ScSink {
             events_sock: None,
             buf: vec![0; 65_536],
             sentinel_missing: false,
+            notified: false,
         };
         sup.init();
         if !sup.wait_status(Duration::from_secs(1)) {
@@ -342,7 +361,8 @@ impl ScSink {
             seen_generation: 0,
             groups_made: Vec::with_capacity(64),
             mono: Vec::with_capacity(64),
-            next_node: NODE_BASE,
+            next_node: 0,
+            base: 0,
             defs,
             gated,
             supervisor: Some(supervisor),
@@ -388,8 +408,8 @@ impl ScSink {
         }
     }
 
-    fn group_of(player: u32) -> i32 {
-        GROUP_BASE + (player.min(MAX_GROUPS as u32) as i32)
+    fn group_of(&self, player: u32) -> i32 {
+        self.base + GROUP_BASE + (player.min(MAX_GROUPS as u32) as i32)
     }
 
     /// Make sure the player's group exists on the server (sent at once, ahead of the
@@ -404,11 +424,8 @@ impl ScSink {
             ServerKind::Supernova => "/p_new",
         };
         self.writer.clear();
-        self.writer
-            .start_message(cmd)
-            .int(Self::group_of(player))
-            .int(1)
-            .int(0);
+        let group = self.group_of(player);
+        self.writer.start_message(cmd).int(group).int(1).int(0);
         self.writer.end_message();
         if !self.send() {
             return false;
@@ -423,15 +440,20 @@ impl ScSink {
     }
 
     fn new_node(&mut self) -> i32 {
-        let n = self.next_node;
-        self.next_node = if n >= i32::MAX / 2 { NODE_BASE } else { n + 1 };
-        n
+        let n = self.next_node.clamp(NODE_BASE, CLIENT_RANGE - 1);
+        self.next_node = if n >= CLIENT_RANGE - 1 {
+            NODE_BASE
+        } else {
+            n + 1
+        };
+        self.base + n
     }
 
     fn check_generation(&mut self) {
         let g = self.shared.generation.load(Ordering::Acquire);
         if g != self.seen_generation {
             self.seen_generation = g;
+            self.base = self.shared.client_base.load(Ordering::Acquire);
             self.groups_made.iter_mut().for_each(|m| *m = false);
             self.mono.iter_mut().for_each(|m| *m = None);
         }
@@ -448,7 +470,8 @@ impl ScSink {
                 continue;
             }
             self.writer.clear();
-            self.writer.start_message(cmd).int(Self::group_of(i as u32));
+            let group = self.group_of(i as u32);
+            self.writer.start_message(cmd).int(group);
             if gate_zero {
                 self.writer.string("gate").float(0.0);
             }
@@ -500,12 +523,23 @@ pub(crate) fn write_controls(w: &mut OscWriter, event: &Event, sustain: f32) {
     w.string("sustain").float(sustain);
 }
 
+/// The first node id patter uses when the server gave it `client_id` (`/done /notify ID`).
+///
+/// sclang gives client `c` the ids `c << 26` up to `(c + 1) << 26`, and its temporary
+/// ids count up from 1000 in that range; patter takes the upper half of its own client's
+/// range, so it collides neither with other clients nor with an sclang that shares its
+/// client id (supernova answers 0 to everyone).
+pub fn client_base(client_id: i32) -> i32 {
+    client_id.rem_euclid(32) * (1 << 26) + CLIENT_RANGE
+}
+
 fn fail_of(args: &[rosc::OscType], cmd: &str) -> bool {
     matches!(args.first(), Some(rosc::OscType::String(c)) if c == cmd)
 }
 
-fn is_synth(args: &[rosc::OscType]) -> bool {
-    matches!(args.first(), Some(rosc::OscType::Int(id)) if *id >= NODE_BASE)
+fn is_synth(args: &[rosc::OscType], base: i32) -> bool {
+    matches!(args.first(), Some(rosc::OscType::Int(id))
+        if id.wrapping_sub(base) >= NODE_BASE && id.wrapping_sub(base) < CLIENT_RANGE)
 }
 
 fn count_names(defs: &[DefFile]) -> u32 {
@@ -558,12 +592,13 @@ impl Sink for ScSink {
             }
             None => {
                 let node = self.new_node();
+                let group = self.group_of(event.player);
                 self.writer
                     .start_message("/s_new")
                     .string(def)
                     .int(node)
                     .int(1)
-                    .int(Self::group_of(event.player));
+                    .int(group);
                 write_controls(&mut self.writer, event, sustain);
                 node
             }
@@ -608,6 +643,23 @@ impl Sink for ScSink {
     }
 
     fn close(&mut self) {
+        if self.shared.connected.load(Ordering::Acquire) && self.seen_generation > 0 {
+            // Leave the server as we found it: our groups go once the releases sent by
+            // `release_all` have sounded.
+            let at = self.timetag(self.origin.elapsed().as_secs_f64() + 3.0);
+            self.writer.start_bundle(at);
+            self.writer
+                .start_message("/n_free")
+                .int(self.base + SENTINEL);
+            for i in 0..self.groups_made.len() {
+                if self.groups_made.get(i).copied().unwrap_or(false) {
+                    let group = self.group_of(i as u32);
+                    self.writer.int(group);
+                }
+            }
+            self.writer.end_message();
+            self.send();
+        }
         self.shared.stop.store(true, Ordering::Release);
         if let Some(t) = self.supervisor.take() {
             let _ = t.join();
@@ -651,6 +703,8 @@ struct Supervisor {
     buf: Vec<u8>,
     /// The server said our sentinel group does not exist.
     sentinel_missing: bool,
+    /// The server answered our last `/notify 1`.
+    notified: bool,
 }
 
 impl Supervisor {
@@ -658,12 +712,23 @@ impl Supervisor {
         let _ = self.sock.send(self.writer.bytes());
     }
 
-    /// Register for notifications, send every definition, and have groups made again.
+    fn base(&self) -> i32 {
+        self.shared.client_base.load(Ordering::Acquire)
+    }
+
+    /// Register for notifications (and learn our client id), send every definition, and
+    /// have groups made again.
     fn init(&mut self) {
         self.writer.clear();
         self.writer.start_message("/notify").int(1);
         self.writer.end_message();
         self.send_msg();
+        // The client id decides our node ids: wait for it before anything uses them.
+        self.notified = false;
+        let deadline = Instant::now() + Duration::from_millis(500);
+        while !self.notified && Instant::now() < deadline {
+            self.read_until(Instant::now() + Duration::from_millis(20));
+        }
         for file in &self.defs {
             self.writer.clear();
             self.writer.start_message("/d_recv").blob(&file.bytes);
@@ -672,9 +737,10 @@ impl Supervisor {
         }
         // The sentinel: a group of ours that only a restart (or `/g_freeAll 0`) removes.
         self.writer.clear();
+        let sentinel = self.base() + SENTINEL;
         self.writer
             .start_message("/g_new")
-            .int(SENTINEL)
+            .int(sentinel)
             .int(0)
             .int(0);
         self.writer.end_message();
@@ -686,7 +752,8 @@ impl Supervisor {
 
     fn ask_sentinel(&mut self) {
         self.writer.clear();
-        self.writer.start_message("/n_query").int(SENTINEL);
+        let sentinel = self.base() + SENTINEL;
+        self.writer.start_message("/n_query").int(sentinel);
         self.writer.end_message();
         self.send_msg();
     }
@@ -743,17 +810,27 @@ impl Supervisor {
             }
         };
         match m.addr.as_str() {
-            // Only synths count (their ids start at NODE_BASE; groups' are below).
-            "/n_go" if is_synth(&m.args) => {
+            // Only our synths count (groups' ids are below NODE_BASE).
+            "/n_go" if is_synth(&m.args, self.base()) => {
                 self.shared.n_go.fetch_add(1, Ordering::Relaxed);
             }
-            "/n_end" if is_synth(&m.args) => {
+            "/n_end" if is_synth(&m.args, self.base()) => {
                 self.shared.n_end.fetch_add(1, Ordering::Relaxed);
             }
             // Our own housekeeping: the sentinel is gone (the server lost its state); or,
             // after a reconnection to the same server, we were still registered or a group
             // made again already existed.
             "/fail" if fail_of(&m.args, "/n_query") => self.sentinel_missing = true,
+            "/done" if fail_of(&m.args, "/notify") => {
+                if let Some(rosc::OscType::Int(id)) = m.args.get(1) {
+                    self.shared
+                        .client_base
+                        .store(client_base(*id), Ordering::Release);
+                }
+                self.notified = true;
+            }
+            // Still registered (a reconnection to the same server): the id is unchanged.
+            "/fail" if fail_of(&m.args, "/notify") => self.notified = true,
             "/fail"
                 if ["/g_new", "/p_new", "/notify"]
                     .iter()
@@ -854,6 +931,11 @@ impl Supervisor {
                 }
             }
         }
+        // Free our place in the server's table of clients (it holds a few dozen).
+        self.writer.clear();
+        self.writer.start_message("/notify").int(0);
+        self.writer.end_message();
+        self.send_msg();
     }
 
     /// A server we booted that has exited is booted again.

@@ -132,7 +132,21 @@ fn scheduling_makes_no_allocation_and_sends_what_it_should() {
             .filter(|p| matches!(p, OscPacket::Message(m) if m.addr == addr))
             .count()
     };
-    while Instant::now() < deadline && count("/s_new") + count("/n_set") < 400 {
+    let plain = || -> Vec<String> {
+        got.lock()
+            .unwrap()
+            .iter()
+            .filter_map(|p| match p {
+                OscPacket::Message(m) => Some(m.addr.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    // Everything arrived: the last packets are release_all's three group releases.
+    while Instant::now() < deadline
+        && (count("/s_new") + count("/n_set") < 400
+            || plain().iter().filter(|a| *a == "/n_set").count() < 3)
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
     // saw and ping: a node each; pad is mono: one node, then /n_set.
@@ -152,7 +166,14 @@ fn scheduling_makes_no_allocation_and_sends_what_it_should() {
     };
     assert_eq!(m.addr, "/s_new");
     assert_eq!(m.args[0], OscType::String("saw".into()));
-    assert_eq!(m.args[3], OscType::Int(patter_sc::sink::GROUP_BASE));
+    // No `/done /notify` from the stand-in: client id 0's range.
+    assert_eq!(handle.client_base(), patter_sc::sink::client_base(0));
+    assert_eq!(m.args[3], OscType::Int(handle.group_of(0)));
+    assert_eq!(m.args[2], OscType::Int(1));
+    let OscType::Int(node) = m.args[1] else {
+        panic!()
+    };
+    assert!(node > handle.client_base() && node < handle.client_base() + (1 << 25));
     let control = |name: &str| {
         let i = m
             .args
@@ -174,13 +195,7 @@ fn scheduling_makes_no_allocation_and_sends_what_it_should() {
     };
     assert!(off < Duration::from_millis(2), "timetag off by {off:?}");
     // Stop released the player groups after clearing the schedule.
-    let plain: Vec<String> = packets
-        .iter()
-        .filter_map(|p| match p {
-            OscPacket::Message(m) => Some(m.addr.clone()),
-            _ => None,
-        })
-        .collect();
+    let plain = plain();
     assert!(plain.contains(&"/clearSched".to_string()), "{plain:?}");
     assert!(plain.contains(&"/g_new".to_string()), "{plain:?}");
     assert_eq!(handle.status().avg_cpu, 1.5);
