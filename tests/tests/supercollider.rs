@@ -560,7 +560,7 @@ fn two_sessions_share_a_server_without_collisions() {
     };
     let mut sessions = Vec::new();
     for _ in 0..2 {
-        let mut engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
+        let engine = patter_runtime::Engine::start(patter_runtime::EngineConfig {
             tempo: 240.0,
             ..patter_runtime::EngineConfig::default()
         });
@@ -579,7 +579,7 @@ fn two_sessions_share_a_server_without_collisions() {
         1000
     );
     let counts = [6, 10];
-    for ((engine, _), n) in sessions.iter_mut().zip(counts) {
+    for ((engine, _), n) in sessions.iter().zip(counts) {
         load(
             engine,
             &format!(
