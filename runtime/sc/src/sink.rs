@@ -292,8 +292,7 @@ impl ScSink {
             }
             None => None,
         };
-        let control = UdpSocket::bind(("127.0.0.1", 0))
-            .and_then(|s| s.connect(config.addr).map(|_| s))
+        let control = socket_to(config.addr)
             .map_err(|e| format!("cannot open a UDP socket to {}: {e}", config.addr))?;
         let _ = control.set_read_timeout(Some(Duration::from_millis(20)));
         let mut sup = Supervisor {
@@ -320,8 +319,7 @@ impl ScSink {
                 config.addr.port()
             ));
         }
-        let sock = UdpSocket::bind(("127.0.0.1", 0))
-            .and_then(|s| s.connect(config.addr).map(|_| s))
+        let sock = socket_to(config.addr)
             .and_then(|s| s.set_nonblocking(true).map(|_| s))
             .map_err(|e| format!("cannot open a UDP socket to {}: {e}", config.addr))?;
         sup.events_sock = sock.try_clone().ok();
@@ -531,6 +529,20 @@ pub(crate) fn write_controls(w: &mut OscWriter, event: &Event, sustain: f32) {
 /// client id (supernova answers 0 to everyone).
 pub fn client_base(client_id: i32) -> i32 {
     client_id.rem_euclid(32) * (1 << 26) + CLIENT_RANGE
+}
+
+/// A UDP socket connected to `addr` (bound to loopback for a local server, so nothing else
+/// on the network can reach it, and to every interface otherwise).
+fn socket_to(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    let local: SocketAddr = match addr {
+        SocketAddr::V4(a) if a.ip().is_loopback() => ([127, 0, 0, 1], 0).into(),
+        SocketAddr::V4(_) => ([0, 0, 0, 0], 0).into(),
+        SocketAddr::V6(a) if a.ip().is_loopback() => (std::net::Ipv6Addr::LOCALHOST, 0).into(),
+        SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let s = UdpSocket::bind(local)?;
+    s.connect(addr)?;
+    Ok(s)
 }
 
 fn fail_of(args: &[rosc::OscType], cmd: &str) -> bool {
