@@ -28,7 +28,7 @@ usage:
                                        midi-virtual:NAME, smf:FILE.mid, null,
                                        scsynth[:HOST:PORT], supernova, scsynth-boot)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
-      --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N
+      --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N  --sc-path PROGRAM
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N

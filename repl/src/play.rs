@@ -36,6 +36,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "synthdefs",
             "sc-block",
             "sc-threads",
+            "sc-path",
         ],
     ) {
         Ok(a) => a,

@@ -20,7 +20,7 @@ pub const OUTPUTS: &str =
   --out scsynth-boot[:PORT]      boot scsynth (needs a JACK server), stop it on exit
   --out supernova-boot[:PORT]    boot supernova
       --sc-latency S (default 0.2)  --synthdefs DIR (your .scsyndef files)
-      --sc-block N (block size)  --sc-threads N (supernova)";
+      --sc-block N (block size)  --sc-threads N (supernova)  --sc-path PROGRAM";
 
 /// The built-in definitions, then the user's (`--synthdefs DIR`), which may replace them.
 pub fn defs(args: &Args) -> Result<Vec<DefFile>, String> {
@@ -100,6 +100,9 @@ fn open_sc(
         }
         if let Some(t) = number::<u32>(args, "sc-threads", |t| (1..=256).contains(t))? {
             opts.threads = t;
+        }
+        if let Some(path) = args.get("sc-path") {
+            opts.program = Some(path.into());
         }
         ScConfig::boot(opts)
     } else {
