@@ -13,6 +13,7 @@ mod play;
 mod progress;
 mod render;
 mod repl;
+mod sc;
 mod session;
 mod shm_dump;
 mod watch;
@@ -33,8 +34,11 @@ usage:
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)
   patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (synth, the default; jack-midi,
-                                       midi:PORT, midi-virtual:NAME, smf:FILE.mid, null)
+                                       midi:PORT, midi-virtual:NAME, smf:FILE.mid, null,
+                                       scsynth[:HOST:PORT], supernova, scsynth-boot,
+                                       dirt, osc:HOST:PORT/ADDR, shm:NAME)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
+      --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N  --sc-path PROGRAM
       --watch                          re-evaluate FILE.pat on every save
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
@@ -42,6 +46,8 @@ usage:
       --seed S  --rate HZ  --bits 16|24|32  --channels 1|2
       --samples DIR                    sample folders (repeatable; also PATTER_SAMPLES)
       --stems DIR                      also write one WAV per player into DIR
+  patter render FILE.pat --score out.osc   a SuperCollider NRT score (scsynth -N)
+      --beats N | --bars N | --cycles N  --synthdefs DIR
   patter shm-dump NAME [--count N]     print the records of the shared-memory ring NAME
       --wait SECONDS                   (written by `patter play --out shm:NAME`) as they arrive
   patter help                          this text

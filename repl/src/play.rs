@@ -41,6 +41,11 @@ pub fn run(argv: &[String]) -> ExitCode {
             "connect",
             "clock",
             "midi-rate",
+            "sc-latency",
+            "synthdefs",
+            "sc-block",
+            "sc-threads",
+            "sc-path",
         ],
         &["watch"],
     ) {
@@ -106,22 +111,26 @@ pub fn run(argv: &[String]) -> ExitCode {
     // Several outputs may play at once; a player picks one with its `out` key.
     let mut names = Vec::new();
     for out in outs {
-        let sink: Box<dyn Sink> = match open_output(
-            out,
-            &engine,
-            latency,
-            clock,
-            rate,
-            &program,
-            args.get("connect"),
-        ) {
+        let opened = match crate::sc::open(out, &args, engine.origin()) {
+            Some(s) => s.map_err(OpenError::Other),
+            None => open_output(
+                out,
+                &engine,
+                latency,
+                clock,
+                rate,
+                &program,
+                args.get("connect"),
+            ),
+        };
+        let sink: Box<dyn Sink> = match opened {
             Ok(s) => s,
             Err(OpenError::NoAudio(e)) => {
                 eprintln!("{}", no_audio_paragraph(&e, file));
                 return ExitCode::FAILURE;
             }
             Err(OpenError::Other(msg)) => {
-                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.wav");
+                eprintln!("patter play: {msg}\n\nOutputs:\n{OUTPUTS}\n{}\n\nTo hear a piece without any device, render it: patter render {file} --bars 8 -o out.wav", crate::sc::OUTPUTS);
                 return ExitCode::FAILURE;
             }
         };
@@ -311,6 +320,6 @@ pub(crate) fn open_output(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }

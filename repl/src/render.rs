@@ -14,8 +14,20 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "o", "output", "beats", "bars", "cycles", "seconds", "seed", "rate", "bits",
-            "channels", "samples", "stems",
+            "o",
+            "output",
+            "beats",
+            "bars",
+            "cycles",
+            "seconds",
+            "seed",
+            "rate",
+            "bits",
+            "channels",
+            "samples",
+            "stems",
+            "score",
+            "synthdefs",
         ],
     ) {
         Ok(a) => a,
@@ -24,10 +36,11 @@ pub fn run(argv: &[String]) -> ExitCode {
     let [file] = args.positional.as_slice() else {
         return usage("give one FILE.pat");
     };
+    let score_path = args.get("score");
     let out_path = args.get("o").or(args.get("output"));
     let stems = args.get("stems");
-    if out_path.is_none() && stems.is_none() {
-        return usage("where to? give -o out.mid or -o out.wav (or --stems DIR)");
+    if out_path.is_none() && stems.is_none() && score_path.is_none() {
+        return usage("where to? give -o out.mid, -o out.wav, --stems DIR or --score out.osc");
     }
     let sample_roots: Vec<PathBuf> = args
         .options
@@ -77,6 +90,22 @@ pub fn run(argv: &[String]) -> ExitCode {
         "seconds" => Time::from_f64(amount * program.tempo / 60.0),
         _ => Time::from_f64(amount) * program.cycle_beats,
     };
+    if let Some(path) = score_path {
+        let events = match patter_runtime::render::events(&program, Time::ZERO, beats) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("patter: player `{}` produces too many events near beat {}; nothing was written", e.player, e.beat);
+                return ExitCode::FAILURE;
+            }
+        };
+        match crate::sc::write_score(&program, &events, &args, path) {
+            Ok(msg) => eprintln!("{msg}"),
+            Err(msg) => {
+                eprintln!("patter render: {msg}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let wav = WavOptions {
         rate,
         bits,
@@ -86,6 +115,9 @@ pub fn run(argv: &[String]) -> ExitCode {
         sample_roots,
     };
     let Some(out_path) = out_path else {
+        if stems.is_none() {
+            return ExitCode::SUCCESS;
+        }
         return render_wav(&program, beats, None, stems, &wav);
     };
     let lower = out_path.to_ascii_lowercase();
@@ -329,6 +361,6 @@ fn load_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] [--samples DIR]... [--stems DIR] -o out.mid|out.wav");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] [--samples DIR]... [--stems DIR] -o out.mid|out.wav | --score out.osc [--synthdefs DIR]");
     ExitCode::from(2)
 }

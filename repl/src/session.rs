@@ -713,7 +713,11 @@ impl Session {
     /// [`Session::eval`] rendering the diagnostics in colour when `color`.
     pub fn eval_with(&mut self, doc: &str, source: &str, color: bool) -> EvalReply {
         if source.len() > MAX_SOURCE {
-            return self.refuse(doc, "E0701", "this text is larger than 4 MB; split it into files");
+            return self.refuse(
+                doc,
+                "E0701",
+                "this text is larger than 4 MB; split it into files",
+            );
         }
         let t0 = std::time::Instant::now();
         let mut reply = if doc == REPL_DOC {
@@ -766,7 +770,11 @@ impl Session {
             return reply;
         };
         if !self.docs.iter().any(|d| d.name == doc) && self.docs.len() >= MAX_DOCS {
-            return self.refuse(doc, "E0702", "too many documents are loaded in this session");
+            return self.refuse(
+                doc,
+                "E0702",
+                "too many documents are loaded in this session",
+            );
         }
         // Re-evaluating a document brings back its players that were stopped by command.
         for p in &program.players {

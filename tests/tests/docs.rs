@@ -82,3 +82,9 @@ fn synth_doc_examples_compile_and_play() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     assert!(check_file(&root.join("docs/synth.md")) >= 2);
 }
+
+#[test]
+fn supercollider_guide_examples_compile_and_play() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    assert!(check_file(&root.join("docs/supercollider.md")) >= 1);
+}
