@@ -6,9 +6,11 @@
 mod args;
 mod events;
 mod loader;
+mod null;
 mod output;
 mod play;
 mod render;
+mod session;
 
 use std::process::ExitCode;
 

@@ -70,7 +70,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         .map(|(_, v)| v.as_str())
         .collect();
     if outs.is_empty() {
-        outs.push("jack-midi");
+        outs.extend(default_outputs());
     }
     let rate = match args.get("midi-rate").map(str::parse::<f64>) {
         None => None,
@@ -148,7 +148,13 @@ pub fn run(argv: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn open_output(
+/// The outputs used when none is given (`patter play`, the REPL).
+pub(crate) fn default_outputs() -> Vec<&'static str> {
+    vec!["jack-midi"]
+}
+
+/// Open one output by its spec (`jack-midi`, `midi:NAME`, `smf:FILE.mid`, `null`, …).
+pub(crate) fn open_output(
     out: &str,
     engine: &Engine,
     latency: f64,
@@ -201,9 +207,8 @@ fn open_output(
             r.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
             Ok(Box::new(r))
         }
-        ("null", _) => Ok(Box::new(
-            patter_runtime::sink::collect::CollectSink::new("null").0,
-        )),
+        // Counts only: a collecting sink would keep every event of a long session.
+        ("null", _) => Ok(Box::new(crate::null::NullSink::default())),
         _ => Err(format!("unknown output `{out}`")),
     }
 }
