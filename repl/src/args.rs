@@ -6,11 +6,23 @@ pub struct Args {
     pub positional: Vec<String>,
     /// `--name value` pairs (and `-e value`).
     pub options: Vec<(String, String)>,
+    /// `--name` switches that take no value.
+    pub flags: Vec<String>,
 }
 
 impl Args {
     /// Parse `argv`; `valued` lists the options that take a value.
     pub fn parse(argv: &[String], valued: &[&str]) -> Result<Args, String> {
+        Args::parse_with_flags(argv, valued, &[])
+    }
+
+    /// [`Args::parse`], also accepting the switches in `flags` (no value).
+    pub fn parse_with_flags(
+        argv: &[String],
+        valued: &[&str],
+        flags: &[&str],
+    ) -> Result<Args, String> {
+        let mut switches = Vec::new();
         let mut positional = Vec::new();
         let mut options = Vec::new();
         let mut it = argv.iter();
@@ -23,6 +35,10 @@ impl Args {
                     Some((n, v)) => (n, Some(v.to_string())),
                     None => (name, None),
                 };
+                if inline.is_none() && flags.contains(&name) {
+                    switches.push(name.to_string());
+                    continue;
+                }
                 if !valued.contains(&name) {
                     return Err(format!("unknown option `{a}`"));
                 }
@@ -41,7 +57,13 @@ impl Args {
         Ok(Args {
             positional,
             options,
+            flags: switches,
         })
+    }
+
+    /// True when the switch `name` was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.flags.iter().any(|f| f == name)
     }
 
     /// The last value given for `name`.

@@ -5,12 +5,15 @@
 
 mod args;
 mod events;
+mod jsonl;
 mod loader;
 mod null;
 mod output;
 mod play;
 mod render;
+mod repl;
 mod session;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -18,6 +21,8 @@ const USAGE: &str = "\
 patter — live-coding music patterns
 
 usage:
+  patter [repl] [--out OUTPUT]...      the live REPL (:help inside lists its commands)
+      --seed S  --latency SECONDS  --tempo BPM  --watch FILE.pat  --history FILE|none
   patter events FILE.pat [options]     print the events a program produces
   patter events -e 'CODE' [options]
       --cycles N | --beats N           how much to print (default: 1 cycle)
@@ -28,6 +33,7 @@ usage:
   patter play FILE.pat [--out OUTPUT]   play until Ctrl-C (jack-midi, midi:PORT,
                                        midi-virtual:NAME, smf:FILE.mid, null)
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
+      --watch                          re-evaluate FILE.pat on every save
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
@@ -42,7 +48,9 @@ fn main() -> ExitCode {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),
         Some("play") => play::run(argv.get(1..).unwrap_or_default()),
-        Some("help") | Some("--help") | Some("-h") | None => {
+        Some("repl") => repl::run(argv.get(1..).unwrap_or_default()),
+        None => repl::run(&[]),
+        Some("help") | Some("--help") | Some("-h") => {
             print!("{USAGE}");
             ExitCode::SUCCESS
         }
@@ -50,6 +58,8 @@ fn main() -> ExitCode {
             println!("patter {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
+        // `patter --out null` is the REPL with options.
+        Some(flag) if flag.starts_with("--") => repl::run(&argv),
         Some(other) => {
             eprintln!("patter: unknown command `{other}`\n\n{USAGE}");
             ExitCode::from(2)

@@ -22,7 +22,7 @@ const OUTPUTS: &str =
    `out: \"smf\"` goes only to that output)";
 
 pub fn run(argv: &[String]) -> ExitCode {
-    let args = match Args::parse(
+    let args = match Args::parse_with_flags(
         argv,
         &[
             "out",
@@ -33,6 +33,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "clock",
             "midi-rate",
         ],
+        &["watch"],
     ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
@@ -54,6 +55,15 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some(Ok(s)) if s.is_finite() && (-1.0..=10.0).contains(&s) => s,
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
+    if args.has("watch") {
+        let outs = args
+            .options
+            .iter()
+            .filter(|(k, _)| k == "out")
+            .map(|(_, v)| v.clone())
+            .collect();
+        return crate::watch::play(file, outs, seed, latency, seconds);
+    }
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
     };
@@ -214,6 +224,6 @@ pub(crate) fn open_output(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}");
     ExitCode::from(2)
 }

@@ -183,6 +183,11 @@ pub enum Request {
     Snapshot,
     /// Names of the documents, in evaluation order.
     Docs,
+    /// Evaluate a snapshot's documents and take its tempo and transport (resume).
+    Restore {
+        /// The snapshot.
+        state: SessionState,
+    },
 }
 
 /// Which stage `show` prints.
@@ -264,6 +269,52 @@ pub struct EvalReply {
     pub imports: Vec<String>,
     /// Tempo applied by this evaluation, if it set one.
     pub tempo: Option<f64>,
+}
+
+impl EvalReply {
+    /// What happened, in one line for a terminal.
+    pub fn summary(&self) -> String {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        if !self.ok {
+            if self.incomplete {
+                return "nothing changed: the input ends in the middle of something".into();
+            }
+            return format!(
+                "nothing changed: {} error{}",
+                self.errors,
+                plural(self.errors)
+            );
+        }
+        let mut parts = Vec::new();
+        let mut unchanged = Vec::new();
+        for c in &self.changes {
+            let at = c.beat.map(patter_pattern::fmt_num).unwrap_or_default();
+            match c.change {
+                ChangeKind::Started => parts.push(format!("{} starts at beat {at}", c.player)),
+                ChangeKind::Changed => parts.push(format!("{} changes at beat {at}", c.player)),
+                ChangeKind::Stopped => parts.push(format!("{} stops at beat {at}", c.player)),
+                ChangeKind::Unchanged => unchanged.push(c.player.as_str()),
+            }
+        }
+        if let Some(t) = self.tempo {
+            parts.push(format!("tempo {}", patter_pattern::fmt_num(t)));
+        }
+        if parts.is_empty() {
+            parts.push("no player changes".into());
+        }
+        let mut line = parts.join(", ");
+        if !unchanged.is_empty() {
+            line.push_str(&format!(" (unchanged: {})", unchanged.join(", ")));
+        }
+        if self.warnings > 0 {
+            line.push_str(&format!(
+                " — {} warning{}",
+                self.warnings,
+                plural(self.warnings)
+            ));
+        }
+        line
+    }
 }
 
 /// One diagnostic as data.
@@ -800,9 +851,7 @@ impl Session {
     /// Take the tempo and cycle a source sets; returns the tempo to apply.
     fn apply_settings(&mut self, settings: &SettingsSet) -> Option<f64> {
         let program = self.docs.last().map(|d| &d.program);
-        let Some(program) = program else {
-            return None;
-        };
+        let program = program?;
         if settings.cycle {
             self.cycle_beats = program.cycle_beats;
         }
@@ -979,10 +1028,14 @@ impl Session {
         if !(latency.is_finite() && (-1.0..=10.0).contains(&latency)) {
             return Err("latency must be between -1 and 10 seconds".into());
         }
-        let sink: Box<dyn Sink> = match spec.strip_prefix("smf:") {
-            Some(path) if !path.is_empty() => {
+        let sink: Box<dyn Sink> = match spec.split_once(':') {
+            Some(("smf", path)) if !path.is_empty() => {
                 Box::new(Recorder::new(path, self.tempo, self.slots.clone()))
             }
+            Some(("jsonl", path)) if !path.is_empty() => Box::new(
+                crate::jsonl::JsonlSink::create(path, self.slots.clone())
+                    .map_err(|e| format!("cannot write {path}: {e}"))?,
+            ),
             _ => crate::play::open_output(
                 spec,
                 &self.engine,
@@ -1455,6 +1508,18 @@ impl Backend for Session {
             Request::Docs => Response::Docs {
                 docs: self.docs.iter().map(|d| d.name.clone()).collect(),
             },
+            Request::Restore { state } => {
+                let failed = self.restore(&state);
+                if failed.is_empty() {
+                    done(format!("restored {} documents", state.docs.len()))
+                } else {
+                    let names: Vec<String> = failed.iter().map(|r| r.doc.clone()).collect();
+                    error(format!(
+                        "restored, but these no longer evaluate: {}",
+                        names.join(", ")
+                    ))
+                }
+            }
         }
     }
 }

@@ -1,0 +1,329 @@
+//! Hot reload: re-evaluate a file in the session whenever it (or a file it imports) is saved.
+//!
+//! The watch is on the file's directory, not the file: editors such as vim save by writing
+//! a new file and renaming it over the old one, which kills a watch on the file itself. A
+//! burst of events (write, close, rename, attribute changes) is coalesced: evaluation waits
+//! until the directory has been quiet for [`DEBOUNCE`]. A save that changes nothing (same
+//! text in the file and every import) evaluates nothing. A save with errors prints its
+//! diagnostics and the last good version keeps playing (the session guarantees it).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::{RecursiveMode, Watcher as _};
+
+use crate::repl::SharedBackend;
+use crate::session::{EvalReply, Request, Response};
+
+/// Quiet time that ends a burst of file-system events.
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
+
+/// Longest a burst may keep postponing the evaluation (a file written continuously).
+const MAX_BURST: Duration = Duration::from_millis(1000);
+
+/// What the watcher tells its owner.
+pub enum WatchEvent {
+    /// The file was evaluated.
+    Evaluated {
+        /// The reply.
+        reply: EvalReply,
+        /// Time from the last event of the burst to the reply (the reaction time).
+        took: Duration,
+    },
+    /// Something to say (the file vanished, a directory cannot be watched).
+    Message(String),
+}
+
+/// A running watch; dropping it stops it.
+pub struct Watch {
+    /// The file, as given.
+    pub path: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The directory entry a path names, made absolute through its (canonical) directory, so
+/// event paths and watched paths compare equal even while the file itself is missing.
+fn entry_path(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Some(std::fs::canonicalize(&dir).ok()?.join(name))
+}
+
+/// Watch `path` and evaluate it in `session` now and after every change. `report` hears
+/// every evaluation (on the watcher's thread).
+pub fn start(
+    session: SharedBackend,
+    path: &str,
+    color: bool,
+    mut report: Box<dyn FnMut(WatchEvent) + Send>,
+) -> Result<Watch, String> {
+    let main = entry_path(Path::new(path)).ok_or_else(|| format!("cannot watch {path}"))?;
+    if !main.is_file() {
+        return Err(format!("{path} is not a file"));
+    }
+    let (tx, rx) = channel();
+    let mut watcher =
+        notify::recommended_watcher(tx).map_err(|e| format!("cannot watch files here: {e}"))?;
+    let dir = main.parent().map(Path::to_path_buf).unwrap_or_default();
+    watcher
+        .watch(&dir, RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let thread_stop = stop.clone();
+    let doc = path.to_string();
+    let thread = std::thread::Builder::new()
+        .name("patter-watch".into())
+        .spawn(move || {
+            let mut state = State {
+                doc,
+                main,
+                imports: Vec::new(),
+                dirs: HashSet::from([dir]),
+                seen: HashMap::new(),
+                missing_reported: false,
+            };
+            state.evaluate(&session, color, Instant::now(), &mut report, &mut watcher);
+            while !thread_stop.load(Ordering::Acquire) {
+                let event = match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(e) => e,
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                if !state.relevant(&event) {
+                    continue;
+                }
+                // Coalesce the burst: wait for a quiet spell.
+                let first = Instant::now();
+                let mut last = first;
+                loop {
+                    match rx.recv_timeout(DEBOUNCE) {
+                        Ok(e) => {
+                            if state.relevant(&e) {
+                                last = Instant::now();
+                            }
+                            if first.elapsed() > MAX_BURST {
+                                break;
+                            }
+                        }
+                        Err(RecvTimeoutError::Timeout) => break,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                state.evaluate(&session, color, last, &mut report, &mut watcher);
+            }
+        })
+        .map_err(|e| format!("cannot start the watcher: {e}"))?;
+    Ok(Watch {
+        path: path.to_string(),
+        stop,
+        thread: Some(thread),
+    })
+}
+
+struct State {
+    doc: String,
+    main: PathBuf,
+    imports: Vec<PathBuf>,
+    dirs: HashSet<PathBuf>,
+    /// The text of each file at the last evaluation.
+    seen: HashMap<PathBuf, String>,
+    missing_reported: bool,
+}
+
+impl State {
+    fn relevant(&self, event: &notify::Result<notify::Event>) -> bool {
+        let Ok(event) = event else {
+            return false;
+        };
+        // Our own reads show up as accesses; only a close after writing means a save.
+        let kind_matters = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+            EventKind::Access(_) => false,
+            _ => true,
+        };
+        kind_matters
+            && event
+                .paths
+                .iter()
+                .any(|p| *p == self.main || self.imports.contains(p))
+    }
+
+    fn read(path: &Path) -> Option<String> {
+        crate::loader::read_program(&path.display().to_string()).ok()
+    }
+
+    fn evaluate(
+        &mut self,
+        session: &SharedBackend,
+        color: bool,
+        since: Instant,
+        report: &mut Box<dyn FnMut(WatchEvent) + Send>,
+        watcher: &mut notify::RecommendedWatcher,
+    ) {
+        let Some(text) = Self::read(&self.main) else {
+            // Between the steps of a rename save the file may be briefly missing; the
+            // rename's own event brings us back.
+            if !self.missing_reported {
+                self.missing_reported = true;
+                report(WatchEvent::Message(format!(
+                    "{} cannot be read now; waiting for it to come back",
+                    self.doc
+                )));
+            }
+            return;
+        };
+        self.missing_reported = false;
+        let unchanged = self.seen.get(&self.main) == Some(&text)
+            && self
+                .imports
+                .iter()
+                .all(|p| Self::read(p).as_ref() == self.seen.get(p));
+        if unchanged {
+            return;
+        }
+        let request = Request::Eval {
+            doc: self.doc.clone(),
+            source: text.clone(),
+            color,
+        };
+        let response = match session.lock() {
+            Ok(mut s) => s.request(request),
+            Err(p) => p.into_inner().request(request),
+        };
+        let reply = match response {
+            Response::Eval(r) => r,
+            Response::Error { message } => {
+                report(WatchEvent::Message(format!("{}: {message}", self.doc)));
+                return;
+            }
+            _ => return,
+        };
+        let took = since.elapsed();
+        self.seen.clear();
+        self.seen.insert(self.main.clone(), text);
+        self.imports = reply.imports.iter().map(PathBuf::from).collect();
+        for p in self.imports.clone() {
+            if let Some(t) = Self::read(&p) {
+                self.seen.insert(p.clone(), t);
+            }
+            if let Some(dir) = p.parent() {
+                if self.dirs.insert(dir.to_path_buf()) {
+                    if let Err(e) = watcher.watch(dir, RecursiveMode::NonRecursive) {
+                        report(WatchEvent::Message(format!(
+                            "cannot watch {} for changes to imports: {e}",
+                            dir.display()
+                        )));
+                    }
+                }
+            }
+        }
+        report(WatchEvent::Evaluated { reply, took });
+    }
+}
+
+/// `patter play FILE --watch`: play the file and re-evaluate it on every save until Ctrl-C
+/// (or `seconds`). A file that does not compile yet is reported and waited for.
+pub fn play(
+    file: &str,
+    mut outputs: Vec<String>,
+    seed: Option<u64>,
+    latency: f64,
+    seconds: Option<f64>,
+) -> std::process::ExitCode {
+    use crate::session::{Session, SessionConfig};
+    if outputs.is_empty() {
+        outputs = crate::play::default_outputs()
+            .into_iter()
+            .map(String::from)
+            .collect();
+    }
+    let (session, problems) = Session::start(SessionConfig {
+        seed,
+        outputs,
+        latency,
+        ..SessionConfig::default()
+    });
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("patter play: {p}");
+        }
+        return std::process::ExitCode::FAILURE;
+    }
+    let names = session.sink_names().join(", ");
+    let shared = Arc::new(std::sync::Mutex::new(session));
+    let backend: SharedBackend = shared.clone();
+    let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let report = Box::new(move |event: WatchEvent| match event {
+        WatchEvent::Evaluated { reply, took } => {
+            eprint!("{}", reply.rendered);
+            eprintln!(
+                "patter: {}: {} ({:.1} ms)",
+                reply.doc,
+                reply.summary(),
+                took.as_secs_f64() * 1000.0
+            );
+        }
+        WatchEvent::Message(m) => eprintln!("patter: {m}"),
+    });
+    let watch = match start(backend, file, color, report) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("patter play: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    if ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).is_err() {
+        eprintln!("patter play: cannot catch Ctrl-C; stop with --seconds");
+    }
+    eprintln!("patter: playing {file} on {names}, watching for saves — Ctrl-C to stop");
+    let start = Instant::now();
+    while !interrupted.load(Ordering::SeqCst)
+        && seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s)
+    {
+        std::thread::sleep(Duration::from_millis(20));
+        let notices = match shared.lock() {
+            Ok(mut s) => s.take_notices(),
+            Err(_) => Vec::new(),
+        };
+        for n in notices {
+            if let patter_runtime::Notice::Muted { player, beat } = n {
+                eprintln!("patter: player `{player}` produced too many events at beat {beat} and was muted; the others play on");
+            }
+        }
+    }
+    drop(watch);
+    let mut session = match shared.lock() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    };
+    let metrics = session.engine().metrics();
+    session.shutdown();
+    for s in metrics.sinks {
+        eprintln!(
+            "patter: {}: {} sent, {} late, {} dropped, {} errors",
+            s.name, s.sent, s.late, s.dropped, s.errors
+        );
+    }
+    std::process::ExitCode::SUCCESS
+}
