@@ -8,10 +8,14 @@ mod events;
 mod jsonl;
 mod loader;
 mod null;
+mod offline;
 mod output;
 mod play;
+mod protocol;
+mod remote;
 mod render;
 mod repl;
+mod serve;
 mod session;
 mod watch;
 
@@ -38,6 +42,12 @@ usage:
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N
       --seed S  --rate HZ  --bits 16|24|32
+  patter serve [--listen ADDR] [--socket PATH] [--out OUTPUT]...
+                                       the engine alone, for editors and remote REPLs
+      --state FILE  --resume  --allow-remote
+  patter send FILE.pat | -  [--json] [--doc NAME] [--connect ADDR]
+                                       evaluate a file or a stdin block in the engine
+  patter repl --connect ADDR           the REPL attached to a running engine
   patter help                          this text
   patter --version
 ";
@@ -48,6 +58,10 @@ fn main() -> ExitCode {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),
         Some("play") => play::run(argv.get(1..).unwrap_or_default()),
+        Some("serve") => serve::run(argv.get(1..).unwrap_or_default()),
+        Some("send") => remote::send(argv.get(1..).unwrap_or_default()),
+        Some("repl") if wants_engine(&argv) => remote::repl(argv.get(1..).unwrap_or_default()),
+        Some(flag) if flag.starts_with("--") && wants_engine(&argv) => remote::repl(&argv),
         Some("repl") => repl::run(argv.get(1..).unwrap_or_default()),
         None => repl::run(&[]),
         Some("help") | Some("--help") | Some("-h") => {
@@ -65,4 +79,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--connect` (or `--connect=ADDR`) among the REPL's arguments: attach to `patter serve`.
+fn wants_engine(argv: &[String]) -> bool {
+    argv.iter()
+        .any(|a| a == "--connect" || a.starts_with("--connect="))
 }

@@ -93,8 +93,8 @@ pub fn render(req: &RenderRequest, allow_path: bool) -> Result<Rendered, String>
         )
     };
     if format == "mid" {
-        let msgs = patter_runtime::render::midi_messages(&program, Time::ZERO, beats)
-            .map_err(too_many)?;
+        let msgs =
+            patter_runtime::render::midi_messages(&program, Time::ZERO, beats).map_err(too_many)?;
         let names: Vec<&str> = program.players.iter().map(|p| &*p.name).collect();
         let mut bytes = Vec::new();
         patter_runtime::smf::write(&msgs, program.tempo, &names, &mut bytes)
@@ -171,37 +171,157 @@ pub struct InstrumentInfo {
 }
 
 const TONAL: &[Param] = &[
-    Param { name: "freq", default: "from note/degree (middle C)", description: "pitch in Hz, from note, degree, octave, scale and root" },
-    Param { name: "amp", default: "0.5", description: "loudness, 0 to 1" },
-    Param { name: "pan", default: "0", description: "-1 (left) to 1 (right)" },
-    Param { name: "sustain", default: "dur × legato", description: "how long the note is held, in beats" },
-    Param { name: "attack", default: "0.005", description: "seconds to full level" },
-    Param { name: "release", default: "0.05", description: "seconds to silence after the note" },
-    Param { name: "cutoff", default: "20000", description: "low-pass cutoff in Hz (alias lpf)" },
-    Param { name: "resonance", default: "0", description: "low-pass resonance, 0 to 1 (alias lpq)" },
+    Param {
+        name: "freq",
+        default: "from note/degree (middle C)",
+        description: "pitch in Hz, from note, degree, octave, scale and root",
+    },
+    Param {
+        name: "amp",
+        default: "0.5",
+        description: "loudness, 0 to 1",
+    },
+    Param {
+        name: "pan",
+        default: "0",
+        description: "-1 (left) to 1 (right)",
+    },
+    Param {
+        name: "sustain",
+        default: "dur × legato",
+        description: "how long the note is held, in beats",
+    },
+    Param {
+        name: "attack",
+        default: "0.005",
+        description: "seconds to full level",
+    },
+    Param {
+        name: "release",
+        default: "0.05",
+        description: "seconds to silence after the note",
+    },
+    Param {
+        name: "cutoff",
+        default: "20000",
+        description: "low-pass cutoff in Hz (alias lpf)",
+    },
+    Param {
+        name: "resonance",
+        default: "0",
+        description: "low-pass resonance, 0 to 1 (alias lpq)",
+    },
 ];
 
 const DRUM: &[Param] = &[
-    Param { name: "amp", default: "0.5", description: "loudness, 0 to 1" },
-    Param { name: "pan", default: "0", description: "-1 (left) to 1 (right)" },
-    Param { name: "cutoff", default: "20000", description: "low-pass cutoff in Hz (alias lpf)" },
-    Param { name: "resonance", default: "0", description: "low-pass resonance, 0 to 1 (alias lpq)" },
+    Param {
+        name: "amp",
+        default: "0.5",
+        description: "loudness, 0 to 1",
+    },
+    Param {
+        name: "pan",
+        default: "0",
+        description: "-1 (left) to 1 (right)",
+    },
+    Param {
+        name: "cutoff",
+        default: "20000",
+        description: "low-pass cutoff in Hz (alias lpf)",
+    },
+    Param {
+        name: "resonance",
+        default: "0",
+        description: "low-pass resonance, 0 to 1 (alias lpq)",
+    },
 ];
 
 /// The built-in synth's instruments.
 pub const INSTRUMENTS: &[InstrumentInfo] = &[
-    InstrumentInfo { name: "sine", aliases: &["sin", "default"], kind: "tonal", description: "pure sine (the default)", params: TONAL },
-    InstrumentInfo { name: "saw", aliases: &["sawtooth"], kind: "tonal", description: "band-limited sawtooth", params: TONAL },
-    InstrumentInfo { name: "square", aliases: &["sqr", "pulse"], kind: "tonal", description: "band-limited square", params: TONAL },
-    InstrumentInfo { name: "pluck", aliases: &["string", "ks"], kind: "tonal", description: "Karplus-Strong plucked string", params: TONAL },
-    InstrumentInfo { name: "bass", aliases: &[], kind: "tonal", description: "sawtooth with a sine an octave down", params: TONAL },
-    InstrumentInfo { name: "pad", aliases: &[], kind: "tonal", description: "three detuned sawtooths", params: TONAL },
-    InstrumentInfo { name: "bd", aliases: &["kick"], kind: "drum", description: "kick: a sine with a falling pitch", params: DRUM },
-    InstrumentInfo { name: "sn", aliases: &["sd", "snare"], kind: "drum", description: "snare: noise and a short tone", params: DRUM },
-    InstrumentInfo { name: "hh", aliases: &["hat", "ch"], kind: "drum", description: "closed hat: short high-passed noise", params: DRUM },
-    InstrumentInfo { name: "oh", aliases: &["openhat"], kind: "drum", description: "open hat: long high-passed noise", params: DRUM },
-    InstrumentInfo { name: "cp", aliases: &["clap"], kind: "drum", description: "clap: three noise bursts and a tail", params: DRUM },
-    InstrumentInfo { name: "rim", aliases: &["rs"], kind: "drum", description: "rim shot: a click of tone and noise", params: DRUM },
+    InstrumentInfo {
+        name: "sine",
+        aliases: &["sin", "default"],
+        kind: "tonal",
+        description: "pure sine (the default)",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "saw",
+        aliases: &["sawtooth"],
+        kind: "tonal",
+        description: "band-limited sawtooth",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "square",
+        aliases: &["sqr", "pulse"],
+        kind: "tonal",
+        description: "band-limited square",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "pluck",
+        aliases: &["string", "ks"],
+        kind: "tonal",
+        description: "Karplus-Strong plucked string",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "bass",
+        aliases: &[],
+        kind: "tonal",
+        description: "sawtooth with a sine an octave down",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "pad",
+        aliases: &[],
+        kind: "tonal",
+        description: "three detuned sawtooths",
+        params: TONAL,
+    },
+    InstrumentInfo {
+        name: "bd",
+        aliases: &["kick"],
+        kind: "drum",
+        description: "kick: a sine with a falling pitch",
+        params: DRUM,
+    },
+    InstrumentInfo {
+        name: "sn",
+        aliases: &["sd", "snare"],
+        kind: "drum",
+        description: "snare: noise and a short tone",
+        params: DRUM,
+    },
+    InstrumentInfo {
+        name: "hh",
+        aliases: &["hat", "ch"],
+        kind: "drum",
+        description: "closed hat: short high-passed noise",
+        params: DRUM,
+    },
+    InstrumentInfo {
+        name: "oh",
+        aliases: &["openhat"],
+        kind: "drum",
+        description: "open hat: long high-passed noise",
+        params: DRUM,
+    },
+    InstrumentInfo {
+        name: "cp",
+        aliases: &["clap"],
+        kind: "drum",
+        description: "clap: three noise bursts and a tail",
+        params: DRUM,
+    },
+    InstrumentInfo {
+        name: "rim",
+        aliases: &["rs"],
+        kind: "drum",
+        description: "rim shot: a click of tone and noise",
+        params: DRUM,
+    },
 ];
 
 #[cfg(test)]

@@ -106,7 +106,10 @@ pub fn parse_request(line: &[u8]) -> (Option<Value>, Result<Incoming, BadRequest
         Err(e) => {
             return (
                 None,
-                bad("bad_json", format!("a request is one JSON object per line: {e}")),
+                bad(
+                    "bad_json",
+                    format!("a request is one JSON object per line: {e}"),
+                ),
             )
         }
     };
@@ -148,7 +151,8 @@ pub fn parse_request(line: &[u8]) -> (Option<Value>, Result<Incoming, BadRequest
 }
 
 /// The service's own commands.
-pub const SERVICE_COMMANDS: &[&str] = &["hello", "subscribe", "unsubscribe", "instruments", "render"];
+pub const SERVICE_COMMANDS: &[&str] =
+    &["hello", "subscribe", "unsubscribe", "instruments", "render"];
 
 /// The session's commands, as the service carries them.
 pub const SESSION_COMMANDS: &[&str] = &[
@@ -245,7 +249,8 @@ impl LineReader {
             match stream.read(&mut chunk) {
                 Ok(0) => return Poll::Closed,
                 Ok(n) => {
-                    self.buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                    self.buf
+                        .extend_from_slice(chunk.get(..n).unwrap_or_default());
                     break;
                 }
                 Err(e)
@@ -332,14 +337,19 @@ impl Endpoint {
             .ok()
             .and_then(|mut a| a.next())
             .map(Endpoint::Tcp)
-            .ok_or_else(|| format!("`{text}` is not an address: give HOST:PORT, a port, or unix:PATH"))
+            .ok_or_else(|| {
+                format!("`{text}` is not an address: give HOST:PORT, a port, or unix:PATH")
+            })
     }
 
     /// The default: `$PATTER_CONNECT`, else 127.0.0.1:57140.
     pub fn default_client() -> Result<Endpoint, String> {
         match std::env::var("PATTER_CONNECT") {
             Ok(a) if !a.is_empty() => Endpoint::parse(&a),
-            _ => Ok(Endpoint::Tcp(SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)))),
+            _ => Ok(Endpoint::Tcp(SocketAddr::from((
+                [127, 0, 0, 1],
+                DEFAULT_PORT,
+            )))),
         }
     }
 
@@ -448,7 +458,8 @@ mod tests {
 
     #[test]
     fn requests_parse_with_their_ids() {
-        let (id, r) = parse_request(br#"{"id": 7, "cmd": "eval", "doc": "repl", "source": "tempo 90"}"#);
+        let (id, r) =
+            parse_request(br#"{"id": 7, "cmd": "eval", "doc": "repl", "source": "tempo 90"}"#);
         assert_eq!(id, Some(Value::from(7)));
         assert!(matches!(r, Ok(Incoming::Session(Request::Eval { .. }))));
         let (_, r) = parse_request(br#"{"cmd": "subscribe", "interval_ms": 200}"#);
@@ -458,8 +469,12 @@ mod tests {
                 interval_ms: Some(200)
             }))
         ));
-        let (_, r) = parse_request(br#"{"cmd": "render", "source": "x", "format": "wav", "beats": 4}"#);
-        assert!(matches!(r, Ok(Incoming::Service(ServiceRequest::Render(_)))));
+        let (_, r) =
+            parse_request(br#"{"cmd": "render", "source": "x", "format": "wav", "beats": 4}"#);
+        assert!(matches!(
+            r,
+            Ok(Incoming::Service(ServiceRequest::Render(_)))
+        ));
     }
 
     #[test]
@@ -469,9 +484,15 @@ mod tests {
         assert_eq!(code(b"hello"), Some("bad_json"));
         assert_eq!(code(b"[1,2]"), Some("bad_json"));
         assert_eq!(code(br#"{"cmd": 3}"#), Some("bad_json"));
-        assert_eq!(code(br#"{"cmd": "launch_missiles"}"#), Some("unknown_command"));
+        assert_eq!(
+            code(br#"{"cmd": "launch_missiles"}"#),
+            Some("unknown_command")
+        );
         assert_eq!(code(br#"{"cmd": "tempo"}"#), Some("bad_arguments"));
-        assert_eq!(code(br#"{"cmd": "seek", "beat": "x"}"#), Some("bad_arguments"));
+        assert_eq!(
+            code(br#"{"cmd": "seek", "beat": "x"}"#),
+            Some("bad_arguments")
+        );
         // The id comes back even when the command is wrong, so the client can match it.
         assert_eq!(
             parse_request(br#"{"id": "a", "cmd": "nope"}"#).0,
@@ -484,8 +505,15 @@ mod tests {
         // A request of each kind, serialized, must carry a listed command name.
         use crate::session::ShowWhat;
         let all = [
-            Request::Eval { doc: "d".into(), source: String::new(), color: false },
-            Request::Tempo { bpm: 1.0, ramp: None },
+            Request::Eval {
+                doc: "d".into(),
+                source: String::new(),
+                color: false,
+            },
+            Request::Tempo {
+                bpm: 1.0,
+                ramp: None,
+            },
             Request::Tap,
             Request::Play,
             Request::Pause,
@@ -495,15 +523,27 @@ mod tests {
             Request::Loop { range: None },
             Request::Hush,
             Request::Panic,
-            Request::Mute { player: "p".into(), on: true },
+            Request::Mute {
+                player: "p".into(),
+                on: true,
+            },
             Request::Solo { players: vec![] },
             Request::Players,
             Request::Stats,
-            Request::Show { what: ShowWhat::Ast, player: "p".into() },
+            Request::Show {
+                what: ShowWhat::Ast,
+                player: "p".into(),
+            },
             Request::Sinks,
-            Request::AddSink { spec: "null".into(), latency: 0.0 },
+            Request::AddSink {
+                spec: "null".into(),
+                latency: 0.0,
+            },
             Request::RemoveSink { name: "n".into() },
-            Request::SetLatency { name: "n".into(), seconds: 0.0 },
+            Request::SetLatency {
+                name: "n".into(),
+                seconds: 0.0,
+            },
             Request::Record { path: None },
             Request::Transport,
             Request::Snapshot,

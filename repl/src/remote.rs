@@ -147,7 +147,9 @@ impl RemoteBackend {
     /// [`RemoteBackend::exchange`], reconnecting once if the connection was lost (the
     /// engine may have been restarted since).
     pub fn call(&mut self, request: Value) -> Result<Value, String> {
-        let first = self.ensure_connected().and_then(|()| self.exchange(request.clone()));
+        let first = self
+            .ensure_connected()
+            .and_then(|()| self.exchange(request.clone()));
         match first {
             Ok(v) => Ok(v),
             Err(_) if self.conn.is_none() => {
@@ -163,7 +165,11 @@ impl Backend for RemoteBackend {
     fn request(&mut self, request: Request) -> Response {
         let value = match serde_json::to_value(&request) {
             Ok(v) => v,
-            Err(e) => return Response::Error { message: e.to_string() },
+            Err(e) => {
+                return Response::Error {
+                    message: e.to_string(),
+                }
+            }
         };
         match self.call(value) {
             Ok(v) => response_of(v),
@@ -219,7 +225,10 @@ pub fn send(argv: &[String]) -> ExitCode {
         .map(String::from)
         .or(doc)
         .unwrap_or_else(|| REPL_DOC.to_string());
-    let endpoint = match args.get("connect").map_or_else(Endpoint::default_client, Endpoint::parse) {
+    let endpoint = match args
+        .get("connect")
+        .map_or_else(Endpoint::default_client, Endpoint::parse)
+    {
         Ok(e) => e,
         Err(msg) => return send_usage(&msg),
     };
@@ -228,7 +237,8 @@ pub fn send(argv: &[String]) -> ExitCode {
         Err(msg) => return fail(json, "no_engine", &msg, 3),
     };
     let color = !json && std::io::stderr().is_terminal();
-    let request = serde_json::json!({ "cmd": "eval", "doc": doc, "source": source, "color": color });
+    let request =
+        serde_json::json!({ "cmd": "eval", "doc": doc, "source": source, "color": color });
     let reply = match backend.call(request) {
         Ok(v) => v,
         Err(msg) => return fail(json, "no_engine", &msg, 3),
@@ -315,4 +325,56 @@ fn fail(json: bool, code: &str, message: &str, status: u8) -> ExitCode {
 fn send_usage(msg: &str) -> ExitCode {
     eprintln!("patter send: {msg}\n{SEND_USAGE}");
     ExitCode::from(2)
+}
+
+/// `patter repl --connect ADDR`: the REPL driving the engine of a `patter serve`. Leaving
+/// it (Ctrl-D, `:quit`, a crash) detaches and leaves the music playing.
+pub fn repl(argv: &[String]) -> ExitCode {
+    let args = match Args::parse(argv, &["connect", "history", "watch"]) {
+        Ok(a) => a,
+        Err(msg) => {
+            eprintln!("patter repl: {msg}\nusage: patter repl --connect ADDR [--watch FILE]… [--history FILE|none]\n(outputs, seed and tempo belong to the engine: `patter serve --out …`)");
+            return ExitCode::from(2);
+        }
+    };
+    let endpoint = match args
+        .get("connect")
+        .map_or_else(Endpoint::default_client, Endpoint::parse)
+    {
+        Ok(e) => e,
+        Err(msg) => {
+            eprintln!("patter repl: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let backend = match RemoteBackend::connect(endpoint) {
+        Ok(b) => b,
+        Err(msg) => {
+            eprintln!("patter repl: {msg}");
+            return ExitCode::from(3);
+        }
+    };
+    eprintln!(
+        "patter: attached to the engine at {}; leaving the REPL leaves the music playing",
+        backend.endpoint()
+    );
+    let history = match args.get("history") {
+        Some("") | Some("none") => None,
+        Some(path) => Some(std::path::PathBuf::from(path)),
+        None => crate::repl::history_path(),
+    };
+    let shared: crate::repl::SharedBackend = std::sync::Arc::new(std::sync::Mutex::new(backend));
+    crate::repl::run_with(
+        shared,
+        crate::repl::ReplOptions {
+            color: std::io::stdout().is_terminal(),
+            history,
+            watch: args
+                .options
+                .iter()
+                .filter(|(k, _)| k == "watch")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        },
+    )
 }

@@ -148,7 +148,9 @@ pub fn run(argv: &[String]) -> ExitCode {
     let listen = match (args.get("listen"), &socket) {
         (Some(a), _) => match Endpoint::parse(a) {
             Ok(Endpoint::Tcp(addr)) => Some(addr),
-            Ok(Endpoint::Unix(_)) => return usage("--listen takes HOST:PORT; use --socket for a Unix socket"),
+            Ok(Endpoint::Unix(_)) => {
+                return usage("--listen takes HOST:PORT; use --socket for a Unix socket")
+            }
             Err(msg) => return usage(&msg),
         },
         (None, Some(_)) => None,
@@ -293,7 +295,10 @@ pub fn run(argv: &[String]) -> ExitCode {
     if let Some(path) = socket {
         let _ = std::fs::remove_file(path);
     }
-    eprintln!("patter serve: stopped; the session is in {}", state_file.display());
+    eprintln!(
+        "patter serve: stopped; the session is in {}",
+        state_file.display()
+    );
     ExitCode::SUCCESS
 }
 
@@ -572,7 +577,8 @@ fn bind_unix(path: &Path) -> Result<std::os::unix::net::UnixListener, String> {
             ));
         }
         // Left behind by an engine that crashed.
-        std::fs::remove_file(path).map_err(|e| format!("cannot remove the stale socket {}: {e}", path.display()))?;
+        std::fs::remove_file(path)
+            .map_err(|e| format!("cannot remove the stale socket {}: {e}", path.display()))?;
     }
     let name = path
         .file_name()
@@ -580,8 +586,8 @@ fn bind_unix(path: &Path) -> Result<std::os::unix::net::UnixListener, String> {
         .unwrap_or_else(|| "patter.sock".into());
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
-    let listener =
-        UnixListener::bind(&tmp).map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
+    let listener = UnixListener::bind(&tmp)
+        .map_err(|e| format!("cannot listen on {}: {e}", path.display()))?;
     let placed = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))
         .and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = placed {

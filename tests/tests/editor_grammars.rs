@@ -49,7 +49,12 @@ fn corpus() -> Vec<PathBuf> {
         }
     }
     let mut files = Vec::new();
-    for dir in ["examples", "stdlib", "tests/cases", "editor-support/samples"] {
+    for dir in [
+        "examples",
+        "stdlib",
+        "tests/cases",
+        "editor-support/samples",
+    ] {
         walk(&root().join(dir), &mut files);
     }
     files.sort();
@@ -318,7 +323,11 @@ fn textmate_scopes_mini_notation_inside_strings() {
         (drums, "[~", "punctuation.section.sequence.mini.patter"),
         ("n: \"0 ..", "..", "keyword.operator.range.mini.patter"),
         ("n: \"0 ..", "-1", "constant.numeric.mini.patter"),
-        ("n: \"0 ..", "<1", "punctuation.section.alternation.mini.patter"),
+        (
+            "n: \"0 ..",
+            "<1",
+            "punctuation.section.alternation.mini.patter",
+        ),
         ("n: \"0 ..", "%4", "keyword.operator.mini.patter"),
         ("play keys", "c4", "constant.other.note.mini.patter"),
         ("play keys", "eb5", "constant.other.note.mini.patter"),
@@ -351,12 +360,18 @@ fn grammars_know_exactly_the_languages_builtins() {
         .map(str::to_string)
         .collect();
     let tm: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("editor-support/vscode/syntaxes/patter.tmLanguage.json"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            root().join("editor-support/vscode/syntaxes/patter.tmLanguage.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let re = tm["repository"]["builtin"]["match"].as_str().unwrap();
-    let inner = re.strip_prefix("\\b(").unwrap().strip_suffix(")\\b").unwrap();
+    let inner = re
+        .strip_prefix("\\b(")
+        .unwrap()
+        .strip_suffix(")\\b")
+        .unwrap();
     let got: BTreeSet<String> = inner.split('|').map(str::to_string).collect();
     assert_eq!(got, want, "TextMate builtin list");
 
