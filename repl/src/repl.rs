@@ -609,7 +609,15 @@ fn eval(backend: &SharedBackend, block: &str, color: bool) {
         _ => return,
     };
     eprint!("{}", reply.rendered);
-    println!("{}", reply.summary());
+    if reply.ok {
+        println!(
+            "{} ({:.1} ms)",
+            reply.summary(),
+            reply.eval_us as f64 / 1000.0
+        );
+    } else {
+        println!("{}", reply.summary());
+    }
 }
 
 fn start_watch(

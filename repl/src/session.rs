@@ -269,6 +269,9 @@ pub struct EvalReply {
     pub imports: Vec<String>,
     /// Tempo applied by this evaluation, if it set one.
     pub tempo: Option<f64>,
+    /// Time from receiving the text to the swap being sent to the scheduler (µs).
+    #[serde(default)]
+    pub eval_us: u64,
 }
 
 impl EvalReply {
@@ -544,6 +547,9 @@ struct ReplItem {
 enum ItemKey {
     Play(String),
     Setting(Setting),
+    /// `let NAME` or `fn NAME`.
+    Bind(String),
+    Import,
     Other,
 }
 
@@ -624,6 +630,11 @@ impl Session {
         }
         if config.play {
             session.engine.send(Command::Play);
+            // The first prompt should show the transport running: it is, within a tick.
+            let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+            while !session.engine.transport().running && std::time::Instant::now() < deadline {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
         }
         (session, problems)
     }
@@ -668,11 +679,14 @@ impl Session {
         if source.len() > MAX_SOURCE {
             return self.refuse(doc, "this text is larger than 4 MB; split it into files");
         }
-        if doc == REPL_DOC {
+        let t0 = std::time::Instant::now();
+        let mut reply = if doc == REPL_DOC {
             self.eval_block(source, color)
         } else {
             self.eval_file(doc, source, color)
-        }
+        };
+        reply.eval_us = t0.elapsed().as_micros() as u64;
+        reply
     }
 
     fn refuse(&mut self, doc: &str, message: &str) -> EvalReply {
@@ -695,6 +709,7 @@ impl Session {
             incomplete: false,
             imports: Vec::new(),
             tempo: None,
+            eval_us: 0,
         }
     }
 
@@ -810,6 +825,34 @@ impl Session {
                         text,
                     });
                 }
+                ItemKind::Let { name, .. } | ItemKind::Fn { name, .. } => {
+                    let key = ItemKey::Bind(name.node.clone());
+                    // Re-evaluating the same definition must not grow the history (every
+                    // later block compiles it); a changed one is kept in order, since
+                    // players between the two use the earlier one.
+                    let same = self
+                        .repl
+                        .iter()
+                        .rev()
+                        .find(|i| i.key == key)
+                        .is_some_and(|i| i.text == text);
+                    if !same {
+                        self.repl.push(ReplItem { key, text });
+                    }
+                }
+                ItemKind::Import { .. } => {
+                    // A second import of a file is a no-op for the evaluator.
+                    if !self
+                        .repl
+                        .iter()
+                        .any(|i| i.key == ItemKey::Import && i.text == text)
+                    {
+                        self.repl.push(ReplItem {
+                            key: ItemKey::Import,
+                            text,
+                        });
+                    }
+                }
                 ItemKind::Error => {}
                 _ => self.repl.push(ReplItem {
                     key: ItemKey::Other,
@@ -892,6 +935,7 @@ impl Session {
             incomplete,
             imports: imports_of(sources),
             tempo: None,
+            eval_us: 0,
         }
     }
 
@@ -1743,8 +1787,10 @@ mod tests {
         );
         let r = s.eval(REPL_DOC, "play a { degree: notes, dur: 1 }");
         assert_eq!(kinds(&r)[0], ("a".into(), ChangeKind::Changed));
-        // One `play a` in the history.
+        // One `play a` in the history; an identical `let` again does not grow it.
         assert_eq!(s.history_text().matches("play a").count(), 1);
+        assert!(s.eval(REPL_DOC, "let notes = seq([0, 2, 4])").ok);
+        assert_eq!(s.history_text().matches("let notes").count(), 1);
         let r = s.eval(REPL_DOC, "stop b");
         assert!(r.ok && r.warnings == 0, "{}", r.rendered);
         assert!(kinds(&r).contains(&("b".into(), ChangeKind::Stopped)));

@@ -33,7 +33,8 @@ pub enum WatchEvent {
     Evaluated {
         /// The reply.
         reply: EvalReply,
-        /// Time from the last event of the burst to the reply (the reaction time).
+        /// Time from the last file-system event of the save to the reply: the debounce
+        /// wait, reading the files and the evaluation.
         took: Duration,
     },
     /// Something to say (the file vanished, a directory cannot be watched).
@@ -276,9 +277,10 @@ pub fn play(
         WatchEvent::Evaluated { reply, took } => {
             eprint!("{}", reply.rendered);
             eprintln!(
-                "patter: {}: {} ({:.1} ms)",
+                "patter: {}: {} (evaluated in {:.2} ms, {:.1} ms after the save)",
                 reply.doc,
                 reply.summary(),
+                reply.eval_us as f64 / 1000.0,
                 took.as_secs_f64() * 1000.0
             );
         }
@@ -307,8 +309,18 @@ pub fn play(
             Err(_) => Vec::new(),
         };
         for n in notices {
-            if let patter_runtime::Notice::Muted { player, beat } = n {
-                eprintln!("patter: player `{player}` produced too many events at beat {beat} and was muted; the others play on");
+            match n {
+                patter_runtime::Notice::Muted { player, beat } => {
+                    eprintln!("patter: player `{player}` produced too many events at beat {beat} and was muted; the others play on");
+                }
+                patter_runtime::Notice::Swapped {
+                    player,
+                    beat,
+                    stopped,
+                } => {
+                    let what = if stopped { "stopped" } else { "swapped in" };
+                    eprintln!("patter: {player} {what} at beat {beat}");
+                }
             }
         }
     }
