@@ -181,7 +181,7 @@ struct TmToken {
     scopes: Vec<String>,
 }
 
-/// Tokenize files with vscode-textmate (editor-support/vscode/test/tokenize.js).
+/// Tokenize files with vscode-textmate (editor-support/vscode/scripts/tokenize.js).
 fn textmate(files: &[PathBuf]) -> Vec<Vec<Vec<TmToken>>> {
     let dir = root().join("editor-support/vscode");
     assert!(
@@ -190,7 +190,7 @@ fn textmate(files: &[PathBuf]) -> Vec<Vec<Vec<TmToken>>> {
          `npm ci` in editor-support/vscode (.ci/run does)"
     );
     let out = Command::new("node")
-        .arg(dir.join("test/tokenize.js"))
+        .arg(dir.join("scripts/tokenize.js"))
         .args(files)
         .output()
         .expect("node runs (apt-get install nodejs)");
