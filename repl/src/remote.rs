@@ -114,7 +114,7 @@ impl RemoteBackend {
                         continue;
                     }
                     match v.get("id") {
-                        Some(got) if *got == Value::from(id) => return Ok(v),
+                        Some(got) if got.as_u64() == Some(id) => return Ok(v),
                         // Replies without an id answer nothing we sent (e.g. "busy").
                         None => {
                             self.conn = None;

@@ -228,7 +228,7 @@ fn textmate(files: &[PathBuf]) -> Vec<Vec<Vec<TmToken>>> {
         .collect()
 }
 
-fn tm_scopes<'a>(lines: &'a [Vec<TmToken>], line: usize, col: usize) -> &'a [String] {
+fn tm_scopes(lines: &[Vec<TmToken>], line: usize, col: usize) -> &[String] {
     lines
         .get(line)
         .and_then(|toks| toks.iter().find(|t| t.start <= col && col < t.end))
@@ -455,7 +455,7 @@ fn vim_groups(files: &[PathBuf]) -> Vec<(String, Vec<Vec<String>>)> {
     result
 }
 
-fn vim_group<'a>(rows: &'a [Vec<String>], line: usize, col: usize) -> &'a str {
+fn vim_group(rows: &[Vec<String>], line: usize, col: usize) -> &str {
     rows.get(line)
         .and_then(|r| r.get(col))
         .map_or("", String::as_str)
