@@ -2,6 +2,7 @@
 //! the engine keeps scheduling, remote refusal, `patter send`, resuming after `kill -9`,
 //! and a remote REPL killed while the music plays on. Waits poll published state (the
 //! transport, event counts, files); nothing sleeps a fixed time to let things happen.
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
