@@ -480,6 +480,15 @@ fn changes_state(r: &Request) -> bool {
     )
 }
 
+/// True for requests that write a file where the client says (recordings).
+fn writes_files(r: &Request) -> bool {
+    match r {
+        Request::Record { path } => path.is_some(),
+        Request::AddSink { spec, .. } => spec.starts_with("smf:"),
+        _ => false,
+    }
+}
+
 fn handle(
     incoming: Incoming,
     remote: bool,
@@ -488,6 +497,13 @@ fn handle(
 ) -> Value {
     match incoming {
         Incoming::Session(request) => {
+            if remote && writes_files(&request) {
+                return error_reply(
+                    None,
+                    "remote_refused",
+                    "clients on other machines cannot make the engine write files",
+                );
+            }
             let save = changes_state(&request);
             let response = shared.session().request(request);
             let ok = match &response {
@@ -626,5 +642,13 @@ mod tests {
     fn read_only_requests_do_not_save() {
         assert!(!changes_state(&Request::Transport));
         assert!(changes_state(&Request::Hush));
+        assert!(writes_files(&Request::Record {
+            path: Some("/etc/x.mid".into())
+        }));
+        assert!(writes_files(&Request::AddSink {
+            spec: "smf:/x.mid".into(),
+            latency: 0.0
+        }));
+        assert!(!writes_files(&Request::Record { path: None }));
     }
 }
