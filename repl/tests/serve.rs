@@ -565,7 +565,23 @@ fn resume_after_kill_9_brings_the_session_back() {
         });
         // Dropping kills with SIGKILL: no chance to save on the way out.
     }
+    // A REPL attached to this engine keeps working across the engine's next crash: below.
     let serve = Serve::start(&dir, &["--resume"]);
+    let mut repl = Command::new(BIN)
+        .args([
+            "repl",
+            "--history",
+            "none",
+            "--connect",
+            &serve.connect_arg(),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut repl_in = repl.stdin.take().unwrap();
+    repl_in.write_all(b":players\n").unwrap();
     assert!(
         serve.log().contains("resumed 2 document(s)"),
         "{}",
@@ -587,6 +603,32 @@ fn resume_after_kill_9_brings_the_session_back() {
     assert_engine_plays_on(&mut c);
     let docs = c.call(json!({"cmd": "docs"}));
     assert_eq!(docs["docs"], json!(["set.pat", "repl"]));
+
+    // The engine dies and comes back: the attached REPL reconnects on its next request.
+    eventually("the REPL to attach", Duration::from_secs(10), || {
+        serve
+            .log()
+            .contains(concat!("patter ", env!("CARGO_PKG_VERSION"), " attached"))
+    });
+    drop(c);
+    drop(serve);
+    let serve = Serve::start(&dir, &["--resume"]);
+    repl_in.write_all(b":players\n").unwrap();
+    drop(repl_in);
+    let out = repl.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("hats")).count(),
+        2,
+        "{stdout}\n{stderr}"
+    );
+    assert!(
+        !stdout.contains("lost the engine") && !stderr.contains("lost the engine"),
+        "{stdout}\n{stderr}"
+    );
+    let mut c = serve.client();
+    assert_engine_plays_on(&mut c);
 }
 
 #[test]
