@@ -23,7 +23,7 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::{Hinter, HistoryHinter};
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Config, Context, Editor, ExternalPrinter as _, Helper};
+use rustyline::{CompletionType, Config, Context, Editor, ExternalPrinter as _, Helper};
 
 use crate::args::Args;
 use crate::session::{
@@ -39,6 +39,11 @@ const HISTORY_SIZE: usize = 1000;
 /// `(name, arguments, what it does)` for `:help`, completion and hints.
 const COMMANDS: &[(&str, &str, &str)] = &[
     (":help", "", "this list"),
+    (
+        ":{",
+        "",
+        "start a block of several lines, ended by :} (for pasting)",
+    ),
     (
         ":tempo",
         "BPM [RAMP_BEATS]",
@@ -151,11 +156,15 @@ pub fn run(argv: &[String]) -> ExitCode {
         ..SessionConfig::default()
     });
     let names = session.sink_names();
-    for p in &problems {
-        eprintln!("patter: {p}");
-    }
     if !problems.is_empty() && names.iter().all(|n| n == "null") {
-        eprintln!("patter: no output could open; playing silently (`:connect OUTPUT` adds one)");
+        eprintln!(
+            "patter: no output could open ({}); playing silently — `:connect OUTPUT` adds one",
+            problems.join("; ")
+        );
+    } else {
+        for p in &problems {
+            eprintln!("patter: {p}");
+        }
     }
     let shared: SharedSession = Arc::new(Mutex::new(session));
     let history = match args.get("history") {
@@ -333,6 +342,10 @@ impl Completer for ReplHelper {
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':' || c == '-'))
             .map_or(0, |i| i + 1);
         let word = before.get(start..).unwrap_or("");
+        if word.is_empty() && !before.starts_with(':') {
+            // Tab on nothing would offer every word the language knows.
+            return Ok((pos, Vec::new()));
+        }
         let known = match self.known.lock() {
             Ok(k) => (k.players.clone(), k.sinks.clone()),
             Err(_) => (Vec::new(), Vec::new()),
@@ -478,7 +491,11 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
     let config = Config::builder()
         .max_history_size(HISTORY_SIZE)
         .and_then(|c| c.history_ignore_dups(true))
-        .map(|c| c.auto_add_history(false).build())
+        .map(|c| {
+            c.auto_add_history(false)
+                .completion_type(CompletionType::List)
+                .build()
+        })
         .unwrap_or_default();
     let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
         Ok(r) => r,
@@ -513,14 +530,29 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
         start_watch(&backend, f, color, &printer, &mut watches);
     }
     if std::io::stdin().is_terminal() {
+        let outputs = match known.lock() {
+            Ok(k) if !k.sinks.is_empty() => k.sinks.join(", "),
+            _ => "nothing (:connect OUTPUT)".to_string(),
+        };
         println!(
-            "patter {} — type code, or :help. Ctrl-C cancels the input, Ctrl-D quits.",
+            "patter {} — playing to {outputs}. Type code, or :help. Ctrl-C cancels the input, Ctrl-D quits.",
             env!("CARGO_PKG_VERSION")
         );
     }
     let mut block = String::new();
+    // Inside `:{` … `:}`: lines join one block even where each is complete on its own.
+    let mut explicit = false;
     loop {
-        let (raw, styled) = if block.is_empty() {
+        let (raw, styled) = if block.is_empty() && !explicit {
+            if let Response::Notices { notices } = request(&backend, Request::Notices) {
+                for n in notices.iter().filter(|n| n.kind == "muted") {
+                    eprintln!(
+                        "patter: player `{}` produced too many events at beat {} and was muted; the others play on (re-evaluate it to try again)",
+                        n.player,
+                        patter_pattern::fmt_num(n.beat)
+                    );
+                }
+            }
             prompt(&backend, color)
         } else {
             let width = 4;
@@ -536,6 +568,27 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
         };
         match rl.readline(&(raw.as_str(), styled.as_str())) {
             Ok(line) => {
+                if explicit {
+                    if line.trim() == ":}" {
+                        explicit = false;
+                        if !block.trim().is_empty() {
+                            add_history(&mut rl, &options.history, &block);
+                            eval(&backend, &block, color);
+                            refresh(&backend, &known);
+                        }
+                        block.clear();
+                    } else {
+                        if !block.is_empty() {
+                            block.push('\n');
+                        }
+                        block.push_str(&line);
+                    }
+                    continue;
+                }
+                if block.is_empty() && line.trim() == ":{" {
+                    explicit = true;
+                    continue;
+                }
                 if block.is_empty() && line.trim_start().starts_with(':') {
                     add_history(&mut rl, &options.history, line.trim());
                     let quit = command(&backend, line.trim(), color, &printer, &mut watches);
@@ -560,10 +613,11 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
                 refresh(&backend, &known);
             }
             Err(ReadlineError::Interrupted) => {
-                if block.is_empty() {
+                if block.is_empty() && !explicit {
                     println!("(the music goes on; Ctrl-D or :quit leaves)");
                 } else {
                     block.clear();
+                    explicit = false;
                     println!("(input cancelled)");
                 }
             }
@@ -639,6 +693,7 @@ fn start_watch(
                 format!("{}{name}: {}\n", reply.rendered, reply.summary())
             }
             crate::watch::WatchEvent::Message(m) => format!("{m}\n"),
+            crate::watch::WatchEvent::Unchanged => return,
         };
         say(&out, text);
     });
@@ -952,6 +1007,16 @@ fn print_response(r: Response) {
         ),
         Response::Snapshot(s) => println!("{} documents", s.docs.len()),
         Response::Docs { docs } => println!("{}", docs.join("\n")),
+        Response::Notices { notices } => {
+            for n in notices {
+                println!(
+                    "{} {} at beat {}",
+                    n.player,
+                    n.kind,
+                    patter_pattern::fmt_num(n.beat)
+                );
+            }
+        }
     }
 }
 

@@ -37,6 +37,12 @@ const LOOKAHEAD: f64 = 0.1;
 /// Longest block or file accepted for evaluation (a live set's file is a few KB).
 const MAX_SOURCE: usize = 4 * 1024 * 1024;
 
+/// Outputs open at once (each may hold a device, a thread or a file).
+const MAX_SINKS: usize = 64;
+
+/// Engine notices kept until asked for.
+const MAX_NOTICES: usize = 256;
+
 /// Documents a session keeps (files loaded or watched, plus the REPL).
 const MAX_DOCS: usize = 256;
 
@@ -183,6 +189,9 @@ pub enum Request {
     Snapshot,
     /// Names of the documents, in evaluation order.
     Docs,
+    /// What the engine reported since the last ask (swaps done, players muted for
+    /// producing too many events).
+    Notices,
     /// Evaluate a snapshot's documents and take its tempo and transport (resume).
     Restore {
         /// The snapshot.
@@ -244,6 +253,23 @@ pub enum Response {
         /// In evaluation order.
         docs: Vec<String>,
     },
+    /// Engine notices, oldest first.
+    Notices {
+        /// The notices.
+        notices: Vec<NoticeData>,
+    },
+}
+
+/// Something the engine did on its own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoticeData {
+    /// `swapped`, `stopped` or `muted` (a player that produced too many events; the others
+    /// play on).
+    pub kind: String,
+    /// The player.
+    pub player: String,
+    /// Where.
+    pub beat: f64,
 }
 
 /// The result of evaluating a document.
@@ -574,6 +600,8 @@ pub struct Session {
     silenced: HashSet<String>,
     muted: HashSet<String>,
     solo: Vec<String>,
+    /// Players the engine has been told to mute for the session's `mute`/`solo`.
+    applied_mutes: HashSet<String>,
     tempo: f64,
     cycle_beats: Time,
     sinks: Vec<SinkEntry>,
@@ -611,6 +639,7 @@ impl Session {
             silenced: HashSet::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
+            applied_mutes: HashSet::new(),
             sinks: Vec::new(),
             slots: Arc::default(),
             recorder: None,
@@ -660,8 +689,15 @@ impl Session {
 
     /// Notices (swaps, players muted for overrunning) since the last call.
     pub fn take_notices(&mut self) -> Vec<Notice> {
-        self.notices.extend(self.engine.take_notices());
+        self.collect_notices();
         std::mem::take(&mut self.notices)
+    }
+
+    /// Move the engine's notices here, keeping the latest [`MAX_NOTICES`] (nobody may ask).
+    fn collect_notices(&mut self) {
+        self.notices.extend(self.engine.take_notices());
+        let excess = self.notices.len().saturating_sub(MAX_NOTICES);
+        self.notices.drain(..excess);
     }
 
     /// Release every note and stop the engine (files being recorded are written).
@@ -748,7 +784,25 @@ impl Session {
     }
 
     fn eval_block(&mut self, block: &str, color: bool) -> EvalReply {
-        let history = self.history_text();
+        let (module, _) = patter_lang::parse::parse(FileId(0), block);
+        let settings = settings_of(&module.items);
+        // The block's own `play`s replace the history's: leaving those out of the compiled
+        // text keeps re-evaluating a whole piece as cheap as compiling it once.
+        let replaced: Vec<&str> = module
+            .items
+            .iter()
+            .filter_map(|i| match &i.node {
+                ItemKind::Play { name, .. } => Some(name.node.as_str()),
+                _ => None,
+            })
+            .collect();
+        let history: Vec<&str> = self
+            .repl
+            .iter()
+            .filter(|i| !matches!(&i.key, ItemKey::Play(n) if replaced.contains(&n.as_str())))
+            .map(|i| i.text.as_str())
+            .collect();
+        let history = history.join("\n");
         let offset = if history.is_empty() {
             0
         } else {
@@ -760,8 +814,6 @@ impl Session {
             format!("{history}\n{block}")
         };
         let compiled = patter_lang::compile_with(REPL_DOC, &text, &FsLoader, &self.options());
-        let (module, _) = patter_lang::parse::parse(FileId(0), block);
-        let settings = settings_of(&module.items);
 
         // Stopping a player another document defines stops it here too (not a warning).
         let mut stop_elsewhere: Vec<String> = Vec::new();
@@ -1051,26 +1103,40 @@ impl Session {
         self.muted.contains(name) || (!self.solo.is_empty() && !self.solo.iter().any(|s| s == name))
     }
 
+    /// After a load: the scheduler unmutes the players it changed, so mute again the ones
+    /// the session mutes.
     fn send_mutes(&self) {
-        for p in &self.merged.players {
-            let muted = self.is_muted(&p.name);
-            if muted || !self.muted.is_empty() || !self.solo.is_empty() {
-                self.engine.send(Command::Mute(p.name.to_string(), muted));
-            }
+        for name in &self.applied_mutes {
+            self.engine.send(Command::Mute(name.clone(), true));
         }
     }
 
-    fn set_mutes(&self) {
-        for p in &self.merged.players {
-            self.engine
-                .send(Command::Mute(p.name.to_string(), self.is_muted(&p.name)));
+    /// After `mute`/`solo`: send only the changes, so a player the runtime muted for
+    /// producing too many events is not unmuted by an unrelated command.
+    fn set_mutes(&mut self) {
+        let wanted: HashSet<String> = self
+            .merged
+            .players
+            .iter()
+            .filter(|p| self.is_muted(&p.name))
+            .map(|p| p.name.to_string())
+            .collect();
+        for name in wanted.difference(&self.applied_mutes) {
+            self.engine.send(Command::Mute(name.clone(), true));
         }
+        for name in self.applied_mutes.difference(&wanted) {
+            self.engine.send(Command::Mute(name.clone(), false));
+        }
+        self.applied_mutes = wanted;
     }
 
     /// Open an output by spec and add it to the engine.
     pub fn add_sink(&mut self, spec: &str, latency: f64) -> Result<String, String> {
         if !(latency.is_finite() && (-1.0..=10.0).contains(&latency)) {
             return Err("latency must be between -1 and 10 seconds".into());
+        }
+        if self.sinks.len() >= MAX_SINKS {
+            return Err(format!("at most {MAX_SINKS} outputs can be open at once"));
         }
         let sink: Box<dyn Sink> = match spec.split_once(':') {
             Some(("smf", path)) if !path.is_empty() => {
@@ -1392,6 +1458,7 @@ fn beat_time(beat: f64) -> Option<Time> {
 
 impl Backend for Session {
     fn request(&mut self, request: Request) -> Response {
+        self.collect_notices();
         match request {
             Request::Eval { doc, source, color } => {
                 Response::Eval(self.eval_with(&doc, &source, color))
@@ -1551,6 +1618,28 @@ impl Backend for Session {
             Request::Snapshot => Response::Snapshot(self.snapshot()),
             Request::Docs => Response::Docs {
                 docs: self.docs.iter().map(|d| d.name.clone()).collect(),
+            },
+            Request::Notices => Response::Notices {
+                notices: self
+                    .take_notices()
+                    .into_iter()
+                    .map(|n| match n {
+                        Notice::Swapped {
+                            player,
+                            beat,
+                            stopped,
+                        } => NoticeData {
+                            kind: if stopped { "stopped" } else { "swapped" }.into(),
+                            player: player.to_string(),
+                            beat: beat.to_f64(),
+                        },
+                        Notice::Muted { player, beat } => NoticeData {
+                            kind: "muted".into(),
+                            player: player.to_string(),
+                            beat: beat.to_f64(),
+                        },
+                    })
+                    .collect(),
             },
             Request::Restore { state } => {
                 let failed = self.restore(&state);
@@ -1786,7 +1875,8 @@ mod tests {
             ]
         );
         let r = s.eval(REPL_DOC, "play a { degree: notes, dur: 1 }");
-        assert_eq!(kinds(&r)[0], ("a".into(), ChangeKind::Changed));
+        assert!(kinds(&r).contains(&("a".into(), ChangeKind::Changed)));
+        assert!(kinds(&r).contains(&("b".into(), ChangeKind::Unchanged)));
         // One `play a` in the history; an identical `let` again does not grow it.
         assert_eq!(s.history_text().matches("play a").count(), 1);
         assert!(s.eval(REPL_DOC, "let notes = seq([0, 2, 4])").ok);
@@ -1872,5 +1962,81 @@ mod tests {
         let mut t = session();
         assert!(t.restore(&snap).is_empty());
         assert_eq!(t.merged, s.merged);
+    }
+
+    /// Wait (at most 5 s) until `cond` holds on the collected events.
+    fn eventually(
+        events: &patter_runtime::sink::collect::Collected,
+        cond: impl Fn(&[(Event, EventTimes)]) -> bool,
+    ) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            if cond(&events.lock().unwrap()) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn mute_and_solo_silence_players_until_undone() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(
+            s.eval(
+                REPL_DOC,
+                "play a { degree: 0, dur: 0.25 }\nplay b { degree: 1, dur: 0.25 }"
+            )
+            .ok
+        );
+        let slot_of = |name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let (a, b) = (slot_of("a"), slot_of("b"));
+        let count = |evs: &[(Event, EventTimes)], from: usize, p: u32| {
+            evs.iter().skip(from).filter(|(e, _)| e.player == p).count()
+        };
+        eventually(&events, |e| count(e, 0, a) > 4);
+        for (request, silent) in [
+            (
+                Request::Mute {
+                    player: "a".into(),
+                    on: true,
+                },
+                true,
+            ),
+            (
+                Request::Mute {
+                    player: "a".into(),
+                    on: false,
+                },
+                false,
+            ),
+            (
+                Request::Solo {
+                    players: vec!["b".into()],
+                },
+                true,
+            ),
+            (Request::Solo { players: vec![] }, false),
+        ] {
+            let from = events.lock().unwrap().len();
+            s.request(request);
+            eventually(&events, |e| count(e, from, b) >= 20);
+            let heard = count(&events.lock().unwrap(), from, a);
+            if silent {
+                // One window may already have been computed when the command arrived.
+                assert!(heard <= 1, "a still plays: {heard}");
+            } else {
+                assert!(heard >= 15, "a is back: {heard}");
+            }
+        }
+        s.shutdown();
     }
 }

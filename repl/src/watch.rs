@@ -3,7 +3,9 @@
 //! The watch is on the file's directory, not the file: editors such as vim save by writing
 //! a new file and renaming it over the old one, which kills a watch on the file itself. A
 //! burst of events (write, close, rename, attribute changes) is coalesced: evaluation waits
-//! until the directory has been quiet for [`DEBOUNCE`]. A save that changes nothing (same
+//! until the directory has been quiet for [`DEBOUNCE`], or happens at once when an event
+//! says the save is complete (the writer closed the file, or a finished file was renamed
+//! onto it). A later event of the same burst finds the text unchanged. A save that changes nothing (same
 //! text in the file and every import) evaluates nothing. A save with errors prints its
 //! diagnostics and the last good version keeps playing (the session guarantees it).
 
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, EventKind};
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
 use notify::{RecursiveMode, Watcher as _};
 
 use crate::repl::SharedBackend;
@@ -39,6 +41,8 @@ pub enum WatchEvent {
     },
     /// Something to say (the file vanished, a directory cannot be watched).
     Message(String),
+    /// A save left the text of the file and its imports as it was: nothing evaluated.
+    Unchanged,
 }
 
 /// A running watch; dropping it stops it.
@@ -109,20 +113,21 @@ pub fn start(
                     Err(RecvTimeoutError::Timeout) => continue,
                     Err(RecvTimeoutError::Disconnected) => break,
                 };
-                if !state.relevant(&event) {
+                let mut touch = state.classify(&event);
+                if touch == Touch::No {
                     continue;
                 }
-                // Coalesce the burst: wait for a quiet spell.
+                // Coalesce the burst: wait for a quiet spell, unless the save is known to
+                // be complete.
                 let first = Instant::now();
                 let mut last = first;
-                loop {
+                while touch != Touch::Finished && first.elapsed() < MAX_BURST {
                     match rx.recv_timeout(DEBOUNCE) {
                         Ok(e) => {
-                            if state.relevant(&e) {
+                            let t = state.classify(&e);
+                            if t != Touch::No {
                                 last = Instant::now();
-                            }
-                            if first.elapsed() > MAX_BURST {
-                                break;
+                                touch = t;
                             }
                         }
                         Err(RecvTimeoutError::Timeout) => break,
@@ -140,6 +145,16 @@ pub fn start(
     })
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Touch {
+    /// Not about our files.
+    No,
+    /// Our file changed; more may follow.
+    Partial,
+    /// A save of our file is complete.
+    Finished,
+}
+
 struct State {
     doc: String,
     main: PathBuf,
@@ -151,21 +166,30 @@ struct State {
 }
 
 impl State {
-    fn relevant(&self, event: &notify::Result<notify::Event>) -> bool {
+    /// Whether an event touches a watched file, and whether it ends a save.
+    fn classify(&self, event: &notify::Result<notify::Event>) -> Touch {
         let Ok(event) = event else {
-            return false;
+            return Touch::No;
         };
-        // Our own reads show up as accesses; only a close after writing means a save.
-        let kind_matters = match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-            EventKind::Access(_) => false,
-            _ => true,
-        };
-        kind_matters
-            && event
-                .paths
-                .iter()
-                .any(|p| *p == self.main || self.imports.contains(p))
+        let ours = |p: &PathBuf| *p == self.main || self.imports.contains(p);
+        match event.kind {
+            // The writer closed the file, or a finished file was renamed onto ours: the
+            // save is complete, no need to wait for quiet.
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+                if event.paths.iter().any(ours) =>
+            {
+                Touch::Finished
+            }
+            EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+                if event.paths.last().is_some_and(ours) =>
+            {
+                Touch::Finished
+            }
+            // Our own reads show up as accesses.
+            EventKind::Access(_) => Touch::No,
+            _ if event.paths.iter().any(ours) => Touch::Partial,
+            _ => Touch::No,
+        }
     }
 
     fn read(path: &Path) -> Option<String> {
@@ -199,6 +223,7 @@ impl State {
                 .iter()
                 .all(|p| Self::read(p).as_ref() == self.seen.get(p));
         if unchanged {
+            report(WatchEvent::Unchanged);
             return;
         }
         let request = Request::Eval {
@@ -285,6 +310,7 @@ pub fn play(
             );
         }
         WatchEvent::Message(m) => eprintln!("patter: {m}"),
+        WatchEvent::Unchanged => {}
     });
     let watch = match start(backend, file, color, report) {
         Ok(w) => w,
@@ -338,4 +364,74 @@ pub fn play(
         );
     }
     std::process::ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::session::Backend;
+    use std::sync::mpsc::{Receiver, Sender};
+    use std::sync::Mutex;
+
+    /// Counts evaluations and accepts everything.
+    struct Counting(Arc<Mutex<Vec<String>>>);
+
+    impl Backend for Counting {
+        fn request(&mut self, request: Request) -> Response {
+            let Request::Eval { doc, source, .. } = request else {
+                return Response::Done {
+                    message: String::new(),
+                };
+            };
+            self.0.lock().unwrap().push(source);
+            let mut s = crate::session::Session::start(crate::session::SessionConfig {
+                play: false,
+                ..Default::default()
+            })
+            .0;
+            Response::Eval(s.eval(&doc, ""))
+        }
+    }
+
+    fn next(rx: &Receiver<&'static str>) -> &'static str {
+        rx.recv_timeout(Duration::from_secs(10)).unwrap()
+    }
+
+    #[test]
+    fn a_save_that_changes_nothing_evaluates_nothing() {
+        let dir = std::env::temp_dir().join(format!("patter-watch-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("same.pat");
+        std::fs::write(&file, "play a { degree: 0 }\n").unwrap();
+        let sources = Arc::new(Mutex::new(Vec::new()));
+        let backend: SharedBackend = Arc::new(Mutex::new(Counting(sources.clone())));
+        let (tx, rx): (Sender<&'static str>, _) = channel();
+        let tx = Mutex::new(tx);
+        let watch = start(
+            backend,
+            &file.display().to_string(),
+            false,
+            Box::new(move |e| {
+                let what = match e {
+                    WatchEvent::Evaluated { .. } => "evaluated",
+                    WatchEvent::Unchanged => "unchanged",
+                    WatchEvent::Message(_) => "message",
+                };
+                let _ = tx.lock().unwrap().send(what);
+            }),
+        )
+        .unwrap();
+        assert_eq!(next(&rx), "evaluated");
+        std::fs::write(&file, "play a { degree: 0 }\n").unwrap();
+        assert_eq!(next(&rx), "unchanged");
+        std::fs::write(&file, "play a { degree: 1 }\n").unwrap();
+        assert_eq!(next(&rx), "evaluated");
+        drop(watch);
+        assert_eq!(
+            *sources.lock().unwrap(),
+            vec!["play a { degree: 0 }\n", "play a { degree: 1 }\n"]
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -42,6 +42,10 @@ play a { degree: nope }
 :tempo 90
 play b { degree: [0,
   4] }
+:{
+let q = 1
+play q { degree: q }
+:}
 :players
 :sinks
 :show ast b
@@ -62,6 +66,12 @@ play b { degree: [0,
     assert!(out.contains("tempo 90 BPM"), "{out}");
     // The block continued over two lines.
     assert!(out.contains("b starts at beat"), "{out}");
+    // `:{ … :}` is one block: its player starts with no separate reply for the `let`.
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("q starts at beat") && l.contains("unchanged: a, b")),
+        "{out}"
+    );
     assert!(
         out.lines()
             .any(|l| l.starts_with("b ") && l.contains("repl")),
@@ -72,6 +82,37 @@ play b { degree: [0,
     assert!(out.contains("b stop at beat"), "{out}");
     assert!(err.contains("unknown command `:bogus`"), "{err}");
     assert!(out.contains(":record") && out.contains(":watch"), "{out}");
+}
+
+#[test]
+fn without_any_output_the_repl_still_runs_and_says_so_once() {
+    let out = Command::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "--out",
+            "jsonl:/nonexistent-dir/x.jsonl",
+            "--history",
+            "none",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"play a { degree: 0 }\n:sinks\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no output could open"), "{stderr}");
+    assert!(stdout.contains("a starts at beat"), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("null ")), "{stdout}");
 }
 
 #[test]
@@ -119,8 +160,8 @@ impl Tmux {
             .is_ok_and(|o| o.status.success())
     }
 
-    fn start(cmd: &str) -> Tmux {
-        let socket = format!("patter-test-{}", std::process::id());
+    fn start(name: &str, cmd: &str) -> Tmux {
+        let socket = format!("patter-test-{name}-{}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "-L",
@@ -249,7 +290,7 @@ fn terminal_highlighting_continuation_ctrl_c_record_and_ctrl_d() {
         env!("CARGO_BIN_EXE_patter"),
         history.display()
     );
-    let t = Tmux::start(&cmd);
+    let t = Tmux::start("terminal", &cmd);
     t.wait_for("the prompt", false, |s| s.contains("@480"));
 
     // Highlighting from the lexer: keyword, string, number.
@@ -316,4 +357,42 @@ fn terminal_highlighting_continuation_ctrl_c_record_and_ctrl_d() {
     );
     let _ = std::fs::remove_file(&history);
     let _ = std::fs::remove_file(&midi);
+}
+
+#[test]
+fn watch_from_the_repl_reports_saves_while_the_prompt_waits() {
+    if !Tmux::available() {
+        eprintln!("tmux is not installed (.ci/run installs it); skipping the terminal test");
+        return;
+    }
+    let file = temp("watched.pat");
+    std::fs::write(&file, "play w { degree: 0 }\n").unwrap();
+    let cmd = format!("{} --out null --history none", env!("CARGO_BIN_EXE_patter"));
+    let t = Tmux::start("watch", &cmd);
+    t.wait_for("the prompt", false, |s| s.contains("@120"));
+    t.type_text(&format!(":watch {}", file.display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the first evaluation", false, |s| {
+        s.contains("w starts at beat")
+    });
+    std::fs::write(&file, "play w { degree: 5 }\n").unwrap();
+    t.wait_for("the save's evaluation", false, |s| {
+        s.contains("w changes at beat")
+    });
+    std::fs::write(&file, "play w { degree: oops }\n").unwrap();
+    let s = t.wait_for("the save's error", false, |s| {
+        s.contains("nothing changed: 1 error")
+    });
+    assert!(s.contains("E0301"), "{s}");
+    t.type_text(":players");
+    t.keys(&["Enter"]);
+    t.wait_for("the player list", false, |s| {
+        s.lines()
+            .any(|l| l.starts_with("w ") && l.contains("watched.pat"))
+    });
+    t.type_text(&format!(":unwatch {}", file.display()));
+    t.keys(&["Enter"]);
+    t.wait_for("the unwatch", false, |s| s.contains("stopped 1 watch"));
+    t.keys(&["C-d"]);
+    let _ = std::fs::remove_file(&file);
 }
