@@ -74,6 +74,9 @@ pub fn render(req: &RenderRequest, allow_path: bool) -> Result<Rendered, String>
         _ => return Err("give one of beats and bars, a number above 0".into()),
     };
     let path = match (&req.path, allow_path) {
+        (Some(p), true) if !crate::serve::has_extension(p, &[format]) => {
+            return Err(format!("a {format} render is written to a .{format} file"))
+        }
         (Some(p), true) => p.clone(),
         (Some(_), false) => return Err("remote clients cannot choose where files go".into()),
         (None, _) => std::env::temp_dir()
@@ -366,6 +369,7 @@ mod tests {
         let mid = render(&req("mid", "a.mid"), true).unwrap();
         assert_eq!(mid.notes, 2);
         assert!(render(&req("mp3", "a.mp3"), true).is_err());
+        assert!(render(&req("wav", "a.sh"), true).is_err());
         assert!(render(&req("wav", "b.wav"), false).is_err());
         let mut long = req("wav", "c.wav");
         long.beats = Some(1e6);

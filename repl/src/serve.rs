@@ -480,13 +480,26 @@ fn changes_state(r: &Request) -> bool {
     )
 }
 
-/// True for requests that write a file where the client says (recordings).
-fn writes_files(r: &Request) -> bool {
+/// The file a request makes the engine write where the client says (a recording).
+fn written_file(r: &Request) -> Option<&str> {
     match r {
-        Request::Record { path } => path.is_some(),
-        Request::AddSink { spec, .. } => spec.starts_with("smf:"),
-        _ => false,
+        Request::Record { path } => path.as_deref(),
+        Request::AddSink { spec, .. } => spec.strip_prefix("smf:"),
+        _ => None,
     }
+}
+
+fn writes_files(r: &Request) -> bool {
+    written_file(r).is_some()
+}
+
+/// Any local user can reach a loopback port, so files the engine writes for a client keep
+/// the extension of their kind: a client cannot aim a recording at `~/.bashrc`.
+pub fn has_extension(path: &str, allowed: &[&str]) -> bool {
+    Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| allowed.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
 fn handle(
@@ -503,6 +516,15 @@ fn handle(
                     "remote_refused",
                     "clients on other machines cannot make the engine write files",
                 );
+            }
+            if let Some(path) = written_file(&request) {
+                if !has_extension(path, &["mid", "midi", "smf"]) {
+                    return error_reply(
+                        None,
+                        "bad_arguments",
+                        "the engine writes recordings only to .mid files",
+                    );
+                }
             }
             let save = changes_state(&request);
             let response = shared.session().request(request);
@@ -650,5 +672,8 @@ mod tests {
             latency: 0.0
         }));
         assert!(!writes_files(&Request::Record { path: None }));
+        assert!(has_extension("take1.MID", &["mid"]));
+        assert!(!has_extension("/home/me/.bashrc", &["mid"]));
+        assert!(!has_extension("notes.mid.sh", &["mid"]));
     }
 }

@@ -213,6 +213,17 @@ fn good_and_bad_clients_never_disturb_the_engine() {
         .unwrap()
         .iter()
         .any(|i| i["name"] == "bd" && i["kind"] == "drum"));
+    // Recordings and renders go only to files of their kind.
+    let refused = good.call(json!({"cmd": "record", "path": dir.join("evil.sh")}));
+    assert_eq!(refused["code"], "bad_arguments", "{refused}");
+    assert!(!dir.join("evil.sh").exists());
+    let take = dir.join("take.mid");
+    assert_eq!(
+        good.call(json!({"cmd": "record", "path": take}))["reply"],
+        "done"
+    );
+    assert_eq!(good.call(json!({"cmd": "record"}))["reply"], "done");
+    eventually("the recording", Duration::from_secs(10), || take.exists());
     // Metrics pushes arrive with the transport moving.
     assert_eq!(
         good.call(json!({"cmd": "subscribe", "interval_ms": 100}))["reply"],
