@@ -173,6 +173,8 @@ fn rename_and_in_place_saves_swap_at_the_next_bar_and_errors_keep_the_music() {
     p.wait_line("for the first evaluation", |l| {
         l.contains("a starts at beat")
     });
+    // The engine's report of that start may come after a quick next save's announcement.
+    p.wait_line("for the first swap", |l| l.contains("a swapped in at beat"));
     wait_events_past(&out, 4.0);
 
     // vim-style save: write a new file and rename it over the old one.
@@ -220,6 +222,8 @@ fn imported_files_are_watched_too() {
     p.wait_line("for the first evaluation", |l| {
         l.contains("a starts at beat")
     });
+    // The engine's report of that start may come after a quick next save's announcement.
+    p.wait_line("for the first swap", |l| l.contains("a swapped in at beat"));
     std::fs::write(&lib, "let d = \"5 5 5 5\"\n").unwrap();
     check_swap(&mut p, &out, 5.0);
     p.interrupt();
