@@ -530,7 +530,7 @@ fn vim_plugin_sends_blocks_and_fills_the_quickfix_list() {
     let script_file = dir.join("run.vim");
     std::fs::write(&script_file, script).unwrap();
     let status = Command::new("vim")
-        .args(["-Nu", "NONE", "-i", "NONE", "-es", "-S"])
+        .args(["-Nu", "NONE", "-i", "NONE", "-n", "-es", "-S"])
         .arg(&script_file)
         .status()
         .unwrap();

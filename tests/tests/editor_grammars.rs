@@ -354,11 +354,33 @@ fn textmate_scopes_mini_notation_inside_strings() {
     }
 }
 
-#[test]
-fn grammars_know_exactly_the_languages_builtins() {
+/// Builtins from branches not merged yet (h/trig), known to the grammars ahead of time so
+/// that merging them needs no grammar change; drop them from this list once merged.
+const PENDING_BUILTINS: &[&str] = &["chance", "integrate", "onsets", "share", "step", "timer"];
+
+fn check_builtins(got: &BTreeSet<String>, grammar: &str) {
     let want: BTreeSet<String> = patter_lang::eval::builtin_names()
         .map(str::to_string)
         .collect();
+    let missing: Vec<&String> = want.difference(got).collect();
+    assert!(
+        missing.is_empty(),
+        "the {grammar} does not highlight these builtins: {missing:?}; add them to the builtin \
+         lists of editor-support/vscode/syntaxes/patter.tmLanguage.json and \
+         editor-support/vim/syntax/patter.vim"
+    );
+    let unknown: Vec<&String> = got
+        .difference(&want)
+        .filter(|n| !PENDING_BUILTINS.contains(&n.as_str()))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "the {grammar} lists names that are not builtins: {unknown:?}"
+    );
+}
+
+#[test]
+fn grammars_know_the_languages_builtins() {
     let tm: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(
             root().join("editor-support/vscode/syntaxes/patter.tmLanguage.json"),
@@ -373,7 +395,7 @@ fn grammars_know_exactly_the_languages_builtins() {
         .strip_suffix(")\\b")
         .unwrap();
     let got: BTreeSet<String> = inner.split('|').map(str::to_string).collect();
-    assert_eq!(got, want, "TextMate builtin list");
+    check_builtins(&got, "TextMate grammar");
 
     let vim = std::fs::read_to_string(root().join("editor-support/vim/syntax/patter.vim")).unwrap();
     let line = vim
@@ -389,7 +411,7 @@ fn grammars_know_exactly_the_languages_builtins() {
         .split("\\|")
         .map(str::to_string)
         .collect();
-    assert_eq!(got, want, "Vim builtin list");
+    check_builtins(&got, "Vim syntax");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -430,7 +452,8 @@ fn vim_groups(files: &[PathBuf]) -> Vec<(String, Vec<Vec<String>>)> {
     let script_file = dir.join("dump.vim");
     std::fs::write(&script_file, script).unwrap();
     let status = Command::new("vim")
-        .args(["-Nu", "NONE", "-i", "NONE", "-es", "-S"])
+        // -n: no swap files, so parallel tests editing the same file do not trip over each other.
+        .args(["-Nu", "NONE", "-i", "NONE", "-n", "-es", "-S"])
         .arg(&script_file)
         .status()
         .expect("vim runs (apt-get install vim)");

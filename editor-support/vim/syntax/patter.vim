@@ -20,13 +20,13 @@ syn iskeyword @,48-57,_
 syn match patterName      "\<\h\w*\>"
 syn match patterCall      "\<\h\w*\ze\s*("
 syn match patterMethod    "\(\.\s*\)\@<=\h\w*"
-syn match patterBuiltin   "\<\(fast\|slow\|early\|late\|shift\|rev\|every\|whenmod\|sometimesBy\|sometimes\|often\|rarely\|almostNever\|almostAlways\|always\|never\|degrade\|degradeBy\|unDegradeBy\|iter\|iterBack\|palindrome\|ply\|chunk\|within\|off\|superimpose\|stut\|echo\|stack\|cat\|slowcat\|fastcat\|struct\|mask\|segment\|range\|arp\|euclid\|period\|sine\|cosine\|tri\|saw\|isaw\|square\|perlin\|rand\|seq\|Pseq\|Prand\|choose\|xrand\|Pxrand\|shuf\|Pshuf\|wrand\|Pwrand\|white\|Pwhite\|exprand\|Pexprand\|brown\|Pbrown\|series\|Pseries\|geom\|Pgeom\|n\|Pn\|ppar\|Ppar\|ptpar\|Ptpar\)\>"
+syn match patterBuiltin   "\<\(fast\|slow\|early\|late\|shift\|rev\|every\|whenmod\|sometimesBy\|sometimes\|often\|rarely\|almostNever\|almostAlways\|always\|never\|degrade\|degradeBy\|unDegradeBy\|iter\|iterBack\|palindrome\|ply\|chunk\|within\|off\|superimpose\|stut\|echo\|stack\|cat\|slowcat\|fastcat\|struct\|mask\|segment\|range\|arp\|euclid\|period\|sine\|cosine\|tri\|saw\|isaw\|square\|perlin\|rand\|seq\|Pseq\|Prand\|choose\|xrand\|Pxrand\|shuf\|Pshuf\|wrand\|Pwrand\|white\|Pwhite\|exprand\|Pexprand\|brown\|Pbrown\|series\|Pseries\|geom\|Pgeom\|n\|Pn\|ppar\|Ppar\|ptpar\|Ptpar\|chance\|integrate\|onsets\|share\|step\|timer\)\>"
 syn match patterFuncName  "\(\<fn\s\+\)\@<=\h\w*"
-syn match patterPlayer    "\(\<play\s\+\)\@<=\h\w*\>\(\s*:\)\@!"
+syn match patterPlayer    "\(\<\(play\|scene\)\s\+\)\@<=\h\w*\>\(\s*:\)\@!"
 syn match patterDeclare   "\<\(let\|fn\)\>"
 syn match patterImport    "\<import\>"
-syn match patterStatement "\<\(play\|stop\|hush\|mute\|unmute\|solo\|unsolo\)\>"
-syn match patterSetting   "\<\(tempo\|cycle\|scale\|root\|seed\)\>"
+syn match patterStatement "\<\(play\|stop\|hush\|mute\|unmute\|solo\|unsolo\|scene\|arrange\)\>"
+syn match patterSetting   "\<\(tempo\|cycle\|scale\|root\|seed\|groove\|humanize\)\>"
 syn match patterBoolean   "\<\(true\|false\)\>"
 syn match patterRest      "\<rest\>"
 syn match patterKey       "\<\h\w*\ze\s*:"
@@ -41,8 +41,8 @@ syn region patterString matchgroup=patterQuote start=+"+ end=+"+ contains=@patte
 syn region patterPath matchgroup=patterQuote start=+\(\<import\s*\)\@<="+ end=+"+
 
 syn cluster patterMini contains=patterMiniWord,patterMiniNote,patterMiniNumber,patterMiniRest,patterMiniOperator,patterMiniBracket
-syn match patterMiniWord     contained "\a[[:alnum:]_#]*"
-syn match patterMiniNote     contained "\([[:alnum:]#.']\)\@<![a-gA-G]\(s\|f\|n\|#\|b\)*\d*\([[:alnum:]_#]\)\@!"
+syn match patterMiniWord     contained "\a[[:alnum:]_#-]*"
+syn match patterMiniNote     contained "\([[:alnum:]#.'-]\)\@<![a-gA-G]\(s\|f\|n\|#\|b\)*\d*\([[:alnum:]_#-]\)\@!"
 syn match patterMiniNumber   contained "\([[:alnum:]_#.]\)\@<!-\=\d\+\(\.\d\+\)\=\([eE]-\=\d\+\)\=\([[:alnum:]_#]\)\@!"
 syn match patterMiniOperator contained "[*/!@?|%.:',]"
 syn match patterMiniBracket  contained "[][<>{}()]"
