@@ -8,12 +8,16 @@ mod events;
 mod jsonl;
 mod loader;
 mod null;
+mod offline;
 mod output;
 mod play;
 mod progress;
+mod protocol;
+mod remote;
 mod render;
 mod repl;
 mod sc;
+mod serve;
 mod session;
 mod shm_dump;
 mod watch;
@@ -50,6 +54,12 @@ usage:
       --beats N | --bars N | --cycles N  --synthdefs DIR
   patter shm-dump NAME [--count N]     print the records of the shared-memory ring NAME
       --wait SECONDS                   (written by `patter play --out shm:NAME`) as they arrive
+  patter serve [--listen ADDR] [--socket PATH] [--out OUTPUT]...
+                                       the engine alone, for editors and remote REPLs
+      --state FILE  --resume  --allow-remote
+  patter send FILE.pat | -  [--json] [--doc NAME] [--connect ADDR]
+                                       evaluate a file or a stdin block in the engine
+  patter repl --connect ADDR           the REPL attached to a running engine
   patter help                          this text
   patter --version
 ";
@@ -61,6 +71,10 @@ fn main() -> ExitCode {
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),
         Some("play") => play::run(argv.get(1..).unwrap_or_default()),
         Some("shm-dump") => shm_dump::run(argv.get(1..).unwrap_or_default()),
+        Some("serve") => serve::run(argv.get(1..).unwrap_or_default()),
+        Some("send") => remote::send(argv.get(1..).unwrap_or_default()),
+        Some("repl") if wants_engine(&argv) => remote::repl(argv.get(1..).unwrap_or_default()),
+        Some(flag) if flag.starts_with("--") && wants_engine(&argv) => remote::repl(&argv),
         Some("repl") => repl::run(argv.get(1..).unwrap_or_default()),
         None => repl::run(&[]),
         Some("help") | Some("--help") | Some("-h") => {
@@ -78,4 +92,10 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `--connect` (or `--connect=ADDR`) among the REPL's arguments: attach to `patter serve`.
+fn wants_engine(argv: &[String]) -> bool {
+    argv.iter()
+        .any(|a| a == "--connect" || a.starts_with("--connect="))
 }

@@ -203,7 +203,7 @@ fn usage(msg: &str) -> ExitCode {
 
 /// `$PATTER_HISTORY`, else `$XDG_DATA_HOME/patter/history` (or `~/.local/share/…`),
 /// else `~/.patter_history`.
-fn history_path() -> Option<PathBuf> {
+pub(crate) fn history_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("PATTER_HISTORY") {
         return (!p.is_empty()).then(|| PathBuf::from(p));
     }

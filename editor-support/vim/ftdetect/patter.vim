@@ -1,0 +1,2 @@
+" patter source files.
+autocmd BufNewFile,BufRead *.pat setfiletype patter
