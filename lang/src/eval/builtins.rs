@@ -18,6 +18,10 @@ use patter_pattern::{
     UnOp, Value,
 };
 
+mod trigger;
+
+pub(crate) use trigger::gate_player;
+
 use super::value::{Func, Val};
 use super::{plural, suggest, EvalResult, Evaluator, Spanned, Stop};
 use crate::ast::Ident;
@@ -865,6 +869,62 @@ pub static BUILTINS: &[Builtin] = &[
         0,
         "SuperCollider's Ptpar",
         run_ptpar,
+    ),
+    // --- Triggers (see builtins/trigger.rs) ---
+    b(
+        "integrate",
+        &[
+            P("signal", R),
+            P("threshold", D(1.0)),
+            P("leak", D(0.0)),
+            P("scale", D(1.0)),
+            P("rate", D(4.0)),
+            P("prob", D(1.0)),
+            P("seed", D(0.0)),
+        ],
+        0,
+        "a trigger: a leaky integrator of a signal that fires and resets at a threshold",
+        trigger::run_integrate,
+    ),
+    b(
+        "onsets",
+        &[P("pat", R)],
+        0,
+        "a trigger firing at every onset of a pattern (\"x(3,8)\")",
+        trigger::run_onsets,
+    ),
+    b(
+        "timer",
+        &[P("bars", R), P("offset", D(0.0))],
+        0,
+        "a trigger firing every n bars (cycles), the first after n",
+        trigger::run_timer,
+    ),
+    b(
+        "chance",
+        &[P("prob", R), P("trigger", R), P("seed", D(0.0))],
+        1,
+        "a trigger keeping each firing with a probability",
+        trigger::run_chance,
+    ),
+    b(
+        "share",
+        &[P("weights", R), P("which", R), P("trigger", R), P("seed", D(0.0))],
+        2,
+        "the firings listener `which` takes when each goes to one listener by weight",
+        trigger::run_share,
+    ),
+    b(
+        "step",
+        &[
+            P("list", R),
+            P("trigger", R),
+            P("quant", D(1.0)),
+            P("hold", D(0.0)),
+        ],
+        1,
+        "item (count mod n) of a list, count being the trigger's firings so far",
+        trigger::run_step,
     ),
 ];
 
