@@ -1247,7 +1247,7 @@ fn run_brown(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 
 fn run_series(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let start = a.stream(ev, 0)?;
-    let step = a.stream(ev, 1)?;
+    let step = summable_step(ev, a, 1, "series")?;
     let length = a.repeats(ev, 2)?;
     Ok(Val::Stream(Arc::new(Stream::Series {
         start,
@@ -1258,13 +1258,72 @@ fn run_series(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 
 fn run_geom(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let start = a.stream(ev, 0)?;
-    let grow = a.stream(ev, 1)?;
+    let grow = summable_step(ev, a, 1, "geom")?;
     let length = a.repeats(ev, 2)?;
     Ok(Val::Stream(Arc::new(Stream::Geom {
         start,
         grow,
         length,
     })))
+}
+
+/// The step of `series`/`geom`: a number or a stream. SuperCollider's Pseries adds each
+/// step to a running total, which needs the step of every earlier event; a pattern or a
+/// signal is only known at the current event's onset, so it cannot be summed that way.
+fn summable_step(
+    ev: &mut Evaluator<'_>,
+    a: &mut Args,
+    i: usize,
+    name: &str,
+) -> Result<StreamRef, Stop> {
+    if let Some(x) = a.get(i).as_num() {
+        return Ok(Stream::num(x));
+    }
+    let s = a.stream(ev, i)?;
+    if reads_time(&s, &mut 4096) {
+        return Err(ev.error(
+            Diagnostic::error(
+                "E0436",
+                format!("`{name}` cannot sum a pattern or a signal"),
+                a.span(i),
+            )
+            .with_label("this step depends on time, not on the event count")
+            .with_help(format!(
+                "`{name}` adds each step to a running total (SuperCollider's Pseries/Pgeom): give the steps as a stream, such as `seq([1, 2])` or `white(-1, 1)`; to accumulate a signal over time, use `integrate`"
+            )),
+        ));
+    }
+    Ok(s)
+}
+
+/// True when a stream samples a cycle pattern somewhere (bounded walk; past the bound the
+/// answer is "yes", the safe side).
+fn reads_time(s: &Stream, fuel: &mut u32) -> bool {
+    if *fuel == 0 {
+        return true;
+    }
+    *fuel -= 1;
+    let any = |v: &[StreamRef], fuel: &mut u32| v.iter().any(|x| reads_time(x, fuel));
+    match s {
+        Stream::Const(_) => false,
+        Stream::Cycle(_) => true,
+        Stream::Seq { items, .. }
+        | Stream::Rand { items, .. }
+        | Stream::XRand { items, .. }
+        | Stream::Shuf { items, .. }
+        | Stream::WRand { items, .. }
+        | Stream::Chord(items) => any(items, fuel),
+        Stream::White { lo, hi, .. } | Stream::ExpRand { lo, hi, .. } => {
+            reads_time(lo, fuel) || reads_time(hi, fuel)
+        }
+        Stream::Brown { lo, hi, step, .. } => {
+            reads_time(lo, fuel) || reads_time(hi, fuel) || reads_time(step, fuel)
+        }
+        Stream::Series { start, step, .. } => reads_time(start, fuel) || reads_time(step, fuel),
+        Stream::Geom { start, grow, .. } => reads_time(start, fuel) || reads_time(grow, fuel),
+        Stream::Repeat { stream, .. } | Stream::Un { stream, .. } => reads_time(stream, fuel),
+        Stream::Bin { left, right, .. } => reads_time(left, fuel) || reads_time(right, fuel),
+    }
 }
 
 fn run_n(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
