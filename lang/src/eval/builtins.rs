@@ -919,7 +919,7 @@ pub static BUILTINS: &[Builtin] = &[
         &[
             P("list", R),
             P("trigger", R),
-            P("quant", D(1.0)),
+            P("quant", D(4.0)),
             P("hold", D(0.0)),
         ],
         1,

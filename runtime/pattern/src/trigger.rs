@@ -210,9 +210,7 @@ impl TrigPat {
     /// own (a player does not take its structure from such a key).
     pub fn is_sampled(&self) -> bool {
         match self {
-            TrigPat::Step { items, .. } => items
-                .iter()
-                .all(|p| matches!(&**p, Pat::Pure(_) | Pat::Silence)),
+            TrigPat::Step { items, .. } => items.iter().all(|p| is_constant(p)),
             TrigPat::Gate { .. } => true,
         }
     }
@@ -321,6 +319,15 @@ impl TrigPat {
             }
         }
         Ok(())
+    }
+}
+
+/// A constant or a chord of constants (a chord is a stack of them).
+fn is_constant(p: &Pat) -> bool {
+    match p {
+        Pat::Pure(_) | Pat::Silence => true,
+        Pat::Stack(ps) => ps.iter().all(|p| matches!(&**p, Pat::Pure(_))),
+        _ => false,
     }
 }
 
@@ -439,7 +446,8 @@ thread_local! {
 }
 
 /// Run `f` with this thread's tables. A nested use (a trigger's pattern containing another
-/// trigger's values) finds them taken and works on a fresh, temporary set.
+/// trigger's values) finds them taken and works on a fresh, temporary set, which the outer
+/// use then replaces.
 fn with_tables<R>(f: impl FnOnce(&mut Tables) -> R) -> R {
     let mut tables = TABLES
         .try_with(|t| t.try_borrow_mut().ok().and_then(|mut t| t.take()))
@@ -448,13 +456,22 @@ fn with_tables<R>(f: impl FnOnce(&mut Tables) -> R) -> R {
         .unwrap_or_default();
     let r = f(&mut tables);
     let _ = TABLES.try_with(|t| {
+        // The outermost use finishes last and holds the fullest tables: it wins.
         if let Ok(mut t) = t.try_borrow_mut() {
-            if t.is_none() {
-                *t = Some(tables);
-            }
+            *t = Some(tables);
         }
     });
     r
+}
+
+/// Forget this thread's checkpoints (results never depend on them; tests use this to
+/// compare a fresh computation with a cached one).
+pub fn forget_checkpoints() {
+    let _ = TABLES.try_with(|t| {
+        if let Ok(mut t) = t.try_borrow_mut() {
+            *t = None;
+        }
+    });
 }
 
 impl Tables {
