@@ -39,6 +39,8 @@ enum Def {
     Num(f64),
     /// A pattern that is always true (euclid without a pattern gives a boolean rhythm).
     True,
+    /// `false` (a switch that is off unless given).
+    False,
 }
 
 /// A parameter.
@@ -909,7 +911,12 @@ pub static BUILTINS: &[Builtin] = &[
     ),
     b(
         "share",
-        &[P("weights", R), P("which", R), P("trigger", R), P("seed", D(0.0))],
+        &[
+            P("weights", R),
+            P("which", R),
+            P("trigger", R),
+            P("seed", D(0.0)),
+        ],
         2,
         "the firings listener `which` takes when each goes to one listener by weight",
         trigger::run_share,
@@ -920,7 +927,7 @@ pub static BUILTINS: &[Builtin] = &[
             P("list", R),
             P("trigger", R),
             P("quant", D(4.0)),
-            P("hold", D(0.0)),
+            P("hold", Def::False),
         ],
         1,
         "item (count mod n) of a list, count being the trigger's firings so far",
@@ -1523,6 +1530,7 @@ pub(crate) fn call(
                 let val = match spec.params.get(i).map(|p| p.1) {
                     Some(Def::Num(x)) => Val::Num(x),
                     Some(Def::True) => Val::Bool(true),
+                    Some(Def::False) => Val::Bool(false),
                     _ => Val::Rest,
                 };
                 filled.push(Spanned {
@@ -1551,6 +1559,7 @@ fn signature(spec: &Builtin) -> String {
             Def::Num(x) if x.is_infinite() => format!("{}: inf", p.0),
             Def::Num(x) => format!("{}: {}", p.0, patter_pattern::fmt_num(x)),
             Def::True => format!("{}: true", p.0),
+            Def::False => format!("{}: false", p.0),
         })
         .collect();
     format!("usage: {}({}) — {}", spec.name, params.join(", "), spec.doc)

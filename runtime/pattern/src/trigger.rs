@@ -136,11 +136,7 @@ impl Trigger {
                 period: *period,
                 offset: *offset,
             },
-            TriggerKind::Chance {
-                prob,
-                seed: s,
-                of,
-            } => TriggerKind::Chance {
+            TriggerKind::Chance { prob, seed: s, of } => TriggerKind::Chance {
                 prob: *prob,
                 seed: mix(*s, seed),
                 of: of.reseeded(seed, f),
@@ -161,11 +157,23 @@ impl Trigger {
     }
 
     /// The instants in `(0, end]` (cycles), in order, at most `max` of them.
-    pub fn instants(&self, end: Time, max: usize, budget: &mut Budget) -> Result<Vec<Time>, Overrun> {
+    pub fn instants(
+        &self,
+        end: Time,
+        max: usize,
+        budget: &mut Budget,
+    ) -> Result<Vec<Time>, Overrun> {
         let mut out = Vec::new();
         with_tables(|tables| {
             let tl = tables.get(self);
-            let (_, _) = tl.advance(self, Time::ZERO, end, &mut Some((&mut out, max)), budget, tables)?;
+            let (_, _) = tl.advance(
+                self,
+                Time::ZERO,
+                end,
+                &mut Some((&mut out, max)),
+                budget,
+                tables,
+            )?;
             Ok(())
         })?;
         Ok(out)
@@ -271,7 +279,11 @@ impl TrigPat {
             budget.spend(1)?;
             let piece = TimeSpan::new(b, e);
             match self {
-                TrigPat::Step { listen, items, hold } => {
+                TrigPat::Step {
+                    listen,
+                    items,
+                    hold,
+                } => {
                     let (count, _) = state_at(listen, b, budget)?;
                     let n = items.len() as u64;
                     if n == 0 {
@@ -581,7 +593,10 @@ impl Timeline {
                 let count = (k_to - first_k + 1).max(0) as u64;
                 let last = (count > 0).then(|| *offset + Time::int(k_to) * *period);
                 if collect.is_some() {
-                    let mut k = ((from - *offset) / *period).floor_int().saturating_add(1).max(first_k);
+                    let mut k = ((from - *offset) / *period)
+                        .floor_int()
+                        .saturating_add(1)
+                        .max(first_k);
                     while k <= k_to {
                         budget.spend(1)?;
                         keep(*offset + Time::int(k) * *period, collect);
@@ -643,11 +658,9 @@ impl Timeline {
                     budget.spend(1)?;
                     let t_k = Time::int(k as i64) * ig.step;
                     haps.clear();
-                    ig.signal.query(TimeSpan::new(t_k, t_k), budget, &mut haps)?;
-                    let x = haps
-                        .iter()
-                        .find_map(|h| first_num(&h.value))
-                        .unwrap_or(0.0);
+                    ig.signal
+                        .query(TimeSpan::new(t_k, t_k), budget, &mut haps)?;
+                    let x = haps.iter().find_map(|h| first_num(&h.value)).unwrap_or(0.0);
                     s += ig.dt * (ig.scale * x - ig.leak * s);
                     k += 1;
                     if s >= ig.threshold {
@@ -724,9 +737,7 @@ impl Timeline {
 /// Whether a derived trigger keeps the base instant with this ordinal (1-based).
 fn takes(kind: &TriggerKind, ordinal: u64) -> bool {
     match kind {
-        TriggerKind::Chance { prob, seed, .. } => {
-            *prob >= 1.0 || unit(mix(*seed, ordinal)) < *prob
-        }
+        TriggerKind::Chance { prob, seed, .. } => *prob >= 1.0 || unit(mix(*seed, ordinal)) < *prob,
         TriggerKind::Share {
             weights,
             which,

@@ -13,7 +13,13 @@ use patter_pattern::trigger::{
 };
 use patter_pattern::{Budget, Hap, Pat, PatRef, SignalKind, Time, Value};
 
-fn integrator(signal: PatRef, rate_per_beat: i64, scale: f64, leak: f64, threshold: f64) -> TriggerRef {
+fn integrator(
+    signal: PatRef,
+    rate_per_beat: i64,
+    scale: f64,
+    leak: f64,
+    threshold: f64,
+) -> TriggerRef {
     // Cycles of 4 beats, as in a program's default.
     Trigger::new(TriggerKind::Integrate(Integrator {
         signal,
@@ -94,8 +100,14 @@ fn timers_and_onsets_fire_after_the_start() {
             offset: Time::int(o),
         })
     };
-    assert_eq!(instants(&every(2, 0), Time::int(7)), vec![t(2, 1), t(4, 1), t(6, 1)]);
-    assert_eq!(instants(&every(2, 1), Time::int(7)), vec![t(3, 1), t(5, 1), t(7, 1)]);
+    assert_eq!(
+        instants(&every(2, 0), Time::int(7)),
+        vec![t(2, 1), t(4, 1), t(6, 1)]
+    );
+    assert_eq!(
+        instants(&every(2, 1), Time::int(7)),
+        vec![t(3, 1), t(5, 1), t(7, 1)]
+    );
     // The onset at 0 is the start itself, not a firing.
     let kicks = Trigger::new(TriggerKind::Onsets(euclid(3.0, 8.0)));
     assert_eq!(
@@ -182,7 +194,11 @@ fn onsets(haps: &[Hap]) -> Vec<(Time, String)> {
 fn step_is_additive_and_independent_of_cached_checkpoints() {
     let trig = integrator(sine(), 4, 1.0, 0.25, 2.0);
     for quant in [Time::ZERO, Time::new(1, 4), Time::ONE] {
-        let p = stepper(&trig, quant, vec![seq(&["a", "b"]), seq(&["c", "d", "e"]), seq(&["f"])]);
+        let p = stepper(
+            &trig,
+            quant,
+            vec![seq(&["a", "b"]), seq(&["c", "d", "e"]), seq(&["f"])],
+        );
         forget_checkpoints();
         let whole = onsets(&query(&p, Time::ZERO, Time::int(24)));
         // Backwards, in uneven windows, with the checkpoints of the forward pass.
@@ -195,7 +211,11 @@ fn step_is_additive_and_independent_of_cached_checkpoints() {
         // A fresh thread-local table far from the start gives the same values there.
         forget_checkpoints();
         let late = onsets(&query(&p, Time::int(20), Time::int(24)));
-        let expected: Vec<_> = whole.iter().filter(|(t, _)| *t >= Time::int(20)).cloned().collect();
+        let expected: Vec<_> = whole
+            .iter()
+            .filter(|(t, _)| *t >= Time::int(20))
+            .cloned()
+            .collect();
         assert_eq!(late, expected);
     }
 }
@@ -208,15 +228,29 @@ fn thinned_checkpoints_give_the_same_counts_far_from_the_start() {
     forget_checkpoints();
     let far = instants(&trig, Time::int(600));
     let mut budget = Budget::new(100_000_000);
-    let again = trig.instants(Time::int(600), usize::MAX, &mut budget).unwrap();
+    let again = trig
+        .instants(Time::int(600), usize::MAX, &mut budget)
+        .unwrap();
     assert_eq!(far, again);
     // 0.5 on average per beat, 8 to fire: one firing every 16 beats, 4 cycles.
     assert_eq!(far.len(), 149);
-    let p = stepper(&trig, Time::ZERO, vec![Pat::num(0.0), Pat::num(1.0), Pat::num(2.0)]);
+    let p = stepper(
+        &trig,
+        Time::ZERO,
+        vec![Pat::num(0.0), Pat::num(1.0), Pat::num(2.0)],
+    );
     let probe = |at: Time| query(&p, at, at).first().map(|h| format!("{:?}", h.value));
     let count_at = |at: Time| far.iter().filter(|x| **x <= at).count() % 3;
-    for at in [Time::int(599), Time::new(1001, 4), Time::int(3), Time::int(450)] {
-        assert_eq!(probe(at), Some(format!("{:?}", Value::Num(count_at(at) as f64))));
+    for at in [
+        Time::int(599),
+        Time::new(1001, 4),
+        Time::int(3),
+        Time::int(450),
+    ] {
+        assert_eq!(
+            probe(at),
+            Some(format!("{:?}", Value::Num(count_at(at) as f64)))
+        );
     }
 }
 
@@ -229,6 +263,10 @@ fn a_runaway_integrator_overruns_its_budget_instead_of_hanging() {
     let p = stepper(&trig, Time::ZERO, vec![Pat::num(0.0)]);
     let mut out = Vec::new();
     assert!(p
-        .query(span(Time::int(999_999), Time::int(1_000_000)), &mut Budget::new(100_000), &mut out)
+        .query(
+            span(Time::int(999_999), Time::int(1_000_000)),
+            &mut Budget::new(100_000),
+            &mut out
+        )
         .is_err());
 }

@@ -28,19 +28,21 @@ impl Args {
             other => Err(ev.error(
                 Diagnostic::error(
                     "E0330",
-                    format!("I was expecting a trigger here, but this is {}", other.describe()),
+                    format!(
+                        "I was expecting a trigger here, but this is {}",
+                        other.describe()
+                    ),
                     self.span(i),
                 )
                 .with_label("expected a trigger")
-                .with_help("triggers come from `integrate(sine)`, `onsets(\"x(3,8)\")` or `timer(4)`"),
+                .with_help(
+                    "triggers come from `integrate(sine)`, `onsets(\"x(3,8)\")` or `timer(4)`",
+                ),
             )),
         }
     }
 
     fn flag(&mut self, ev: &mut Evaluator<'_>, i: usize) -> Result<bool, Stop> {
-        if self.defaulted(i) {
-            return Ok(false);
-        }
         match self.get(i) {
             Val::Bool(b) => Ok(b),
             other => {
@@ -54,8 +56,12 @@ impl Args {
         let p = self.num(ev, i, "a probability")?;
         if !(0.0..=1.0).contains(&p) {
             return Err(ev.error(
-                Diagnostic::error("E0432", format!("a probability of {p} is out of range"), self.span(i))
-                    .with_label("a probability is from 0 (never) to 1 (always)"),
+                Diagnostic::error(
+                    "E0432",
+                    format!("a probability of {p} is out of range"),
+                    self.span(i),
+                )
+                .with_label("a probability is from 0 (never) to 1 (always)"),
             ));
         }
         Ok(p)
@@ -87,9 +93,15 @@ pub(super) fn run_integrate(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult 
     let rate = a.int(ev, 4, "a number of samples per beat", 1, MAX_RATE)?;
     if !(0.0..=rate as f64).contains(&leak) {
         return Err(ev.error(
-            Diagnostic::error("E0431", format!("a leak of {leak} per beat is out of range"), a.span(2))
-                .with_label(format!("the leak must be from 0 to the rate ({rate} per beat)"))
-                .with_help("a leak of 0 integrates forever; a leak of 1 forgets about a beat's worth"),
+            Diagnostic::error(
+                "E0431",
+                format!("a leak of {leak} per beat is out of range"),
+                a.span(2),
+            )
+            .with_label(format!(
+                "the leak must be from 0 to the rate ({rate} per beat)"
+            ))
+            .with_help("a leak of 0 integrates forever; a leak of 1 forgets about a beat's worth"),
         ));
     }
     let prob = a.probability(ev, 5)?;
@@ -116,7 +128,9 @@ pub(super) fn run_integrate(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult 
     {
         return Err(ev.error(
             Diagnostic::error("E0433", "this integrator needs too much work", a.call_span)
-                .with_label(format!("more than {INTEGRATE_PROBE} steps for its first four cycles"))
+                .with_label(format!(
+                    "more than {INTEGRATE_PROBE} steps for its first four cycles"
+                ))
                 .with_help("lower the `rate`, or integrate a simpler signal"),
         ));
     }
@@ -134,12 +148,25 @@ pub(super) fn run_timer(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let period = Time::from_f64(bars);
     if period <= Time::ZERO || bars > 1e6 {
         return Err(ev.error(
-            Diagnostic::error("E0434", format!("a timer every {bars} bars is out of range"), a.span(0))
-                .with_help("a timer's period is more than 0 bars (cycles): for example `timer(4)`"),
+            Diagnostic::error(
+                "E0434",
+                format!("a timer every {bars} bars is out of range"),
+                a.span(0),
+            )
+            .with_help("a timer's period is more than 0 bars (cycles): for example `timer(4)`"),
+        ));
+    }
+    if offset.abs() > 1e6 {
+        return Err(ev.error(
+            Diagnostic::error("E0434", format!("a timer offset of {offset} bars is out of range"), a.span(1))
+                .with_help("the offset is at most a million bars either way: for example `timer(4, offset: 1)`"),
         ));
     }
     let offset = Time::from_f64(offset);
-    Ok(Val::Trigger(Trigger::new(TriggerKind::Every { period, offset })))
+    Ok(Val::Trigger(Trigger::new(TriggerKind::Every {
+        period,
+        offset,
+    })))
 }
 
 pub(super) fn run_chance(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
@@ -209,9 +236,13 @@ fn beats_to_quant(ev: &mut Evaluator<'_>, q: f64, span: Span) -> Result<Time, St
     let t = Time::from_f64(q);
     if !(0.0..=1024.0).contains(&q) || (q > 0.0 && t.is_zero()) {
         return Err(ev.error(
-            Diagnostic::error("E0435", format!("a quant of {q} beats is out of range"), span)
-                .with_label("quant is from 0 (at once) to 1024 beats")
-                .with_help("for example `quant: 4` (the next bar of 4/4)"),
+            Diagnostic::error(
+                "E0435",
+                format!("a quant of {q} beats is out of range"),
+                span,
+            )
+            .with_label("quant is from 0 (at once) to 1024 beats")
+            .with_help("for example `quant: 4` (the next bar of 4/4)"),
         ));
     }
     Ok(t / ev.cycle_beats)
@@ -293,8 +324,12 @@ impl Evaluator<'_> {
                 other => {
                     let d = other.describe();
                     return Err(self.error(
-                        Diagnostic::error("E0330", format!("`{}` takes a trigger, not {d}", k.node), *span)
-                            .with_help("for example `start: timer(8)` or `stop: onsets(\"x(3,8)\")`"),
+                        Diagnostic::error(
+                            "E0330",
+                            format!("`{}` takes a trigger, not {d}", k.node),
+                            *span,
+                        )
+                        .with_help("for example `start: timer(8)` or `stop: onsets(\"x(3,8)\")`"),
                     ));
                 }
             }
