@@ -244,7 +244,7 @@ impl TrigPat {
                 hold,
             } => TrigPat::Step {
                 listen: listen(l, f),
-                items: items.iter().map(|p| f(p)).collect(),
+                items: items.iter().map(&mut *f).collect(),
                 hold: *hold,
             },
             TrigPat::Gate { start, stop } => TrigPat::Gate {
