@@ -262,18 +262,22 @@ impl TrigPat {
         budget: &mut Budget,
         out: &mut Vec<Hap>,
     ) -> Result<(), Overrun> {
-        let listens: Vec<&Listen> = match self {
-            TrigPat::Step { listen, .. } => vec![listen],
-            TrigPat::Gate { start, stop } => start.iter().chain(stop.iter()).collect(),
-        };
-        let mut cuts: Vec<Time> = vec![span.begin];
+        // Events sample values with zero-width queries: one piece, nothing to collect.
+        let mut cuts: Vec<Time> = Vec::new();
         if span.end > span.begin {
-            for l in &listens {
+            cuts.push(span.begin);
+            let listens: [Option<&Listen>; 2] = match self {
+                TrigPat::Step { listen, .. } => [Some(listen), None],
+                TrigPat::Gate { start, stop } => [start.as_ref(), stop.as_ref()],
+            };
+            for l in listens.into_iter().flatten() {
                 effects_between(l, span.begin, span.end, budget, &mut cuts)?;
             }
+            cuts.sort();
+            cuts.dedup();
         }
-        cuts.sort();
-        cuts.dedup();
+        let single = [span.begin];
+        let cuts: &[Time] = if cuts.is_empty() { &single } else { &cuts };
         for (i, &b) in cuts.iter().enumerate() {
             let e = cuts.get(i + 1).copied().unwrap_or(span.end);
             budget.spend(1)?;
@@ -606,7 +610,7 @@ impl Timeline {
                 return Ok((count, last));
             }
             TriggerKind::Onsets(pat) => {
-                let mut haps = Vec::new();
+                let mut haps = crate::query::Scratch::take();
                 let mut marks_added = 0;
                 while m.t < to {
                     let stop = m.t.sam().next_sam().min(to);
@@ -649,7 +653,7 @@ impl Timeline {
                 if ig.step <= Time::ZERO {
                     return Ok((0, None));
                 }
-                let mut haps = Vec::new();
+                let mut haps = crate::query::Scratch::take();
                 loop {
                     let t_next = Time::int(k.saturating_add(1) as i64) * ig.step;
                     if t_next > to {
