@@ -19,8 +19,8 @@ root 2 // D
 // moves `mode` on to the next scale of the list, at the next bar line (step's default
 // quant), and that is the scale of both melodic players.
 let lfo = sine.slow(16)
-let charge = integrate(lfo, threshold: 10, leak: 0.02)
-let mode = charge.step([dorian, phrygian])
+let swell = integrate(lfo, threshold: 10, leak: 0.02)
+let mode = swell.step([dorian, phrygian])
 
 // The arpeggiator. Its rhythm is a Euclidean one: 5 plucks spread as evenly as possible
 // over 8 eighth notes, the 3-rotation shifting them every other bar. Each pluck takes the
@@ -30,7 +30,8 @@ play arp {
   s: "pluck(5,8,<0 3>)",
   degree: "<0 3 0 -1>" + seq([0, 2, 4, 6, 4, 2]),
   scale: mode,
-  amp: 0.3,
+  // Louder as the integrator charges (its state runs from 0 up to the threshold, 10).
+  amp: 0.22 + swell.charge / 60,
   pan: sine.slow(3).range(-0.4, 0.4),
 }
 
@@ -56,6 +57,6 @@ play drums {
 play hats {
   s: "hh*16",
   amp: "0.25 0.15",
-  start: charge.share([1, 1], 0),
-  stop: charge.share([1, 1], 1),
+  start: swell.share([1, 1], 0),
+  stop: swell.share([1, 1], 1),
 }

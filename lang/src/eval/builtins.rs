@@ -933,6 +933,13 @@ pub static BUILTINS: &[Builtin] = &[
         "item (count mod n) of a list, count being the trigger's firings so far",
         trigger::run_step,
     ),
+    b(
+        "charge",
+        &[P("trigger", R)],
+        0,
+        "an integrator's state as a continuous value (0 up to its threshold)",
+        trigger::run_charge,
+    ),
 ];
 
 const ARP_MODES: &[&str] = &[
@@ -1296,7 +1303,7 @@ fn summable_step(
             )
             .with_label("this step depends on time, not on the event count")
             .with_help(format!(
-                "`{name}` adds each step to a running total (SuperCollider's Pseries/Pgeom): give the steps as a stream, such as `seq([1, 2])` or `white(-1, 1)`; to accumulate a signal over time, use `integrate`"
+                "`{name}` adds each step to a running total (SuperCollider's Pseries/Pgeom): give the steps as a stream, such as `seq([1, 2])` or `white(-1, 1)`; to accumulate a signal over time, use `integrate(signal).charge`"
             )),
         ));
     }

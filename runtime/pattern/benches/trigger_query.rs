@@ -68,7 +68,10 @@ fn program() -> Program {
             name: Arc::from("arp"),
             body: Arc::new(EventPat::Bind(Bind {
                 keys: vec![
-                    (Arc::from("degree"), Arc::new(Stream::Cycle(words(&degrees)))),
+                    (
+                        Arc::from("degree"),
+                        Arc::new(Stream::Cycle(words(&degrees))),
+                    ),
                     (Arc::from("scale"), Arc::new(Stream::Cycle(step))),
                 ],
             })),

@@ -211,6 +211,9 @@ pub enum TrigPat {
         /// Turns it off.
         stop: Option<Listen>,
     },
+    /// An integrator's state (its charge) as a continuous value: the state at the last
+    /// grid point, 0 before the start. Other triggers have no charge (always 0).
+    Charge(TriggerRef),
 }
 
 impl TrigPat {
@@ -219,7 +222,7 @@ impl TrigPat {
     pub fn is_sampled(&self) -> bool {
         match self {
             TrigPat::Step { items, .. } => items.iter().all(|p| is_constant(p)),
-            TrigPat::Gate { .. } => true,
+            TrigPat::Gate { .. } | TrigPat::Charge(_) => true,
         }
     }
 
@@ -227,7 +230,7 @@ impl TrigPat {
     pub fn items(&self) -> &[PatRef] {
         match self {
             TrigPat::Step { items, .. } => items,
-            TrigPat::Gate { .. } => &[],
+            TrigPat::Gate { .. } | TrigPat::Charge(_) => &[],
         }
     }
 
@@ -251,6 +254,7 @@ impl TrigPat {
                 start: start.as_ref().map(|l| listen(l, f)),
                 stop: stop.as_ref().map(|l| listen(l, f)),
             },
+            TrigPat::Charge(t) => TrigPat::Charge(t.reseeded(seed, f)),
         }
     }
 
@@ -262,6 +266,18 @@ impl TrigPat {
         budget: &mut Budget,
         out: &mut Vec<Hap>,
     ) -> Result<(), Overrun> {
+        if let TrigPat::Charge(trig) = self {
+            // Like a signal: one value for the span, without a whole.
+            budget.spend(1)?;
+            let x = charge_at(trig, span.begin, budget)?;
+            out.push(Hap {
+                whole: None,
+                part: span,
+                value: Value::Num(x),
+                gain: 1.0,
+            });
+            return Ok(());
+        }
         // Events sample values with zero-width queries: one piece, nothing to collect.
         let mut cuts: Vec<Time> = Vec::new();
         if span.end > span.begin {
@@ -269,6 +285,7 @@ impl TrigPat {
             let listens: [Option<&Listen>; 2] = match self {
                 TrigPat::Step { listen, .. } => [Some(listen), None],
                 TrigPat::Gate { start, stop } => [start.as_ref(), stop.as_ref()],
+                TrigPat::Charge(_) => [None, None],
             };
             for l in listens.into_iter().flatten() {
                 effects_between(l, span.begin, span.end, budget, &mut cuts)?;
@@ -283,6 +300,7 @@ impl TrigPat {
             budget.spend(1)?;
             let piece = TimeSpan::new(b, e);
             match self {
+                TrigPat::Charge(_) => {}
                 TrigPat::Step {
                     listen,
                     items,
@@ -374,6 +392,17 @@ fn state_at(l: &Listen, t: Time, budget: &mut Budget) -> Result<(u64, Option<Tim
     Ok((count, last.map(|x| effect(x, l.quant))))
 }
 
+/// An integrator's state at `t` (see [`TrigPat::Charge`]).
+fn charge_at(trig: &Trigger, t: Time, budget: &mut Budget) -> Result<f64, Overrun> {
+    if t <= Time::ZERO || !matches!(trig.kind, TriggerKind::Integrate(_)) {
+        return Ok(0.0);
+    }
+    with_tables(|tables| {
+        let tl = tables.get(trig);
+        tl.level_at(trig, t, budget, tables)
+    })
+}
+
 /// Push the times in `(b, e)` where `l`'s state may change.
 fn effects_between(
     l: &Listen,
@@ -449,6 +478,8 @@ struct Timeline {
     trigger: Trigger,
     marks: Vec<Mark>,
     used: u64,
+    /// Integrator: the state at the end of the last advance.
+    level: f64,
 }
 
 #[derive(Debug, Default)]
@@ -507,6 +538,7 @@ impl Tables {
                 },
                 marks: Vec::new(),
                 used: 0,
+                level: 0.0,
             },
         }
     }
@@ -555,6 +587,20 @@ impl Timeline {
         let r = self.advance_inner(trig, from, to, collect, budget, tables);
         tables.put(self);
         r
+    }
+
+    /// An integrator's state at the last grid point at or before `to`.
+    fn level_at(
+        mut self,
+        trig: &Trigger,
+        to: Time,
+        budget: &mut Budget,
+        tables: &mut Tables,
+    ) -> Result<f64, Overrun> {
+        let r = self.advance_inner(trig, to, to, &mut None, budget, tables);
+        let level = self.level;
+        tables.put(self);
+        r.map(|_| level)
     }
 
     fn advance_inner(
@@ -682,6 +728,7 @@ impl Timeline {
                         self.mark(m);
                     }
                 }
+                self.level = s;
             }
             TriggerKind::Chance { of, .. } | TriggerKind::Share { of, .. } => {
                 let State::Derived { base } = m.state else {

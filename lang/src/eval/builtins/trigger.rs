@@ -273,6 +273,18 @@ pub(super) fn run_step(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     ))
 }
 
+pub(super) fn run_charge(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+    let trig = a.trigger(ev, 0)?;
+    if !matches!(trig.kind(), TriggerKind::Integrate(_)) {
+        return Err(ev.error(
+            Diagnostic::error("E0437", "only an integrator has a charge", a.span(0))
+                .with_label("this trigger is not an integrator")
+                .with_help("for example `integrate(sine, threshold: 2).charge`"),
+        ));
+    }
+    Ok(Val::Pat(Pat::Trig(Arc::new(TrigPat::Charge(trig))).rc()))
+}
+
 impl Evaluator<'_> {
     pub(crate) fn trigger_as_value(&mut self, span: Span) -> Stop {
         self.error(
