@@ -3,7 +3,6 @@
 // integrator instead of its exact-integral stand-in.
 //
 //   patter render examples/euclid-arp-integrator.pat --bars 24 -o arp.wav
-//   patter events examples/euclid-arp-integrator.pat --cycles 24 --player bass
 //
 // Listen for bar 5: the second and sixth notes of the scale drop a semitone (E becomes
 // Eb, B becomes Bb); bar 8 brings them back up. The LFO is then low, the integrator
@@ -37,12 +36,8 @@ play arp {
 
 // The bass holds the root of each bar for seven eighths and pushes it again on the last.
 play bass {
-  degree: "<0 3 0 -1>@7 <0 3 0 -1>",
-  s: "bass",
-  octave: 3,
-  scale: mode,
-  legato: 0.9,
-  amp: 0.35,
+  degree: "<0 3 0 -1>@7 <0 3 0 -1>", s: "bass", octave: 3,
+  scale: mode, legato: 0.9, amp: 0.35,
 }
 
 // Kicks in the 3-in-8 tresillo and a clap on beats 2 and 4.
