@@ -165,3 +165,70 @@ fn the_integrator_example_changes_mode_where_its_comments_say() {
         .collect();
     assert_eq!(hat_bars, (5..=18).collect());
 }
+
+/// The engine's scheduler thread keeps its own checkpoints; what it plays must still be
+/// what the offline core computes.
+#[test]
+fn the_live_engine_plays_what_the_offline_core_computes() {
+    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+    use patter_runtime::sink::collect::CollectSink;
+    use patter_runtime::{Command, Engine, EngineConfig};
+    let src = r#"
+tempo 600
+let t = onsets("x(3,8)")
+play a { degree: t.step([0, 2, 4, 6], quant: 0), dur: 0.5, stop: timer(2) }
+play b { degree: "0 1 2 3", scale: timer(1).step([dorian, phrygian]) }
+play c { degree: integrate(saw, threshold: 1).step([0, 7]), dur: 1, octave: 4 }
+"#;
+    let p = program(src, None);
+    let mut e = Engine::start(EngineConfig {
+        tempo: 600.0,
+        tick: 0.002,
+        lookahead: 0.05,
+        ..EngineConfig::default()
+    });
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    assert!(e.send(Command::Load {
+        program: Box::new(p.clone()),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: None
+    }));
+    e.send(Command::Play);
+    // Poll for enough events (three bars' worth), never longer than 10 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.lock().unwrap().len() < 40 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    e.shutdown();
+    let got = events.lock().unwrap().clone();
+    assert!(got.len() >= 40, "only {} events", got.len());
+    let last = got.last().unwrap().0.beat;
+    forget_checkpoints();
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        &p,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut offline = Vec::new();
+    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
+    let live: Vec<_> = got
+        .iter()
+        .map(|(ev, _)| (ev.beat, ev.params.clone()))
+        .collect();
+    let expect: Vec<_> = offline
+        .iter()
+        .map(|s| (s.event.beat, s.event.params.clone()))
+        .collect();
+    assert_eq!(live, expect);
+    // The values did switch while it played.
+    let scales: std::collections::BTreeSet<String> = got
+        .iter()
+        .filter_map(|(ev, _)| ev.get("scale").map(|v| v.to_string()))
+        .collect();
+    assert_eq!(scales.len(), 2);
+}
