@@ -934,6 +934,13 @@ pub static BUILTINS: &[Builtin] = &[
         trigger::run_step,
     ),
     b(
+        "count",
+        &[P("trigger", R), P("quant", D(4.0))],
+        0,
+        "the number of firings of a trigger so far, as a value",
+        trigger::run_count,
+    ),
+    b(
         "charge",
         &[P("trigger", R)],
         0,

@@ -214,6 +214,8 @@ pub enum TrigPat {
     /// An integrator's state (its charge) as a continuous value: the state at the last
     /// grid point, 0 before the start. Other triggers have no charge (always 0).
     Charge(TriggerRef),
+    /// The number of instants that have taken effect, as a number.
+    Count(Listen),
 }
 
 impl TrigPat {
@@ -222,7 +224,7 @@ impl TrigPat {
     pub fn is_sampled(&self) -> bool {
         match self {
             TrigPat::Step { items, .. } => items.iter().all(|p| is_constant(p)),
-            TrigPat::Gate { .. } | TrigPat::Charge(_) => true,
+            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) => true,
         }
     }
 
@@ -230,7 +232,7 @@ impl TrigPat {
     pub fn items(&self) -> &[PatRef] {
         match self {
             TrigPat::Step { items, .. } => items,
-            TrigPat::Gate { .. } | TrigPat::Charge(_) => &[],
+            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) => &[],
         }
     }
 
@@ -255,6 +257,7 @@ impl TrigPat {
                 stop: stop.as_ref().map(|l| listen(l, f)),
             },
             TrigPat::Charge(t) => TrigPat::Charge(t.reseeded(seed, f)),
+            TrigPat::Count(l) => TrigPat::Count(listen(l, f)),
         }
     }
 
@@ -286,6 +289,7 @@ impl TrigPat {
                 TrigPat::Step { listen, .. } => [Some(listen), None],
                 TrigPat::Gate { start, stop } => [start.as_ref(), stop.as_ref()],
                 TrigPat::Charge(_) => [None, None],
+                TrigPat::Count(listen) => [Some(listen), None],
             };
             for l in listens.into_iter().flatten() {
                 effects_between(l, span.begin, span.end, budget, &mut cuts)?;
@@ -301,6 +305,15 @@ impl TrigPat {
             let piece = TimeSpan::new(b, e);
             match self {
                 TrigPat::Charge(_) => {}
+                TrigPat::Count(listen) => {
+                    let (count, _) = state_at(listen, b, budget)?;
+                    out.push(Hap {
+                        whole: Some(piece_whole(piece)),
+                        part: piece,
+                        value: Value::Num(count as f64),
+                        gain: 1.0,
+                    });
+                }
                 TrigPat::Step {
                     listen,
                     items,
@@ -337,13 +350,8 @@ impl TrigPat {
                         (Some(a), Some(z)) => a > z,
                     };
                     if on {
-                        let whole = if piece.begin == piece.end {
-                            TimeSpan::new(piece.begin.sam(), piece.begin.sam() + Time::ONE)
-                        } else {
-                            piece
-                        };
                         out.push(Hap {
-                            whole: Some(whole),
+                            whole: Some(piece_whole(piece)),
                             part: piece,
                             value: Value::Bool(true),
                             gain: 1.0,
@@ -353,6 +361,16 @@ impl TrigPat {
             }
         }
         Ok(())
+    }
+}
+
+/// The whole of a piece of constant state: the piece itself, or for a sample (a
+/// zero-width piece) the cycle around it.
+fn piece_whole(piece: TimeSpan) -> TimeSpan {
+    if piece.begin == piece.end {
+        TimeSpan::new(piece.begin.sam(), piece.begin.sam() + Time::ONE)
+    } else {
+        piece
     }
 }
 

@@ -273,6 +273,14 @@ pub(super) fn run_step(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     ))
 }
 
+pub(super) fn run_count(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
+    let trigger = a.trigger(ev, 0)?;
+    let quant = quant_cycles(ev, a, 1)?;
+    Ok(Val::Pat(
+        Pat::Trig(Arc::new(TrigPat::Count(Listen { trigger, quant }))).rc(),
+    ))
+}
+
 pub(super) fn run_charge(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let trig = a.trigger(ev, 0)?;
     if !matches!(trig.kind(), TriggerKind::Integrate(_)) {
