@@ -204,7 +204,7 @@ pub enum TrigPat {
     },
     /// `true` while a player is on: from a `start` instant to a `stop` instant (a stop and
     /// a start taking effect together leave it off). Without `start`, it is on from the
-    /// beginning.
+    /// beginning. Like a signal, its values have no whole: they are sampled, never onsets.
     Gate {
         /// Turns it on.
         start: Option<Listen>,
@@ -214,7 +214,7 @@ pub enum TrigPat {
     /// An integrator's state (its charge) as a continuous value: the state at the last
     /// grid point, 0 before the start. Other triggers have no charge (always 0).
     Charge(TriggerRef),
-    /// The number of instants that have taken effect, as a number.
+    /// The number of instants that have taken effect, as a number (sampled, like a signal).
     Count(Listen),
 }
 
@@ -308,7 +308,7 @@ impl TrigPat {
                 TrigPat::Count(listen) => {
                     let (count, _) = state_at(listen, b, budget)?;
                     out.push(Hap {
-                        whole: Some(piece_whole(piece)),
+                        whole: None,
                         part: piece,
                         value: Value::Num(count as f64),
                         gain: 1.0,
@@ -351,7 +351,7 @@ impl TrigPat {
                     };
                     if on {
                         out.push(Hap {
-                            whole: Some(piece_whole(piece)),
+                            whole: None,
                             part: piece,
                             value: Value::Bool(true),
                             gain: 1.0,
@@ -361,16 +361,6 @@ impl TrigPat {
             }
         }
         Ok(())
-    }
-}
-
-/// The whole of a piece of constant state: the piece itself, or for a sample (a
-/// zero-width piece) the cycle around it.
-fn piece_whole(piece: TimeSpan) -> TimeSpan {
-    if piece.begin == piece.end {
-        TimeSpan::new(piece.begin.sam(), piece.begin.sam() + Time::ONE)
-    } else {
-        piece
     }
 }
 
