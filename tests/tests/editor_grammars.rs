@@ -354,10 +354,6 @@ fn textmate_scopes_mini_notation_inside_strings() {
     }
 }
 
-/// Builtins from branches not merged yet (h/trig), known to the grammars ahead of time so
-/// that merging them needs no grammar change; drop them from this list once merged.
-const PENDING_BUILTINS: &[&str] = &["chance", "integrate", "onsets", "share", "step", "timer"];
-
 fn check_builtins(got: &BTreeSet<String>, grammar: &str) {
     let want: BTreeSet<String> = patter_lang::eval::builtin_names()
         .map(str::to_string)
@@ -369,10 +365,7 @@ fn check_builtins(got: &BTreeSet<String>, grammar: &str) {
          lists of editor-support/vscode/syntaxes/patter.tmLanguage.json and \
          editor-support/vim/syntax/patter.vim"
     );
-    let unknown: Vec<&String> = got
-        .difference(&want)
-        .filter(|n| !PENDING_BUILTINS.contains(&n.as_str()))
-        .collect();
+    let unknown: Vec<&String> = got.difference(&want).collect();
     assert!(
         unknown.is_empty(),
         "the {grammar} lists names that are not builtins: {unknown:?}"

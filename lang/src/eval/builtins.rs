@@ -18,6 +18,10 @@ use patter_pattern::{
     UnOp, Value,
 };
 
+mod trigger;
+
+pub(crate) use trigger::gate_player;
+
 use super::value::{Func, Val};
 use super::{plural, suggest, EvalResult, Evaluator, Spanned, Stop};
 use crate::ast::Ident;
@@ -35,6 +39,8 @@ enum Def {
     Num(f64),
     /// A pattern that is always true (euclid without a pattern gives a boolean rhythm).
     True,
+    /// `false` (a switch that is off unless given).
+    False,
 }
 
 /// A parameter.
@@ -866,6 +872,81 @@ pub static BUILTINS: &[Builtin] = &[
         "SuperCollider's Ptpar",
         run_ptpar,
     ),
+    // --- Triggers (see builtins/trigger.rs) ---
+    b(
+        "integrate",
+        &[
+            P("signal", R),
+            P("threshold", D(1.0)),
+            P("leak", D(0.0)),
+            P("scale", D(1.0)),
+            P("rate", D(4.0)),
+            P("prob", D(1.0)),
+            P("seed", D(0.0)),
+        ],
+        0,
+        "a trigger: a leaky integrator of a signal that fires and resets at a threshold",
+        trigger::run_integrate,
+    ),
+    b(
+        "onsets",
+        &[P("pat", R)],
+        0,
+        "a trigger firing at every onset of a pattern (\"x(3,8)\")",
+        trigger::run_onsets,
+    ),
+    b(
+        "timer",
+        &[P("bars", R), P("offset", D(0.0))],
+        0,
+        "a trigger firing every n bars (cycles), the first after n",
+        trigger::run_timer,
+    ),
+    b(
+        "chance",
+        &[P("prob", R), P("trigger", R), P("seed", D(0.0))],
+        1,
+        "a trigger keeping each firing with a probability",
+        trigger::run_chance,
+    ),
+    b(
+        "share",
+        &[
+            P("weights", R),
+            P("which", R),
+            P("trigger", R),
+            P("seed", D(0.0)),
+        ],
+        2,
+        "the firings listener `which` takes when each goes to one listener by weight",
+        trigger::run_share,
+    ),
+    b(
+        "step",
+        &[
+            P("list", R),
+            P("trigger", R),
+            P("quant", D(4.0)),
+            P("hold", Def::False),
+        ],
+        1,
+        "item (count mod n) of a list, count being the trigger's firings so far",
+        trigger::run_step,
+    ),
+    b(
+        "count",
+        &[P("trigger", R), P("quant", D(4.0))],
+        0,
+        "the number of firings of a trigger so far, as a value",
+        trigger::run_count,
+    ),
+    b(
+        "charge",
+        &[P("trigger", R)],
+        0,
+        "an integrator's state as a continuous value (0 up to its threshold)",
+        trigger::run_charge,
+    ),
 ];
 
 const ARP_MODES: &[&str] = &[
@@ -1187,7 +1268,7 @@ fn run_brown(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 
 fn run_series(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let start = a.stream(ev, 0)?;
-    let step = a.stream(ev, 1)?;
+    let step = summable_step(ev, a, 1, "series")?;
     let length = a.repeats(ev, 2)?;
     Ok(Val::Stream(Arc::new(Stream::Series {
         start,
@@ -1198,13 +1279,72 @@ fn run_series(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
 
 fn run_geom(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     let start = a.stream(ev, 0)?;
-    let grow = a.stream(ev, 1)?;
+    let grow = summable_step(ev, a, 1, "geom")?;
     let length = a.repeats(ev, 2)?;
     Ok(Val::Stream(Arc::new(Stream::Geom {
         start,
         grow,
         length,
     })))
+}
+
+/// The step of `series`/`geom`: a number or a stream. SuperCollider's Pseries adds each
+/// step to a running total, which needs the step of every earlier event; a pattern or a
+/// signal is only known at the current event's onset, so it cannot be summed that way.
+fn summable_step(
+    ev: &mut Evaluator<'_>,
+    a: &mut Args,
+    i: usize,
+    name: &str,
+) -> Result<StreamRef, Stop> {
+    if let Some(x) = a.get(i).as_num() {
+        return Ok(Stream::num(x));
+    }
+    let s = a.stream(ev, i)?;
+    if reads_time(&s, &mut 4096) {
+        return Err(ev.error(
+            Diagnostic::error(
+                "E0436",
+                format!("`{name}` cannot sum a pattern or a signal"),
+                a.span(i),
+            )
+            .with_label("this step depends on time, not on the event count")
+            .with_help(format!(
+                "`{name}` adds each step to a running total (SuperCollider's Pseries/Pgeom): give the steps as a stream, such as `seq([1, 2])` or `white(-1, 1)`; to accumulate a signal over time, use `integrate(signal).charge`"
+            )),
+        ));
+    }
+    Ok(s)
+}
+
+/// True when a stream samples a cycle pattern somewhere (bounded walk; past the bound the
+/// answer is "yes", the safe side).
+fn reads_time(s: &Stream, fuel: &mut u32) -> bool {
+    if *fuel == 0 {
+        return true;
+    }
+    *fuel -= 1;
+    let any = |v: &[StreamRef], fuel: &mut u32| v.iter().any(|x| reads_time(x, fuel));
+    match s {
+        Stream::Const(_) => false,
+        Stream::Cycle(_) => true,
+        Stream::Seq { items, .. }
+        | Stream::Rand { items, .. }
+        | Stream::XRand { items, .. }
+        | Stream::Shuf { items, .. }
+        | Stream::WRand { items, .. }
+        | Stream::Chord(items) => any(items, fuel),
+        Stream::White { lo, hi, .. } | Stream::ExpRand { lo, hi, .. } => {
+            reads_time(lo, fuel) || reads_time(hi, fuel)
+        }
+        Stream::Brown { lo, hi, step, .. } => {
+            reads_time(lo, fuel) || reads_time(hi, fuel) || reads_time(step, fuel)
+        }
+        Stream::Series { start, step, .. } => reads_time(start, fuel) || reads_time(step, fuel),
+        Stream::Geom { start, grow, .. } => reads_time(start, fuel) || reads_time(grow, fuel),
+        Stream::Repeat { stream, .. } | Stream::Un { stream, .. } => reads_time(stream, fuel),
+        Stream::Bin { left, right, .. } => reads_time(left, fuel) || reads_time(right, fuel),
+    }
 }
 
 fn run_n(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
@@ -1404,6 +1544,7 @@ pub(crate) fn call(
                 let val = match spec.params.get(i).map(|p| p.1) {
                     Some(Def::Num(x)) => Val::Num(x),
                     Some(Def::True) => Val::Bool(true),
+                    Some(Def::False) => Val::Bool(false),
                     _ => Val::Rest,
                 };
                 filled.push(Spanned {
@@ -1432,6 +1573,7 @@ fn signature(spec: &Builtin) -> String {
             Def::Num(x) if x.is_infinite() => format!("{}: inf", p.0),
             Def::Num(x) => format!("{}: {}", p.0, patter_pattern::fmt_num(x)),
             Def::True => format!("{}: true", p.0),
+            Def::False => format!("{}: false", p.0),
         })
         .collect();
     format!("usage: {}({}) — {}", spec.name, params.join(", "), spec.doc)

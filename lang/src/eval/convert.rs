@@ -55,6 +55,7 @@ impl Evaluator<'_> {
             Val::Record(_) | Val::Events(_) => {
                 return Err(self.type_error(v, span, "a value or a pattern"))
             }
+            Val::Trigger(_) => return Err(self.trigger_as_value(span)),
         })
     }
 
@@ -85,6 +86,7 @@ impl Evaluator<'_> {
                 ))
             }
             Val::Record(_) | Val::Events(_) => return Err(self.type_error(v, span, "a pattern")),
+            Val::Trigger(_) => return Err(self.trigger_as_value(span)),
         })
     }
 
@@ -126,7 +128,14 @@ pub(crate) fn finish_player(
                 };
                 keys.push((k.clone(), re.stream(s)));
             }
+            // The global scale and root only tune pitched players: a drum player (`s` with
+            // no pitch key) must stay unpitched, or MIDI outputs would send it as notes.
+            let has = |names: &[&str]| keys.iter().any(|(k, _)| names.contains(&&**k));
+            let pitched = has(patter_pattern::pitch::PITCH_KEYS) || !has(&["s", "sound"]);
             for (name, v) in [("scale", scale), ("root", root)] {
+                if !pitched {
+                    break;
+                }
                 if let Some(v) = v {
                     if !keys.iter().any(|(k, _)| &**k == name) {
                         keys.push((Arc::from(name), Arc::new(Stream::Const(v.clone()))));
@@ -331,6 +340,11 @@ impl Reseed {
                 mode: *mode,
                 pat: self.pat(pat),
             }
+            .rc(),
+            // Triggers take the program seed too; every listener gets the same result.
+            Pat::Trig(t) => Pat::Trig(Arc::new(
+                t.reseeded(off as u64, &mut |c: &PatRef| self.pat(c)),
+            ))
             .rc(),
             other => {
                 // Structural nodes: rebuild with reseeded children.

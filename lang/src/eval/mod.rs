@@ -188,7 +188,11 @@ impl<'a> Evaluator<'a> {
             ItemKind::Play { name, body } => {
                 let v = self.eval(body)?;
                 let (v, quant, restart) = self.swap_options(v)?;
-                let pat = self.event_pat(v, body.span, name)?;
+                let (v, gate) = self.gate_options(v, quant)?;
+                let mut pat = self.event_pat(v, body.span, name)?;
+                if let Some(gate) = gate {
+                    pat = builtins::gate_player(&pat, &Arc::new(gate));
+                }
                 let def = PlayerDef {
                     name: Arc::from(name.node.as_str()),
                     span: name.span.join(body.span),

@@ -32,6 +32,8 @@ pub enum Val {
     Events(Arc<EventPat>),
     /// A function value.
     Func(Rc<Func>),
+    /// A trigger (`integrate`, `onsets`, `timer`, …): instants that switch values.
+    Trigger(patter_pattern::trigger::TriggerRef),
 }
 
 /// Function values.
@@ -138,6 +140,7 @@ impl Val {
             Val::Record(_) => "a record",
             Val::Events(_) => "a parallel pattern",
             Val::Func(_) => "a function",
+            Val::Trigger(_) => "a trigger",
         }
     }
 

@@ -32,6 +32,7 @@ mod signal;
 mod stream;
 mod stream_eval;
 mod time;
+pub mod trigger;
 mod value;
 
 pub use euclid::{bjorklund, MAX_STEPS};

@@ -15,6 +15,7 @@
 use std::sync::Arc;
 
 use crate::time::{Time, TimeSpan};
+use crate::trigger::TrigPat;
 use crate::value::Value;
 
 /// A shared pattern node.
@@ -322,6 +323,8 @@ pub enum Pat {
         /// The pattern.
         pat: PatRef,
     },
+    /// Values switched by triggers (`step`, player start/stop): see [`crate::trigger`].
+    Trig(Arc<TrigPat>),
 }
 
 impl Pat {
@@ -383,6 +386,7 @@ impl Pat {
             | Pat::Map { pat: p, .. }
             | Pat::Arp { pat: p, .. }
             | Pat::Gain { pat: p, .. } => f(p),
+            Pat::Trig(t) => t.items().iter().for_each(f),
         }
     }
 
@@ -425,6 +429,20 @@ impl Pat {
             | Pat::Map { pat: c, .. }
             | Pat::Arp { pat: c, .. }
             | Pat::Gain { pat: c, .. } => *c = f(c),
+            Pat::Trig(t) => {
+                if let TrigPat::Step {
+                    listen,
+                    items,
+                    hold,
+                } = &**t
+                {
+                    *t = Arc::new(TrigPat::Step {
+                        listen: listen.clone(),
+                        items: items.iter().map(f).collect(),
+                        hold: *hold,
+                    });
+                }
+            }
         }
     }
 }

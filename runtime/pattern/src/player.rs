@@ -321,6 +321,7 @@ fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
 fn is_continuous(p: &Pat) -> bool {
     match p {
         Pat::Signal { .. } => true,
+        Pat::Trig(t) => t.is_sampled(),
         Pat::Fast { pat, .. }
         | Pat::Early { pat, .. }
         | Pat::Rev(pat)

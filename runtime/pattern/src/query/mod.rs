@@ -173,6 +173,7 @@ impl Pat {
                 }
                 Ok(())
             }
+            Pat::Trig(t) => t.query(span, budget, out),
         }
     }
 }
