@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use patter_pattern::{Bind, EventPat, Pat, PatRef, Stream, StreamRef, Value};
+use patter_pattern::{Bind, EventPat, Key, Pat, PatRef, Stream, StreamRef, Value};
 
 use super::builtins;
 use super::value::Val;
@@ -129,7 +129,7 @@ pub(crate) fn finish_player(
             for (name, v) in [("scale", scale), ("root", root)] {
                 if let Some(v) = v {
                     if !keys.iter().any(|(k, _)| &**k == name) {
-                        keys.push((Arc::from(name), Arc::new(Stream::Const(v.clone()))));
+                        keys.push((Key::new(name), Arc::new(Stream::Const(v.clone()))));
                     }
                 }
             }

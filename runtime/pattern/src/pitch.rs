@@ -22,9 +22,9 @@
 //! is not derived in SC's Event (it defaults to 64 there); patter derives it from `amp` so
 //! that MIDI output follows `amp`/`db`: `round(amp · 127)` clamped to 1..=127, unless given.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use crate::program::Key;
+use crate::key::Key;
 use crate::scale::{self, Scale};
 use crate::value::Value;
 
@@ -150,26 +150,6 @@ pub fn amp_to_velocity(amp: f64) -> f64 {
         return 1.0;
     }
     (amp * 127.0).round().clamp(1.0, 127.0)
-}
-
-/// Shared key names for derived parameters (one allocation per process, not per event).
-pub(crate) struct DerivedKeys {
-    pub freq: Key,
-    pub midinote: Key,
-    pub amp: Key,
-    pub velocity: Key,
-    pub n: Key,
-}
-
-pub(crate) fn keys() -> &'static DerivedKeys {
-    static KEYS: OnceLock<DerivedKeys> = OnceLock::new();
-    KEYS.get_or_init(|| DerivedKeys {
-        freq: Arc::from("freq"),
-        midinote: Arc::from("midinote"),
-        amp: Arc::from("amp"),
-        velocity: Arc::from("velocity"),
-        n: Arc::from("n"),
-    })
 }
 
 /// The keys of one event that the Event model reads, gathered in one pass.
@@ -418,7 +398,7 @@ impl Fields {
 
 /// Replace `key`'s value, or insert it where it keeps a name-sorted list sorted.
 pub(crate) fn set_sorted(params: &mut Vec<(Key, Value)>, key: &Key, value: Value) {
-    match params.binary_search_by(|(k, _)| (**k).cmp(&**key)) {
+    match params.binary_search_by(|(k, _)| k.cmp(key)) {
         Ok(pos) => {
             if let Some(slot) = params.get_mut(pos) {
                 slot.1 = value;
@@ -446,20 +426,19 @@ pub fn amp_of(params: &[(Key, Value)]) -> f64 {
 /// Write derived values into a name-sorted parameter list: `midinote` (when derived),
 /// `freq` (when pitched), `amp` (times `gain`) and `velocity` (unless given).
 pub(crate) fn write_derived(params: &mut Vec<(Key, Value)>, fields: &Fields, gain: f64) {
-    let keys = keys();
     let pitched = fields.is_pitched();
     let (midinote, freq) = if pitched { fields.pitch() } else { (None, 0.0) };
     let amp = fields.amp() * gain;
     let velocity = fields.velocity;
     if let Some(m) = midinote {
-        set_sorted(params, &keys.midinote, Value::Num(m));
+        set_sorted(params, &Key::MIDINOTE, Value::Num(m));
     }
     if pitched {
-        set_sorted(params, &keys.freq, Value::Num(freq));
+        set_sorted(params, &Key::FREQ, Value::Num(freq));
     }
-    set_sorted(params, &keys.amp, Value::Num(amp));
+    set_sorted(params, &Key::AMP, Value::Num(amp));
     if velocity.is_none() {
-        set_sorted(params, &keys.velocity, Value::Num(amp_to_velocity(amp)));
+        set_sorted(params, &Key::VELOCITY, Value::Num(amp_to_velocity(amp)));
     }
 }
 

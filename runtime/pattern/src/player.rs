@@ -29,9 +29,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::key::Key;
+use crate::params::Params;
 use crate::pat::{BinOp, Hap, Pat, PatRef};
 use crate::pitch::{self, Slot};
-use crate::program::{Bind, Event, EventPat, Key, Program};
+use crate::program::{Bind, Event, EventPat, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
 use crate::stream_eval::{self, apply_bin, mix, Ev, StreamMemo};
@@ -913,7 +915,6 @@ impl Query<'_> {
         if notes == 0 {
             return Ok(());
         }
-        let dk = pitch::keys();
         'notes: for j in 0..notes {
             self.budget.spend(1)?;
             // First pass: the note's values, read into the Event model's fields.
@@ -972,16 +973,21 @@ impl Query<'_> {
                 sample.as_ref().map(|(_, _, n)| *n)
             };
             // Derived keys in name order (see `DERIVED`), merged with the sorted keys by
-            // their precomputed ranks: no sort, no name comparison, and the params vector
-            // is the one allocation per event.
-            let derived: [(&Key, Option<f64>); DERIVED.len()] = [
-                (&dk.amp, Some(amp)),
-                (&dk.freq, freq),
-                (&dk.midinote, midinote),
-                (&dk.n, n),
-                (&dk.velocity, velocity),
-            ];
-            let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
+            // their precomputed ranks: no sort, no name comparison, and no allocation up to
+            // `Params::INLINE` pairs.
+            let derived: [Option<f64>; DERIVED.len()] = [Some(amp), freq, midinote, n, velocity];
+            // Built in place: an event is large, and moving it costs more than filling it.
+            self.out.push(Event {
+                player: self.player,
+                whole,
+                beat,
+                dur,
+                sustain,
+                params: Params::with_capacity(order.len() + DERIVED.len()),
+            });
+            let Some(params) = self.out.last_mut().map(|e| &mut e.params) else {
+                continue;
+            };
             let mut di = 0;
             for info in order {
                 let ki = info.ki;
@@ -989,14 +995,14 @@ impl Query<'_> {
                     continue;
                 };
                 while di < info.below {
-                    if let Some((dkey, Some(x))) = derived.get(di) {
-                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    if let (Some(Some(x)), Some(dkey)) = (derived.get(di), DERIVED_KEYS.get(di)) {
+                        params.push((dkey.clone(), Value::Num(*x)));
                     }
                     di += 1;
                 }
                 if info.same && di == info.below {
-                    if let Some((dkey, Some(x))) = derived.get(di) {
-                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    if let (Some(Some(x)), Some(dkey)) = (derived.get(di), DERIVED_KEYS.get(di)) {
+                        params.push((dkey.clone(), Value::Num(*x)));
                         di += 1;
                         continue;
                     }
@@ -1018,19 +1024,11 @@ impl Query<'_> {
                 };
                 params.push((k.clone(), v));
             }
-            for (dkey, dval) in derived.iter().skip(di) {
+            for (dval, dkey) in derived.iter().zip(DERIVED_KEYS.iter()).skip(di) {
                 if let Some(x) = dval {
-                    params.push(((*dkey).clone(), Value::Num(*x)));
+                    params.push((dkey.clone(), Value::Num(*x)));
                 }
             }
-            self.out.push(Event {
-                player: self.player,
-                whole,
-                beat,
-                dur,
-                sustain,
-                params,
-            });
         }
         Ok(())
     }
@@ -1038,6 +1036,8 @@ impl Query<'_> {
 
 /// The names of the derived keys, in name order (the order `emit` pushes them in).
 const DERIVED: [&str; 5] = ["amp", "freq", "midinote", "n", "velocity"];
+/// [`DERIVED`] as keys.
+static DERIVED_KEYS: [Key; 5] = [Key::AMP, Key::FREQ, Key::MIDINOTE, Key::N, Key::VELOCITY];
 
 /// One key of a bind, in name order, classified once per bind so that events need no
 /// name comparisons.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use patter_pattern::build;
 use patter_pattern::{
-    BinOp, Bind, Budget, Event, EventPat, Player, Program, QueryCache, Stream, StreamRef, Time,
-    TimeSpan, Value,
+    BinOp, Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, Stream, StreamRef,
+    Time, TimeSpan, Value,
 };
 use proptest::prelude::*;
 
@@ -34,7 +34,7 @@ fn word(s: &str) -> StreamRef {
 
 fn bind(keys: Vec<(&str, StreamRef)>) -> Arc<EventPat> {
     Arc::new(EventPat::Bind(Bind {
-        keys: keys.into_iter().map(|(k, s)| (Arc::from(k), s)).collect(),
+        keys: keys.into_iter().map(|(k, s)| (Key::new(k), s)).collect(),
     }))
 }
 
