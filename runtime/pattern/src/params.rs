@@ -21,7 +21,7 @@ pub struct Params(SmallVec<[(Key, Value); Params::INLINE]>);
 
 impl Params {
     /// Pairs held without allocating.
-    pub const INLINE: usize = 8;
+    pub const INLINE: usize = 6;
 
     /// An empty list.
     pub fn new() -> Params {

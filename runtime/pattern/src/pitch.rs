@@ -146,10 +146,21 @@ pub fn delta(dur: f64, stretch: f64) -> f64 {
 
 /// MIDI velocity from amp: `round(amp · 127)` clamped to 1..=127.
 pub fn amp_to_velocity(amp: f64) -> f64 {
-    if amp.is_nan() {
+    let x = amp * 127.0;
+    // `round` is a library call on baseline x86-64; inside (1, 127) the truncating cast
+    // and the fraction give the same half-away-from-zero rounding. NaN lands on 1.
+    if !(x > 1.0) {
         return 1.0;
     }
-    (amp * 127.0).round().clamp(1.0, 127.0)
+    if x >= 127.0 {
+        return 127.0;
+    }
+    let whole = x as i64 as f64;
+    if x - whole >= 0.5 {
+        whole + 1.0
+    } else {
+        whole
+    }
 }
 
 /// The keys of one event that the Event model reads, gathered in one pass.
@@ -450,4 +461,48 @@ pub fn derive(params: &mut Vec<(Key, Value)>) {
     // Derivation is unconditional here: the caller asked for a pitch.
     fields.has_pitch_key = true;
     write_derived(params, &fields, 1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn velocity_rounds_as_round_does() {
+        let reference = |amp: f64| {
+            if amp.is_nan() {
+                1.0
+            } else {
+                (amp * 127.0).round().clamp(1.0, 127.0)
+            }
+        };
+        let mut amps = vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.0,
+            0.0,
+            0.1,
+            0.5 / 127.0,
+            1.5 / 127.0,
+            126.5 / 127.0,
+            1.0,
+            2.0,
+        ];
+        for i in 0..=20_000 {
+            let x = f64::from(i) / 20_000.0 * 1.1;
+            amps.extend([x, x.next_up(), x.next_down()]);
+        }
+        for k in 0..=128 {
+            let half = (f64::from(k) + 0.5) / 127.0;
+            amps.extend([half, half.next_up(), half.next_down()]);
+        }
+        for amp in amps {
+            assert_eq!(
+                amp_to_velocity(amp).to_bits(),
+                reference(amp).to_bits(),
+                "{amp}"
+            );
+        }
+    }
 }

@@ -105,6 +105,8 @@ struct BindCache {
     /// Key positions sorted by key name, one per name (the last given), classified.
     order: Vec<KeyInfo>,
     order_ready: bool,
+    /// Scratch for one event's values, kept between queries.
+    values: Vec<Value>,
     /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
     /// entry never changes (the cache is rebuilt when the body does).
     structure_key: Option<Option<usize>>,
@@ -541,7 +543,6 @@ impl Query<'_> {
             bc.order = sorted_order(keys);
             bc.order_ready = true;
         }
-        let mut values: Vec<Value> = Vec::with_capacity(keys.len());
         let offset_cycles = offset / cb;
         let mut cycle = onset / cb;
         // The last conversion of a float delta to exact time (rhythms repeat values).
@@ -552,7 +553,7 @@ impl Query<'_> {
                 return Ok(());
             }
             self.budget.spend(1)?;
-            values.clear();
+            bc.values.clear();
             {
                 let mut ev = Ev {
                     memo: &mut bc.memo,
@@ -561,7 +562,7 @@ impl Query<'_> {
                 for (ki, (_, s)) in keys.iter().enumerate() {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
-                        Some(v) => values.push(v),
+                        Some(v) => bc.values.push(v),
                         None => {
                             bc.ended = Some(onset);
                             return Ok(());
@@ -569,7 +570,7 @@ impl Query<'_> {
                     }
                 }
             }
-            let t = timing_keys.timing_of(&values);
+            let t = timing_keys.timing_of(&bc.values);
             let bits = (
                 t.dur.to_bits(),
                 t.stretch.to_bits(),
@@ -592,7 +593,7 @@ impl Query<'_> {
             };
             self.emit(
                 keys,
-                &values,
+                &mut bc.values,
                 &bc.order,
                 1.0,
                 whole,
@@ -647,7 +648,7 @@ impl Query<'_> {
             bc.order_ready = true;
         }
         let order = std::mem::take(&mut bc.order);
-        let mut values: Vec<Value> = Vec::with_capacity(bind.keys.len());
+        let mut values = std::mem::take(&mut bc.values);
         let r = self.cycle_events(
             bind,
             pat,
@@ -662,6 +663,8 @@ impl Query<'_> {
             &mut values,
         );
         bc.order = order;
+        values.clear();
+        bc.values = values;
         r
     }
 
@@ -756,6 +759,8 @@ impl Query<'_> {
             offset / cb
         };
         {
+            let mut last_len: Option<(Time, Time, f64)> = None;
+            let mut last_end: Option<(Time, Time)> = None;
             for (rank, h) in haps.iter().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
@@ -805,26 +810,34 @@ impl Query<'_> {
                     // A key that has ended ends the player (SC Pbind): indices only grow.
                     continue;
                 }
-                let d = whole.duration() * cb;
+                // Consecutive haps mostly share a length and meet end to start: reuse the
+                // last conversions to beats (exact, so the same values as converting anew).
+                let len = whole.duration();
+                let (d, d_f64) = match last_len {
+                    Some((l, d, f)) if l == len => (d, f),
+                    _ => {
+                        let d = len * cb;
+                        let f = d.to_f64();
+                        last_len = Some((len, d, f));
+                        (d, f)
+                    }
+                };
+                let begin_beats = match last_end {
+                    Some((e, b)) if e == whole.begin => b,
+                    _ => whole.begin * cb,
+                };
+                last_end = Some((whole.end, begin_beats + d));
                 // Adding zero is the identity on reduced fractions: skip it.
                 let (shifted, beat) = if offset.is_zero() {
-                    (whole, whole.begin * cb)
+                    (whole, begin_beats)
                 } else {
                     (
                         TimeSpan::new(whole.begin + offset_cycles, whole.end + offset_cycles),
-                        whole.begin * cb + offset,
+                        begin_beats + offset,
                     )
                 };
                 self.emit(
-                    &bind.keys,
-                    values,
-                    order,
-                    h.gain,
-                    shifted,
-                    beat,
-                    d,
-                    d.to_f64(),
-                    false,
+                    &bind.keys, values, order, h.gain, shifted, beat, d, d_f64, false,
                 )?;
             }
         }
@@ -888,7 +901,7 @@ impl Query<'_> {
     fn emit(
         &mut self,
         keys: &[(Key, StreamRef)],
-        values: &[Value],
+        values: &mut [Value],
         order: &[KeyInfo],
         gain: f64,
         whole: TimeSpan,
@@ -977,21 +990,29 @@ impl Query<'_> {
             // `Params::INLINE` pairs.
             let derived: [Option<f64>; DERIVED.len()] = [Some(amp), freq, midinote, n, velocity];
             // Built in place: an event is large, and moving it costs more than filling it.
+            let room = order.len() + DERIVED.len();
             self.out.push(Event {
                 player: self.player,
                 whole,
                 beat,
                 dur,
                 sustain,
-                params: Params::with_capacity(order.len() + DERIVED.len()),
+                params: if room > Params::INLINE {
+                    Params::with_capacity(room)
+                } else {
+                    Params::new()
+                },
             });
             let Some(params) = self.out.last_mut().map(|e| &mut e.params) else {
                 continue;
             };
+            // The last note moves each plain value out instead of cloning it (values are
+            // evaluated afresh for every event): no reference count for words.
+            let last = j + 1 == notes;
             let mut di = 0;
             for info in order {
                 let ki = info.ki;
-                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get_mut(ki)) else {
                     continue;
                 };
                 while di < info.below {
@@ -1014,7 +1035,11 @@ impl Query<'_> {
                     _ if info.slot == Slot::Scale && matches!(v, Value::Chord(_)) => continue,
                     _ if info.slot == Slot::Scale => v.clone(),
                     _ => {
-                        let x = flat_at(v, j).cloned().unwrap_or(Value::Rest);
+                        let x = if last && !matches!(v, Value::Chord(_)) {
+                            std::mem::replace(v, Value::Rest)
+                        } else {
+                            flat_at(v, j).cloned().unwrap_or(Value::Rest)
+                        };
                         if info.numeric {
                             numeric_word(x)
                         } else {
