@@ -149,7 +149,7 @@ pub fn amp_to_velocity(amp: f64) -> f64 {
     let x = amp * 127.0;
     // `round` is a library call on baseline x86-64; inside (1, 127) the truncating cast
     // and the fraction give the same half-away-from-zero rounding. NaN lands on 1.
-    if !(x > 1.0) {
+    if x.is_nan() || x <= 1.0 {
         return 1.0;
     }
     if x >= 127.0 {
