@@ -33,7 +33,7 @@ use crate::key::Key;
 use crate::params::Params;
 use crate::pat::{BinOp, Hap, Pat, PatRef};
 use crate::pitch::{self, Slot};
-use crate::program::{Bind, Event, EventPat, Program};
+use crate::program::{Bind, Event, EventPat, Player, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
 use crate::stream_eval::{self, apply_bin, mix, Ev, StreamMemo};
@@ -54,8 +54,8 @@ const MAX_COUNTS: usize = 1 << 12;
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
     players: HashMap<u32, PlayerCache>,
-    /// Scratch for `Program::query`: each player's run of events `(start, end, player)`.
-    runs: Vec<(usize, usize, u32)>,
+    /// Scratch for `Program::query` with several players: each one's events.
+    bufs: Vec<(u32, Vec<Event>)>,
     /// Scratch for ordering the players' events: `(beat, player rank, position)`.
     keys: Vec<(Time, u32, usize)>,
     /// Scratch for ordering the players' events: the events being moved.
@@ -73,7 +73,7 @@ impl QueryCache {
     /// Forget everything (e.g. after a program swap; stale entries are also detected).
     pub fn clear(&mut self) {
         self.players.clear();
-        self.runs.clear();
+        self.bufs.clear();
     }
 }
 
@@ -148,11 +148,18 @@ impl Program {
         } else {
             Time::int(4)
         };
+        let audible =
+            |p: &Player| !p.muted && (self.solo.is_empty() || self.solo.contains(&p.name));
+        // Several players: each fills its own list, and sorted lists are merged straight
+        // into `out`, so that an event (a few hundred bytes) moves once.
+        let split = self.players.iter().filter(|p| audible(p)).nth(1).is_some();
+        let mut bufs = std::mem::take(&mut cache.bufs);
+        let mut used = 0;
         for (pi, player) in self.players.iter().enumerate() {
             let Ok(pi) = u32::try_from(pi) else {
                 break;
             };
-            if player.muted || (!self.solo.is_empty() && !self.solo.contains(&player.name)) {
+            if !audible(player) {
                 continue;
             }
             let pc = cache.players.entry(pi).or_insert_with(|| PlayerCache {
@@ -172,90 +179,167 @@ impl Program {
                     binds: Vec::new(),
                 };
             }
+            let target = if split {
+                if bufs.len() <= used {
+                    bufs.push((pi, Vec::new()));
+                }
+                match bufs.get_mut(used) {
+                    Some(slot) => {
+                        used += 1;
+                        slot.0 = pi;
+                        slot.1.clear();
+                        &mut slot.1
+                    }
+                    None => &mut *out,
+                }
+            } else {
+                &mut *out
+            };
             let mut budget = budget_per_player;
-            let start = out.len();
+            let start = target.len();
             let mut q = Query {
                 player: pi,
                 seed: player.seed,
                 cycle_beats,
                 budget: &mut budget,
-                out,
+                out: target,
             };
             let mut counter = 0usize;
             if q.event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
                 .is_err()
             {
-                out.truncate(start);
+                target.truncate(start);
                 failed.push(pi);
-            } else if out.len() > start {
-                cache.runs.push((start, out.len(), pi));
             }
         }
-        let runs = std::mem::take(&mut cache.runs);
-        // A single player's events usually come out in beat order already.
-        let single_sorted = runs.len() <= 1
-            && out
-                .get(first..)
-                .is_some_and(|r| r.is_sorted_by(|x, y| x.beat <= y.beat));
-        if !single_sorted {
-            // Players ranked by name once, so ties compare integers, not names; equal names
-            // rank by player index, which is the order a stable sort keeps them in.
-            let mut by_name: Vec<u32> = runs.iter().map(|r| r.2).collect();
-            let players = &self.players;
-            let name = |pi: u32| players.get(pi as usize).map(|p| &*p.name);
-            by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
-            let mut rank = vec![u32::MAX; players.len()];
-            for (r, &pi) in by_name.iter().enumerate() {
-                if let Some(x) = rank.get_mut(pi as usize) {
-                    *x = r as u32;
-                }
+        let runs = bufs.get_mut(..used).unwrap_or_default();
+        let by_beat = |x: &Event, y: &Event| x.beat <= y.beat;
+        if split && runs.iter().all(|(_, b)| b.is_sorted_by(by_beat)) {
+            let rank = self.name_ranks(runs.iter().map(|r| r.0));
+            out.reserve(runs.iter().map(|(_, b)| b.len()).sum());
+            merge_runs(runs, &rank, out);
+        } else {
+            // Players' events sharing a beat go by name, which is not list order: sort
+            // whenever two players sounded.
+            let several = runs.iter().filter(|(_, b)| !b.is_empty()).nth(1).is_some();
+            for (_, b) in runs.iter_mut() {
+                out.append(b);
             }
-            // Sort small keys, then move each event once. The position in the key makes
-            // every key distinct, so the unstable sort gives the stable order.
-            let mut keys = std::mem::take(&mut cache.keys);
-            keys.clear();
-            keys.extend(
-                out.get(first..)
-                    .unwrap_or_default()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| {
-                        let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
-                        (e.beat, r, i)
-                    }),
-            );
-            let mut packed = std::mem::take(&mut cache.packed);
-            let fast = pack_keys(&keys, &mut packed);
-            if fast {
-                packed.sort_unstable();
-            } else {
-                keys.sort_unstable();
+            if several || out.get(first..).is_some_and(|r| !r.is_sorted_by(by_beat)) {
+                let players = {
+                    let mut ps: Vec<u32> = out
+                        .get(first..)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|e| e.player)
+                        .collect();
+                    ps.dedup();
+                    ps
+                };
+                let rank = self.name_ranks(players.into_iter());
+                self.sort_events(first, &rank, cache, out);
             }
-            let mut slots = std::mem::take(&mut cache.slots);
-            slots.clear();
-            slots.extend(out.drain(first..).map(Some));
-            let mut take = |i: usize| {
-                if let Some(e) = slots.get_mut(i).and_then(Option::take) {
-                    out.push(e);
-                }
-            };
-            if fast {
-                for &k in &packed {
-                    take((k & 0xffff_ffff) as usize);
-                }
-            } else {
-                for &(_, _, i) in &keys {
-                    take(i);
-                }
-            }
-            slots.clear();
-            packed.clear();
-            cache.keys = keys;
-            cache.slots = slots;
-            cache.packed = packed;
         }
-        cache.runs = runs;
-        cache.runs.clear();
+        cache.bufs = bufs;
+    }
+
+    /// Rank of each player index by name (equal names by index), for the players given;
+    /// others rank last. Ties then compare integers, not names.
+    fn name_ranks(&self, players: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut by_name: Vec<u32> = players.collect();
+        by_name.sort_unstable();
+        by_name.dedup();
+        let name = |pi: u32| self.players.get(pi as usize).map(|p| &*p.name);
+        by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
+        let mut rank = vec![u32::MAX; self.players.len()];
+        for (r, &pi) in by_name.iter().enumerate() {
+            if let Some(x) = rank.get_mut(pi as usize) {
+                *x = r as u32;
+            }
+        }
+        rank
+    }
+
+    /// Order `out[first..]` by `(beat, rank)`, keeping each player's order (a stable sort).
+    fn sort_events(
+        &self,
+        first: usize,
+        rank: &[u32],
+        cache: &mut QueryCache,
+        out: &mut Vec<Event>,
+    ) {
+        // Sort small keys, then move each event once. The position in the key makes every
+        // key distinct, so the unstable sort gives the stable order.
+        let mut keys = std::mem::take(&mut cache.keys);
+        keys.clear();
+        keys.extend(
+            out.get(first..)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
+                    (e.beat, r, i)
+                }),
+        );
+        let mut packed = std::mem::take(&mut cache.packed);
+        let fast = pack_keys(&keys, &mut packed);
+        if fast {
+            packed.sort_unstable();
+        } else {
+            keys.sort_unstable();
+        }
+        let mut slots = std::mem::take(&mut cache.slots);
+        slots.clear();
+        slots.extend(out.drain(first..).map(Some));
+        let mut take = |i: usize| {
+            if let Some(e) = slots.get_mut(i).and_then(Option::take) {
+                out.push(e);
+            }
+        };
+        if fast {
+            for &k in &packed {
+                take((k & 0xffff_ffff) as usize);
+            }
+        } else {
+            for &(_, _, i) in &keys {
+                take(i);
+            }
+        }
+        slots.clear();
+        packed.clear();
+        cache.keys = keys;
+        cache.slots = slots;
+        cache.packed = packed;
+    }
+}
+
+/// Merge lists of events, each sorted by beat, into `out` by `(beat, rank of the player)`;
+/// each list keeps its order. The lists are left empty.
+fn merge_runs(runs: &mut [(u32, Vec<Event>)], rank: &[u32], out: &mut Vec<Event>) {
+    let mut heads: Vec<(u32, std::vec::Drain<'_, Event>)> = runs
+        .iter_mut()
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(pi, b)| {
+            let r = rank.get(*pi as usize).copied().unwrap_or(u32::MAX);
+            (r, b.drain(..))
+        })
+        .collect();
+    loop {
+        let mut best: Option<(usize, Time, u32)> = None;
+        for (i, (r, d)) in heads.iter().enumerate() {
+            if let Some(e) = d.as_slice().first() {
+                if best.is_none_or(|(_, b, br)| (e.beat, *r) < (b, br)) {
+                    best = Some((i, e.beat, *r));
+                }
+            }
+        }
+        let Some((i, _, _)) = best else {
+            break;
+        };
+        if let Some(e) = heads.get_mut(i).and_then(|(_, d)| d.next()) {
+            out.push(e);
+        }
     }
 }
 
