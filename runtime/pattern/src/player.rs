@@ -53,7 +53,8 @@ const MAX_COUNTS: usize = 1 << 12;
 /// successive windows cost O(events). Results never depend on it.
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
-    players: HashMap<u32, PlayerCache>,
+    /// By player index (a program has few players; no hashing per query).
+    players: Vec<Option<PlayerCache>>,
     /// Scratch for `Program::query` with several players: each one's events.
     bufs: Vec<(u32, Vec<Event>)>,
     /// Scratch for ordering the players' events: `(beat, player rank, position)`.
@@ -102,6 +103,8 @@ struct BindCache {
     bases: Vec<(i64, u64)>,
     /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
     cycle_haps: Option<(i64, Vec<Hap>)>,
+    /// Cycle mode: an emptied hap list, kept for its memory.
+    spare_haps: Vec<Hap>,
     /// Key positions sorted by key name, one per name (the last given), classified.
     order: Vec<KeyInfo>,
     order_ready: bool,
@@ -162,23 +165,28 @@ impl Program {
             if !audible(player) {
                 continue;
             }
-            let pc = cache.players.entry(pi).or_insert_with(|| PlayerCache {
-                body: player.body.clone(),
-                seed: player.seed,
-                cycle_beats,
-                binds: Vec::new(),
+            if cache.players.len() <= pi as usize {
+                cache.players.resize_with(pi as usize + 1, || None);
+            }
+            let Some(entry) = cache.players.get_mut(pi as usize) else {
+                break;
+            };
+            let stale = entry.as_ref().is_none_or(|pc| {
+                !Arc::ptr_eq(&pc.body, &player.body)
+                    || pc.seed != player.seed
+                    || pc.cycle_beats != cycle_beats
             });
-            if !Arc::ptr_eq(&pc.body, &player.body)
-                || pc.seed != player.seed
-                || pc.cycle_beats != cycle_beats
-            {
-                *pc = PlayerCache {
+            if stale {
+                *entry = Some(PlayerCache {
                     body: player.body.clone(),
                     seed: player.seed,
                     cycle_beats,
                     binds: Vec::new(),
-                };
+                });
             }
+            let Some(pc) = entry.as_mut() else {
+                break;
+            };
             let target = if split {
                 if bufs.len() <= used {
                     bufs.push((pi, Vec::new()));
@@ -781,7 +789,9 @@ impl Query<'_> {
             let mut haps = match bc.cycle_haps.take() {
                 Some((cc, hs)) if cc == c => hs,
                 other => {
-                    let mut hs = other.map(|(_, v)| v).unwrap_or_default();
+                    let mut hs = other
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| std::mem::take(&mut bc.spare_haps));
                     hs.clear();
                     let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
                     pat.query(whole_cycle, self.budget, &mut hs)?;
@@ -800,6 +810,9 @@ impl Query<'_> {
                     hs
                 }
             };
+            // A window that reaches the cycle's end is its last visit in playing order:
+            // the haps' values then move into the events, and the list is not kept.
+            let last_visit = cyc.end == Time::int(c) + Time::ONE;
             let r = self.cycle_haps(
                 bind,
                 ops,
@@ -809,11 +822,17 @@ impl Query<'_> {
                 bc,
                 structure_key,
                 base,
-                &haps,
+                &mut haps,
+                last_visit,
                 order,
                 values,
             );
-            bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            if last_visit {
+                haps.clear();
+                bc.spare_haps = std::mem::take(&mut haps);
+            } else {
+                bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            }
             r?;
         }
         let _ = cb;
@@ -832,7 +851,8 @@ impl Query<'_> {
         bc: &mut BindCache,
         structure_key: usize,
         base: u64,
-        haps: &[Hap],
+        haps: &mut [Hap],
+        take_values: bool,
         order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
@@ -845,7 +865,7 @@ impl Query<'_> {
         {
             let mut last_len: Option<(Time, Time, f64)> = None;
             let mut last_end: Option<(Time, Time)> = None;
-            for (rank, h) in haps.iter().enumerate() {
+            for (rank, h) in haps.iter_mut().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
                     continue;
@@ -866,7 +886,11 @@ impl Query<'_> {
                     for (ki, (_, s)) in bind.keys.iter().enumerate() {
                         let ks = mix(salt, ki as u64);
                         let v = if ki == structure_key {
-                            let mut v = h.value.clone();
+                            let mut v = if take_values {
+                                std::mem::replace(&mut h.value, Value::Rest)
+                            } else {
+                                h.value.clone()
+                            };
                             for (oi, (op, right)) in ops.iter().enumerate() {
                                 match stream_eval::root_at(right, ctx, mix(ks, oi as u64), &mut ev)?
                                 {
