@@ -177,3 +177,15 @@ mod tests {
         assert_eq!(p.value("amp"), Some(&Value::Num(0.5)));
     }
 }
+
+/// Events are moved by value (into lists, through merges); a key or a pair growing would
+/// silently make every move dearer.
+#[cfg(all(test, target_pointer_width = "64"))]
+mod size {
+    #[test]
+    fn keys_pairs_and_events_stay_small() {
+        assert_eq!(std::mem::size_of::<crate::Key>(), 16);
+        assert_eq!(std::mem::size_of::<(crate::Key, crate::Value)>(), 40);
+        assert!(std::mem::size_of::<crate::Event>() <= 328);
+    }
+}
