@@ -110,6 +110,8 @@ struct BindCache {
     order_ready: bool,
     /// Scratch for one event's values, kept between queries.
     values: Vec<Value>,
+    /// Recent sample-name splits.
+    splits: Splits,
     /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
     /// entry never changes (the cache is rebuilt when the body does).
     structure_key: Option<Option<usize>>,
@@ -693,6 +695,7 @@ impl Query<'_> {
                 d,
                 t.dur,
                 true,
+                &mut bc.splits,
             )?;
             onset = next;
             cycle = next_cycle;
@@ -945,7 +948,16 @@ impl Query<'_> {
                     )
                 };
                 self.emit(
-                    &bind.keys, values, order, h.gain, shifted, beat, d, d_f64, false,
+                    &bind.keys,
+                    values,
+                    order,
+                    h.gain,
+                    shifted,
+                    beat,
+                    d,
+                    d_f64,
+                    false,
+                    &mut bc.splits,
                 )?;
             }
         }
@@ -1017,6 +1029,7 @@ impl Query<'_> {
         dur: Time,
         dur_value: f64,
         stream_mode: bool,
+        splits: &mut Splits,
     ) -> Result<(), Overrun> {
         let mut notes: Option<usize> = None;
         for info in order {
@@ -1062,7 +1075,7 @@ impl Query<'_> {
                 if info.is_n {
                     has_n = true;
                 } else if info.slot == Slot::Sound && sample.is_none() {
-                    sample = split_sample(v).map(|(name, n)| (ki, name, n));
+                    sample = splits.split(v).map(|(name, n)| (ki, name, n));
                 }
             }
             let sustain = match fields.sustain {
@@ -1297,6 +1310,42 @@ fn nth_leaf(v: &Value, mut j: usize) -> Option<&Value> {
     }
 }
 
+/// Sample-name splits remembered per bind.
+const SPLITS: usize = 8;
+
+/// Recent `"name:n"` splits, by the shared text they came from: without them a sample index
+/// costs a new string (an allocation) per event. Bounded; results never depend on it.
+#[derive(Clone, Debug, Default)]
+struct Splits {
+    recent: Vec<(Arc<str>, Value, f64)>,
+    next: usize,
+}
+
+impl Splits {
+    /// [`split_sample`], remembered.
+    fn split(&mut self, v: &Value) -> Option<(Value, f64)> {
+        let Value::Str(s) = v else {
+            return None;
+        };
+        // Most names have no index: a plain byte scan answers faster than the string search.
+        if !s.bytes().any(|b| b == b':') {
+            return None;
+        }
+        if let Some((_, name, n)) = self.recent.iter().find(|(k, _, _)| Arc::ptr_eq(k, s)) {
+            return Some((name.clone(), *n));
+        }
+        let (name, n) = split_sample(v)?;
+        let entry = (s.clone(), name.clone(), n);
+        if self.recent.len() < SPLITS {
+            self.recent.push(entry);
+        } else if let Some(slot) = self.recent.get_mut(self.next) {
+            *slot = entry;
+            self.next = (self.next + 1) % SPLITS;
+        }
+        Some((name, n))
+    }
+}
+
 /// `"bd:3"` → `("bd", 3)`: a sample name with its index.
 fn split_sample(v: &Value) -> Option<(Value, f64)> {
     let Value::Str(s) = v else {
@@ -1404,6 +1453,22 @@ impl<'a> TimingKeys<'a> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn remembered_splits_equal_fresh_ones_and_stay_bounded() {
+        let mut splits = Splits::default();
+        let words: Vec<Value> = (0..20)
+            .map(|i| Value::str(&format!("s{}:{}", i % 11, i % 5)))
+            .chain([Value::str("bd"), Value::str("a:b"), Value::Num(3.0)])
+            .collect();
+        for round in 0..3 {
+            for w in &words {
+                let got = splits.split(w);
+                assert_eq!(got, split_sample(w), "round {round}: {w:?}");
+            }
+        }
+        assert!(splits.recent.len() <= SPLITS);
+    }
 
     #[test]
     fn packed_keys_sort_as_the_tuples_do() {
