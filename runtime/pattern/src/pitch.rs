@@ -130,8 +130,13 @@ pub fn note_to_midi(
     octave: f64,
     octave_ratio: f64,
 ) -> f64 {
-    ((note + gtranspose + root) / steps_per_octave + octave - 5.0) * (12.0 * octave_ratio.log2())
-        + 60.0
+    // The default ratio (an octave) needs no logarithm: log2(2) is exactly 1.
+    let semitones_per_octave = if octave_ratio == 2.0 {
+        12.0
+    } else {
+        12.0 * octave_ratio.log2()
+    };
+    ((note + gtranspose + root) / steps_per_octave + octave - 5.0) * semitones_per_octave + 60.0
 }
 
 /// `sustain = dur · legato · stretch`.
