@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use patter_pattern::{Bind, EventPat, Player, Program, Stream, StreamRef, Time, Value};
+use patter_pattern::{Bind, EventPat, Key, Player, Program, Stream, StreamRef, Time, Value};
 
 /// One note of a [`NoteLoop`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -114,9 +114,9 @@ impl NoteLoop {
             // An empty loop: one rest per loop.
             Bind {
                 keys: vec![
-                    (Arc::from("midinote"), c(Value::Rest)),
+                    (Key::new("midinote"), c(Value::Rest)),
                     (
-                        Arc::from("delta"),
+                        Key::new("delta"),
                         c(Value::Num(self.length.to_f64().max(1.0))),
                     ),
                 ],
@@ -124,11 +124,11 @@ impl NoteLoop {
         } else {
             Bind {
                 keys: vec![
-                    (Arc::from("midinote"), seq(keys)),
-                    (Arc::from("velocity"), seq(vels)),
-                    (Arc::from("sustain"), seq(lens)),
-                    (Arc::from("delta"), seq(deltas)),
-                    (Arc::from("chan"), c(Value::Num(self.channel as f64))),
+                    (Key::new("midinote"), seq(keys)),
+                    (Key::new("velocity"), seq(vels)),
+                    (Key::new("sustain"), seq(lens)),
+                    (Key::new("delta"), seq(deltas)),
+                    (Key::new("chan"), c(Value::Num(self.channel as f64))),
                 ],
             }
         };

@@ -278,8 +278,7 @@ pub fn sort(msgs: &mut [TimedMsg]) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use patter_pattern::{TimeSpan, Value};
-    use std::sync::Arc;
+    use patter_pattern::{Key, TimeSpan, Value};
 
     fn event(params: &[(&str, f64)], sustain: f64) -> Event {
         Event {
@@ -288,10 +287,7 @@ mod tests {
             beat: Time::ONE,
             dur: Time::ONE,
             sustain,
-            params: params
-                .iter()
-                .map(|(k, v)| (Arc::from(*k), Value::Num(*v)))
-                .collect(),
+            params: params.iter().map(|(k, v)| (*k, Value::Num(*v))).collect(),
         }
     }
 
@@ -338,7 +334,7 @@ mod tests {
     #[test]
     fn drum_names_play_general_midi_drums_on_channel_ten() {
         let mut e = event(&[("velocity", 90.0)], 0.25);
-        e.params.push((Arc::from("s"), Value::str("sn")));
+        e.params.push((Key::S, Value::str("sn")));
         let mut out = Vec::new();
         event_messages(&e, &mut out);
         assert_eq!(out[0].msg.as_slice(), &[0x99, 38, 90]);

@@ -130,6 +130,8 @@ pub struct SchedulerCore {
     frontier: Time,
     cycle_beats: Time,
     budget: u64,
+    /// One player's events of one window, kept so that windows reuse its memory.
+    scratch: Vec<Event>,
 }
 
 /// Steps allowed per player per window (far above any musical pattern).
@@ -143,6 +145,7 @@ impl SchedulerCore {
             frontier: beat,
             cycle_beats: Time::int(4),
             budget: DEFAULT_BUDGET,
+            scratch: Vec::new(),
         }
     }
 
@@ -328,14 +331,15 @@ impl SchedulerCore {
                     continue;
                 }
                 let local = TimeSpan::new(from - v.origin, window.end - v.origin);
-                let mut events = Vec::new();
+                let events = &mut self.scratch;
+                events.clear();
                 let mut failed = Vec::new();
                 let t0 = std::time::Instant::now();
                 v.program.query(
                     local,
                     &mut slot.cache,
                     Budget::new(self.budget),
-                    &mut events,
+                    events,
                     &mut failed,
                 );
                 slot.cost.record(t0.elapsed().as_micros() as u64);
@@ -353,7 +357,7 @@ impl SchedulerCore {
                 } else {
                     Time::ZERO
                 };
-                for mut e in events {
+                for mut e in events.drain(..) {
                     e.player = i as u32;
                     e.beat += v.origin;
                     e.whole = TimeSpan::new(e.whole.begin + cycle_shift, e.whole.end + cycle_shift);

@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::net::UdpSocket;
-use std::sync::Arc;
 use std::time::Instant;
 
 use patter_pattern::{Event, Time, TimeSpan, Value};
@@ -18,12 +17,12 @@ mod counting_alloc;
 use counting_alloc::allocations_in;
 
 fn event() -> Event {
-    let mut params: Vec<(Arc<str>, Value)> = vec![
-        (Arc::from("s"), Value::str("bd:3")),
-        (Arc::from("cut"), Value::Num(1.0)),
-        (Arc::from("speed"), Value::Num(1.5)),
-        (Arc::from("midinote"), Value::Num(60.0)),
-        (Arc::from("amp"), Value::Num(0.4)),
+    let mut params: Vec<(patter_pattern::Key, Value)> = vec![
+        (patter_pattern::Key::new("s"), Value::str("bd:3")),
+        (patter_pattern::Key::new("cut"), Value::Num(1.0)),
+        (patter_pattern::Key::new("speed"), Value::Num(1.5)),
+        (patter_pattern::Key::new("midinote"), Value::Num(60.0)),
+        (patter_pattern::Key::new("amp"), Value::Num(0.4)),
     ];
     params.sort_by(|a, b| a.0.cmp(&b.0));
     Event {
@@ -32,7 +31,7 @@ fn event() -> Event {
         beat: Time::ONE,
         dur: Time::ONE,
         sustain: 0.5,
-        params,
+        params: params.into(),
     }
 }
 

@@ -5,6 +5,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use patter_lang::{compile, NoImports};
 use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
+use patter_tests::programs::query_cases;
 
 const CYCLES: i64 = 64;
 
@@ -34,20 +35,7 @@ fn query(p: &Program, out: &mut Vec<Event>) {
 }
 
 fn bench(c: &mut Criterion) {
-    let stack8: String = (0..8)
-        .map(|i| format!("play p{i} {{ note: \"0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 {i}\" }}\n"))
-        .collect();
-    let cases: Vec<(&str, String)> = vec![
-        ("4-step sequence", "play a { s: \"bd sn hh cp\" }".to_string()),
-        ("nested subdivision", "play a { note: \"0 [1 2] [3 [4 5]] [6 [7 [8 9]]]\" }".to_string()),
-        ("alternation", "play a { note: \"<0 1 2> <3 4> [5 <6 7 8>]\" }".to_string()),
-        ("euclid", "play a { s: \"bd(3,8) sn(5,8,2) hh(7,16)\" }".to_string()),
-        ("stack of 8 players x 16 steps", stack8),
-        (
-            "6-key Pbind with random keys",
-            "play a { degree: rand([0, 2, 4, 7]), dur: 0.25, amp: white(0.1, 0.5), pan: brown(-1, 1, 0.1), legato: xrand([0.5, 0.8, 1]), octave: choose([4, 5]) }".to_string(),
-        ),
-    ];
+    let cases = query_cases();
     let mut group = c.benchmark_group("query events");
     for (name, src) in &cases {
         let p = program(src);

@@ -27,3 +27,29 @@ pub fn big_program(lines: usize) -> String {
     }
     s
 }
+
+/// The fixed list of query-throughput cases of issue 2, as `(name, source)`: shared by the
+/// criterion bench (`benches/query.rs`) and the instruction-count harness
+/// (`bin/query_count.rs`), so both measure the same programs.
+pub fn query_cases() -> Vec<(&'static str, String)> {
+    let stack8: String = (0..8)
+        .map(|i| format!("play p{i} {{ note: \"0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 {i}\" }}\n"))
+        .collect();
+    vec![
+        ("4-step sequence", "play a { s: \"bd sn hh cp\" }".to_string()),
+        (
+            "nested subdivision",
+            "play a { note: \"0 [1 2] [3 [4 5]] [6 [7 [8 9]]]\" }".to_string(),
+        ),
+        (
+            "alternation",
+            "play a { note: \"<0 1 2> <3 4> [5 <6 7 8>]\" }".to_string(),
+        ),
+        ("euclid", "play a { s: \"bd(3,8) sn(5,8,2) hh(7,16)\" }".to_string()),
+        ("stack of 8 players x 16 steps", stack8),
+        (
+            "6-key Pbind with random keys",
+            "play a { degree: rand([0, 2, 4, 7]), dur: 0.25, amp: white(0.1, 0.5), pan: brown(-1, 1, 0.1), legato: xrand([0.5, 0.8, 1]), octave: choose([4, 5]) }".to_string(),
+        ),
+    ]
+}

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use patter_pattern::{Bind, EventPat, Pat, PatRef, Stream, StreamRef, Value};
+use patter_pattern::{Bind, EventPat, Key, Pat, PatRef, Stream, StreamRef, Value};
 
 use super::builtins;
 use super::value::Val;
@@ -138,7 +138,7 @@ pub(crate) fn finish_player(
                 }
                 if let Some(v) = v {
                     if !keys.iter().any(|(k, _)| &**k == name) {
-                        keys.push((Arc::from(name), Arc::new(Stream::Const(v.clone()))));
+                        keys.push((Key::new(name), Arc::new(Stream::Const(v.clone()))));
                     }
                 }
             }

@@ -17,8 +17,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use patter_pattern::{
-    Bind, Budget, Event, EventPat, Player, Program, QueryCache, Stream, StreamRef, Time, TimeSpan,
-    Value,
+    Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, Stream, StreamRef, Time,
+    TimeSpan, Value,
 };
 
 use crate::ast::{Arg, ExprKind, Ident, ItemKind, Module, Setting, UnaryOp};
@@ -839,7 +839,7 @@ impl<'a> Evaluator<'a> {
                 let mut keys = Vec::with_capacity(fields.len());
                 for (k, val, vspan) in fields.iter() {
                     let s = self.key_stream(&k.node, val, *vspan)?;
-                    keys.push((Arc::from(k.node.as_str()), s));
+                    keys.push((Key::new(&k.node), s));
                 }
                 if keys.iter().any(|(k, _)| &**k == "dur" || &**k == "delta") {
                     // Rhythm from dur: every other key is sampled, which is what the warning

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use patter_pattern::build;
 use patter_pattern::{
-    Bind, Budget, Event, EventPat, Player, Program, QueryCache, Stream, StreamRef, Time, TimeSpan,
-    Value,
+    Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, Stream, StreamRef, Time,
+    TimeSpan, Value,
 };
 
 fn n(x: f64) -> StreamRef {
@@ -25,7 +25,7 @@ fn nums(xs: &[f64]) -> Vec<StreamRef> {
 
 fn bind(keys: Vec<(&str, StreamRef)>) -> Arc<EventPat> {
     Arc::new(EventPat::Bind(Bind {
-        keys: keys.into_iter().map(|(k, s)| (Arc::from(k), s)).collect(),
+        keys: keys.into_iter().map(|(k, s)| (Key::new(k), s)).collect(),
     }))
 }
 

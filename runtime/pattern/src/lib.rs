@@ -21,6 +21,8 @@
 
 pub mod build;
 mod euclid;
+mod key;
+mod params;
 mod pat;
 pub mod pitch;
 mod player;
@@ -36,9 +38,11 @@ pub mod trigger;
 mod value;
 
 pub use euclid::{bjorklund, MAX_STEPS};
+pub use key::Key;
+pub use params::Params;
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
 pub use player::QueryCache;
-pub use program::{Bind, Event, EventPat, Key, Player, Program};
+pub use program::{Bind, Event, EventPat, Player, Program};
 pub use query::{Budget, Overrun};
 pub use stream::{Repeats, Stream, StreamCtx, StreamRef};
 pub use stream_eval::{apply_bin, apply_un, StreamMemo};

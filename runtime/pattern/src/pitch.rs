@@ -22,9 +22,9 @@
 //! is not derived in SC's Event (it defaults to 64 there); patter derives it from `amp` so
 //! that MIDI output follows `amp`/`db`: `round(amp · 127)` clamped to 1..=127, unless given.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use crate::program::Key;
+use crate::key::Key;
 use crate::scale::{self, Scale};
 use crate::value::Value;
 
@@ -130,8 +130,13 @@ pub fn note_to_midi(
     octave: f64,
     octave_ratio: f64,
 ) -> f64 {
-    ((note + gtranspose + root) / steps_per_octave + octave - 5.0) * (12.0 * octave_ratio.log2())
-        + 60.0
+    // The default ratio (an octave) needs no logarithm: log2(2) is exactly 1.
+    let semitones_per_octave = if octave_ratio == 2.0 {
+        12.0
+    } else {
+        12.0 * octave_ratio.log2()
+    };
+    ((note + gtranspose + root) / steps_per_octave + octave - 5.0) * semitones_per_octave + 60.0
 }
 
 /// `sustain = dur · legato · stretch`.
@@ -146,30 +151,21 @@ pub fn delta(dur: f64, stretch: f64) -> f64 {
 
 /// MIDI velocity from amp: `round(amp · 127)` clamped to 1..=127.
 pub fn amp_to_velocity(amp: f64) -> f64 {
-    if amp.is_nan() {
+    let x = amp * 127.0;
+    // `round` is a library call on baseline x86-64; inside (1, 127) the truncating cast
+    // and the fraction give the same half-away-from-zero rounding. NaN lands on 1.
+    if x.is_nan() || x <= 1.0 {
         return 1.0;
     }
-    (amp * 127.0).round().clamp(1.0, 127.0)
-}
-
-/// Shared key names for derived parameters (one allocation per process, not per event).
-pub(crate) struct DerivedKeys {
-    pub freq: Key,
-    pub midinote: Key,
-    pub amp: Key,
-    pub velocity: Key,
-    pub n: Key,
-}
-
-pub(crate) fn keys() -> &'static DerivedKeys {
-    static KEYS: OnceLock<DerivedKeys> = OnceLock::new();
-    KEYS.get_or_init(|| DerivedKeys {
-        freq: Arc::from("freq"),
-        midinote: Arc::from("midinote"),
-        amp: Arc::from("amp"),
-        velocity: Arc::from("velocity"),
-        n: Arc::from("n"),
-    })
+    if x >= 127.0 {
+        return 127.0;
+    }
+    let whole = x as i64 as f64;
+    if x - whole >= 0.5 {
+        whole + 1.0
+    } else {
+        whole
+    }
 }
 
 /// The keys of one event that the Event model reads, gathered in one pass.
@@ -418,7 +414,7 @@ impl Fields {
 
 /// Replace `key`'s value, or insert it where it keeps a name-sorted list sorted.
 pub(crate) fn set_sorted(params: &mut Vec<(Key, Value)>, key: &Key, value: Value) {
-    match params.binary_search_by(|(k, _)| (**k).cmp(&**key)) {
+    match params.binary_search_by(|(k, _)| k.cmp(key)) {
         Ok(pos) => {
             if let Some(slot) = params.get_mut(pos) {
                 slot.1 = value;
@@ -446,20 +442,19 @@ pub fn amp_of(params: &[(Key, Value)]) -> f64 {
 /// Write derived values into a name-sorted parameter list: `midinote` (when derived),
 /// `freq` (when pitched), `amp` (times `gain`) and `velocity` (unless given).
 pub(crate) fn write_derived(params: &mut Vec<(Key, Value)>, fields: &Fields, gain: f64) {
-    let keys = keys();
     let pitched = fields.is_pitched();
     let (midinote, freq) = if pitched { fields.pitch() } else { (None, 0.0) };
     let amp = fields.amp() * gain;
     let velocity = fields.velocity;
     if let Some(m) = midinote {
-        set_sorted(params, &keys.midinote, Value::Num(m));
+        set_sorted(params, &Key::MIDINOTE, Value::Num(m));
     }
     if pitched {
-        set_sorted(params, &keys.freq, Value::Num(freq));
+        set_sorted(params, &Key::FREQ, Value::Num(freq));
     }
-    set_sorted(params, &keys.amp, Value::Num(amp));
+    set_sorted(params, &Key::AMP, Value::Num(amp));
     if velocity.is_none() {
-        set_sorted(params, &keys.velocity, Value::Num(amp_to_velocity(amp)));
+        set_sorted(params, &Key::VELOCITY, Value::Num(amp_to_velocity(amp)));
     }
 }
 
@@ -471,4 +466,48 @@ pub fn derive(params: &mut Vec<(Key, Value)>) {
     // Derivation is unconditional here: the caller asked for a pitch.
     fields.has_pitch_key = true;
     write_derived(params, &fields, 1.0);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn velocity_rounds_as_round_does() {
+        let reference = |amp: f64| {
+            if amp.is_nan() {
+                1.0
+            } else {
+                (amp * 127.0).round().clamp(1.0, 127.0)
+            }
+        };
+        let mut amps = vec![
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            -1.0,
+            0.0,
+            0.1,
+            0.5 / 127.0,
+            1.5 / 127.0,
+            126.5 / 127.0,
+            1.0,
+            2.0,
+        ];
+        for i in 0..=20_000 {
+            let x = f64::from(i) / 20_000.0 * 1.1;
+            amps.extend([x, x.next_up(), x.next_down()]);
+        }
+        for k in 0..=128 {
+            let half = (f64::from(k) + 0.5) / 127.0;
+            amps.extend([half, half.next_up(), half.next_down()]);
+        }
+        for amp in amps {
+            assert_eq!(
+                amp_to_velocity(amp).to_bits(),
+                reference(amp).to_bits(),
+                "{amp}"
+            );
+        }
+    }
 }

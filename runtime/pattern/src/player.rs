@@ -29,9 +29,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::key::Key;
+use crate::params::Params;
 use crate::pat::{BinOp, Hap, Pat, PatRef};
 use crate::pitch::{self, Slot};
-use crate::program::{Bind, Event, EventPat, Key, Program};
+use crate::program::{Bind, Event, EventPat, Player, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
 use crate::stream_eval::{self, apply_bin, mix, Ev, StreamMemo};
@@ -51,9 +53,10 @@ const MAX_COUNTS: usize = 1 << 12;
 /// successive windows cost O(events). Results never depend on it.
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
-    players: HashMap<u32, PlayerCache>,
-    /// Scratch for `Program::query`: each player's run of events `(start, end, player)`.
-    runs: Vec<(usize, usize, u32)>,
+    /// By player index (a program has few players; no hashing per query).
+    players: Vec<Option<PlayerCache>>,
+    /// Scratch for `Program::query` with several players: each one's events.
+    bufs: Vec<(u32, Vec<Event>)>,
     /// Scratch for ordering the players' events: `(beat, player rank, position)`.
     keys: Vec<(Time, u32, usize)>,
     /// Scratch for ordering the players' events: the events being moved.
@@ -71,7 +74,7 @@ impl QueryCache {
     /// Forget everything (e.g. after a program swap; stale entries are also detected).
     pub fn clear(&mut self) {
         self.players.clear();
-        self.runs.clear();
+        self.bufs.clear();
     }
 }
 
@@ -100,9 +103,15 @@ struct BindCache {
     bases: Vec<(i64, u64)>,
     /// Cycle mode: the onset haps of the last cycle queried, sorted by onset.
     cycle_haps: Option<(i64, Vec<Hap>)>,
+    /// Cycle mode: an emptied hap list, kept for its memory.
+    spare_haps: Vec<Hap>,
     /// Key positions sorted by key name, one per name (the last given), classified.
     order: Vec<KeyInfo>,
     order_ready: bool,
+    /// Scratch for one event's values, kept between queries.
+    values: Vec<Value>,
+    /// Recent sample-name splits.
+    splits: Splits,
     /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
     /// entry never changes (the cache is rebuilt when the body does).
     structure_key: Option<Option<usize>>,
@@ -144,114 +153,203 @@ impl Program {
         } else {
             Time::int(4)
         };
+        let audible =
+            |p: &Player| !p.muted && (self.solo.is_empty() || self.solo.contains(&p.name));
+        // Several players: each fills its own list, and sorted lists are merged straight
+        // into `out`, so that an event (a few hundred bytes) moves once.
+        let split = self.players.iter().filter(|p| audible(p)).nth(1).is_some();
+        let mut bufs = std::mem::take(&mut cache.bufs);
+        let mut used = 0;
         for (pi, player) in self.players.iter().enumerate() {
             let Ok(pi) = u32::try_from(pi) else {
                 break;
             };
-            if player.muted || (!self.solo.is_empty() && !self.solo.contains(&player.name)) {
+            if !audible(player) {
                 continue;
             }
-            let pc = cache.players.entry(pi).or_insert_with(|| PlayerCache {
-                body: player.body.clone(),
-                seed: player.seed,
-                cycle_beats,
-                binds: Vec::new(),
+            if cache.players.len() <= pi as usize {
+                cache.players.resize_with(pi as usize + 1, || None);
+            }
+            let Some(entry) = cache.players.get_mut(pi as usize) else {
+                break;
+            };
+            let stale = entry.as_ref().is_none_or(|pc| {
+                !Arc::ptr_eq(&pc.body, &player.body)
+                    || pc.seed != player.seed
+                    || pc.cycle_beats != cycle_beats
             });
-            if !Arc::ptr_eq(&pc.body, &player.body)
-                || pc.seed != player.seed
-                || pc.cycle_beats != cycle_beats
-            {
-                *pc = PlayerCache {
+            if stale {
+                *entry = Some(PlayerCache {
                     body: player.body.clone(),
                     seed: player.seed,
                     cycle_beats,
                     binds: Vec::new(),
-                };
+                });
             }
+            let Some(pc) = entry.as_mut() else {
+                break;
+            };
+            let target = if split {
+                if bufs.len() <= used {
+                    bufs.push((pi, Vec::new()));
+                }
+                match bufs.get_mut(used) {
+                    Some(slot) => {
+                        used += 1;
+                        slot.0 = pi;
+                        slot.1.clear();
+                        &mut slot.1
+                    }
+                    None => &mut *out,
+                }
+            } else {
+                &mut *out
+            };
             let mut budget = budget_per_player;
-            let start = out.len();
+            let start = target.len();
             let mut q = Query {
                 player: pi,
                 seed: player.seed,
                 cycle_beats,
                 budget: &mut budget,
-                out,
+                out: target,
             };
             let mut counter = 0usize;
             if q.event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
                 .is_err()
             {
-                out.truncate(start);
+                target.truncate(start);
                 failed.push(pi);
-            } else if out.len() > start {
-                cache.runs.push((start, out.len(), pi));
             }
         }
-        let runs = std::mem::take(&mut cache.runs);
-        // A single player's events usually come out in beat order already.
-        let single_sorted = runs.len() <= 1
-            && out
-                .get(first..)
-                .is_some_and(|r| r.is_sorted_by(|x, y| x.beat <= y.beat));
-        if !single_sorted {
-            // Players ranked by name once, so ties compare integers, not names; equal names
-            // rank by player index, which is the order a stable sort keeps them in.
-            let mut by_name: Vec<u32> = runs.iter().map(|r| r.2).collect();
-            let players = &self.players;
-            let name = |pi: u32| players.get(pi as usize).map(|p| &*p.name);
-            by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
-            let mut rank = vec![u32::MAX; players.len()];
-            for (r, &pi) in by_name.iter().enumerate() {
-                if let Some(x) = rank.get_mut(pi as usize) {
-                    *x = r as u32;
-                }
+        let runs = bufs.get_mut(..used).unwrap_or_default();
+        let by_beat = |x: &Event, y: &Event| x.beat <= y.beat;
+        if split && runs.iter().all(|(_, b)| b.is_sorted_by(by_beat)) {
+            let rank = self.name_ranks(runs.iter().map(|r| r.0));
+            out.reserve(runs.iter().map(|(_, b)| b.len()).sum());
+            merge_runs(runs, &rank, out);
+        } else {
+            // Players' events sharing a beat go by name, which is not list order: sort
+            // whenever two players sounded.
+            let several = runs.iter().filter(|(_, b)| !b.is_empty()).nth(1).is_some();
+            for (_, b) in runs.iter_mut() {
+                out.append(b);
             }
-            // Sort small keys, then move each event once. The position in the key makes
-            // every key distinct, so the unstable sort gives the stable order.
-            let mut keys = std::mem::take(&mut cache.keys);
-            keys.clear();
-            keys.extend(
-                out.get(first..)
-                    .unwrap_or_default()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| {
-                        let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
-                        (e.beat, r, i)
-                    }),
-            );
-            let mut packed = std::mem::take(&mut cache.packed);
-            let fast = pack_keys(&keys, &mut packed);
-            if fast {
-                packed.sort_unstable();
-            } else {
-                keys.sort_unstable();
+            if several || out.get(first..).is_some_and(|r| !r.is_sorted_by(by_beat)) {
+                let players = {
+                    let mut ps: Vec<u32> = out
+                        .get(first..)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|e| e.player)
+                        .collect();
+                    ps.dedup();
+                    ps
+                };
+                let rank = self.name_ranks(players.into_iter());
+                self.sort_events(first, &rank, cache, out);
             }
-            let mut slots = std::mem::take(&mut cache.slots);
-            slots.clear();
-            slots.extend(out.drain(first..).map(Some));
-            let mut take = |i: usize| {
-                if let Some(e) = slots.get_mut(i).and_then(Option::take) {
-                    out.push(e);
-                }
-            };
-            if fast {
-                for &k in &packed {
-                    take((k & 0xffff_ffff) as usize);
-                }
-            } else {
-                for &(_, _, i) in &keys {
-                    take(i);
-                }
-            }
-            slots.clear();
-            packed.clear();
-            cache.keys = keys;
-            cache.slots = slots;
-            cache.packed = packed;
         }
-        cache.runs = runs;
-        cache.runs.clear();
+        cache.bufs = bufs;
+    }
+
+    /// Rank of each player index by name (equal names by index), for the players given;
+    /// others rank last. Ties then compare integers, not names.
+    fn name_ranks(&self, players: impl Iterator<Item = u32>) -> Vec<u32> {
+        let mut by_name: Vec<u32> = players.collect();
+        by_name.sort_unstable();
+        by_name.dedup();
+        let name = |pi: u32| self.players.get(pi as usize).map(|p| &*p.name);
+        by_name.sort_by(|&a, &b| name(a).cmp(&name(b)).then(a.cmp(&b)));
+        let mut rank = vec![u32::MAX; self.players.len()];
+        for (r, &pi) in by_name.iter().enumerate() {
+            if let Some(x) = rank.get_mut(pi as usize) {
+                *x = r as u32;
+            }
+        }
+        rank
+    }
+
+    /// Order `out[first..]` by `(beat, rank)`, keeping each player's order (a stable sort).
+    fn sort_events(
+        &self,
+        first: usize,
+        rank: &[u32],
+        cache: &mut QueryCache,
+        out: &mut Vec<Event>,
+    ) {
+        // Sort small keys, then move each event once. The position in the key makes every
+        // key distinct, so the unstable sort gives the stable order.
+        let mut keys = std::mem::take(&mut cache.keys);
+        keys.clear();
+        keys.extend(
+            out.get(first..)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let r = rank.get(e.player as usize).copied().unwrap_or(u32::MAX);
+                    (e.beat, r, i)
+                }),
+        );
+        let mut packed = std::mem::take(&mut cache.packed);
+        let fast = pack_keys(&keys, &mut packed);
+        if fast {
+            packed.sort_unstable();
+        } else {
+            keys.sort_unstable();
+        }
+        let mut slots = std::mem::take(&mut cache.slots);
+        slots.clear();
+        slots.extend(out.drain(first..).map(Some));
+        let mut take = |i: usize| {
+            if let Some(e) = slots.get_mut(i).and_then(Option::take) {
+                out.push(e);
+            }
+        };
+        if fast {
+            for &k in &packed {
+                take((k & 0xffff_ffff) as usize);
+            }
+        } else {
+            for &(_, _, i) in &keys {
+                take(i);
+            }
+        }
+        slots.clear();
+        packed.clear();
+        cache.keys = keys;
+        cache.slots = slots;
+        cache.packed = packed;
+    }
+}
+
+/// Merge lists of events, each sorted by beat, into `out` by `(beat, rank of the player)`;
+/// each list keeps its order. The lists are left empty.
+fn merge_runs(runs: &mut [(u32, Vec<Event>)], rank: &[u32], out: &mut Vec<Event>) {
+    let mut heads: Vec<(u32, std::vec::Drain<'_, Event>)> = runs
+        .iter_mut()
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(pi, b)| {
+            let r = rank.get(*pi as usize).copied().unwrap_or(u32::MAX);
+            (r, b.drain(..))
+        })
+        .collect();
+    loop {
+        let mut best: Option<(usize, Time, u32)> = None;
+        for (i, (r, d)) in heads.iter().enumerate() {
+            if let Some(e) = d.as_slice().first() {
+                if best.is_none_or(|(_, b, br)| (e.beat, *r) < (b, br)) {
+                    best = Some((i, e.beat, *r));
+                }
+            }
+        }
+        let Some((i, _, _)) = best else {
+            break;
+        };
+        if let Some(e) = heads.get_mut(i).and_then(|(_, d)| d.next()) {
+            out.push(e);
+        }
     }
 }
 
@@ -540,7 +638,6 @@ impl Query<'_> {
             bc.order = sorted_order(keys);
             bc.order_ready = true;
         }
-        let mut values: Vec<Value> = Vec::with_capacity(keys.len());
         let offset_cycles = offset / cb;
         let mut cycle = onset / cb;
         // The last conversion of a float delta to exact time (rhythms repeat values).
@@ -551,7 +648,7 @@ impl Query<'_> {
                 return Ok(());
             }
             self.budget.spend(1)?;
-            values.clear();
+            bc.values.clear();
             {
                 let mut ev = Ev {
                     memo: &mut bc.memo,
@@ -560,7 +657,7 @@ impl Query<'_> {
                 for (ki, (_, s)) in keys.iter().enumerate() {
                     let ctx = StreamCtx { index: i, cycle };
                     match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
-                        Some(v) => values.push(v),
+                        Some(v) => bc.values.push(v),
                         None => {
                             bc.ended = Some(onset);
                             return Ok(());
@@ -568,7 +665,7 @@ impl Query<'_> {
                     }
                 }
             }
-            let t = timing_keys.timing_of(&values);
+            let t = timing_keys.timing_of(&bc.values);
             let bits = (
                 t.dur.to_bits(),
                 t.stretch.to_bits(),
@@ -591,7 +688,7 @@ impl Query<'_> {
             };
             self.emit(
                 keys,
-                &values,
+                &mut bc.values,
                 &bc.order,
                 1.0,
                 whole,
@@ -599,6 +696,7 @@ impl Query<'_> {
                 d,
                 t.dur,
                 true,
+                &mut bc.splits,
             )?;
             onset = next;
             cycle = next_cycle;
@@ -646,7 +744,7 @@ impl Query<'_> {
             bc.order_ready = true;
         }
         let order = std::mem::take(&mut bc.order);
-        let mut values: Vec<Value> = Vec::with_capacity(bind.keys.len());
+        let mut values = std::mem::take(&mut bc.values);
         let r = self.cycle_events(
             bind,
             pat,
@@ -661,6 +759,8 @@ impl Query<'_> {
             &mut values,
         );
         bc.order = order;
+        values.clear();
+        bc.values = values;
         r
     }
 
@@ -693,7 +793,9 @@ impl Query<'_> {
             let mut haps = match bc.cycle_haps.take() {
                 Some((cc, hs)) if cc == c => hs,
                 other => {
-                    let mut hs = other.map(|(_, v)| v).unwrap_or_default();
+                    let mut hs = other
+                        .map(|(_, v)| v)
+                        .unwrap_or_else(|| std::mem::take(&mut bc.spare_haps));
                     hs.clear();
                     let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
                     pat.query(whole_cycle, self.budget, &mut hs)?;
@@ -712,6 +814,9 @@ impl Query<'_> {
                     hs
                 }
             };
+            // A window that reaches the cycle's end is its last visit in playing order:
+            // the haps' values then move into the events, and the list is not kept.
+            let last_visit = cyc.end == Time::int(c) + Time::ONE;
             let r = self.cycle_haps(
                 bind,
                 ops,
@@ -721,11 +826,17 @@ impl Query<'_> {
                 bc,
                 structure_key,
                 base,
-                &haps,
+                &mut haps,
+                last_visit,
                 order,
                 values,
             );
-            bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            if last_visit {
+                haps.clear();
+                bc.spare_haps = std::mem::take(&mut haps);
+            } else {
+                bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+            }
             r?;
         }
         let _ = cb;
@@ -744,7 +855,8 @@ impl Query<'_> {
         bc: &mut BindCache,
         structure_key: usize,
         base: u64,
-        haps: &[Hap],
+        haps: &mut [Hap],
+        take_values: bool,
         order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
@@ -755,7 +867,9 @@ impl Query<'_> {
             offset / cb
         };
         {
-            for (rank, h) in haps.iter().enumerate() {
+            let mut last_len: Option<(Time, Time, f64)> = None;
+            let mut last_end: Option<(Time, Time)> = None;
+            for (rank, h) in haps.iter_mut().enumerate() {
                 let Some(whole) = h.whole else { continue };
                 if !cyc.contains(whole.begin) {
                     continue;
@@ -776,7 +890,11 @@ impl Query<'_> {
                     for (ki, (_, s)) in bind.keys.iter().enumerate() {
                         let ks = mix(salt, ki as u64);
                         let v = if ki == structure_key {
-                            let mut v = h.value.clone();
+                            let mut v = if take_values {
+                                std::mem::replace(&mut h.value, Value::Rest)
+                            } else {
+                                h.value.clone()
+                            };
                             for (oi, (op, right)) in ops.iter().enumerate() {
                                 match stream_eval::root_at(right, ctx, mix(ks, oi as u64), &mut ev)?
                                 {
@@ -804,14 +922,30 @@ impl Query<'_> {
                     // A key that has ended ends the player (SC Pbind): indices only grow.
                     continue;
                 }
-                let d = whole.duration() * cb;
+                // Consecutive haps mostly share a length and meet end to start: reuse the
+                // last conversions to beats (exact, so the same values as converting anew).
+                let len = whole.duration();
+                let (d, d_f64) = match last_len {
+                    Some((l, d, f)) if l == len => (d, f),
+                    _ => {
+                        let d = len * cb;
+                        let f = d.to_f64();
+                        last_len = Some((len, d, f));
+                        (d, f)
+                    }
+                };
+                let begin_beats = match last_end {
+                    Some((e, b)) if e == whole.begin => b,
+                    _ => whole.begin * cb,
+                };
+                last_end = Some((whole.end, begin_beats + d));
                 // Adding zero is the identity on reduced fractions: skip it.
                 let (shifted, beat) = if offset.is_zero() {
-                    (whole, whole.begin * cb)
+                    (whole, begin_beats)
                 } else {
                     (
                         TimeSpan::new(whole.begin + offset_cycles, whole.end + offset_cycles),
-                        whole.begin * cb + offset,
+                        begin_beats + offset,
                     )
                 };
                 self.emit(
@@ -822,8 +956,9 @@ impl Query<'_> {
                     shifted,
                     beat,
                     d,
-                    d.to_f64(),
+                    d_f64,
                     false,
+                    &mut bc.splits,
                 )?;
             }
         }
@@ -887,7 +1022,7 @@ impl Query<'_> {
     fn emit(
         &mut self,
         keys: &[(Key, StreamRef)],
-        values: &[Value],
+        values: &mut [Value],
         order: &[KeyInfo],
         gain: f64,
         whole: TimeSpan,
@@ -895,6 +1030,7 @@ impl Query<'_> {
         dur: Time,
         dur_value: f64,
         stream_mode: bool,
+        splits: &mut Splits,
     ) -> Result<(), Overrun> {
         let mut notes: Option<usize> = None;
         for info in order {
@@ -914,7 +1050,6 @@ impl Query<'_> {
         if notes == 0 {
             return Ok(());
         }
-        let dk = pitch::keys();
         'notes: for j in 0..notes {
             self.budget.spend(1)?;
             // First pass: the note's values, read into the Event model's fields.
@@ -941,7 +1076,7 @@ impl Query<'_> {
                 if info.is_n {
                     has_n = true;
                 } else if info.slot == Slot::Sound && sample.is_none() {
-                    sample = split_sample(v).map(|(name, n)| (ki, name, n));
+                    sample = splits.split(v).map(|(name, n)| (ki, name, n));
                 }
             }
             let sustain = match fields.sustain {
@@ -973,31 +1108,44 @@ impl Query<'_> {
                 sample.as_ref().map(|(_, _, n)| *n)
             };
             // Derived keys in name order (see `DERIVED`), merged with the sorted keys by
-            // their precomputed ranks: no sort, no name comparison, and the params vector
-            // is the one allocation per event.
-            let derived: [(&Key, Option<f64>); DERIVED.len()] = [
-                (&dk.amp, Some(amp)),
-                (&dk.freq, freq),
-                (&dk.midinote, midinote),
-                (&dk.n, n),
-                (&dk.velocity, velocity),
-            ];
-            let mut params: Vec<(Key, Value)> = Vec::with_capacity(order.len() + 5);
+            // their precomputed ranks: no sort, no name comparison, and no allocation up to
+            // `Params::INLINE` pairs.
+            let derived: [Option<f64>; DERIVED.len()] = [Some(amp), freq, midinote, n, velocity];
+            // Built in place: an event is large, and moving it costs more than filling it.
+            let room = order.len() + DERIVED.len();
+            self.out.push(Event {
+                player: self.player,
+                whole,
+                beat,
+                dur,
+                sustain,
+                params: if room > Params::INLINE {
+                    Params::with_capacity(room)
+                } else {
+                    Params::new()
+                },
+            });
+            let Some(params) = self.out.last_mut().map(|e| &mut e.params) else {
+                continue;
+            };
+            // The last note moves each plain value out instead of cloning it (values are
+            // evaluated afresh for every event): no reference count for words.
+            let last = j + 1 == notes;
             let mut di = 0;
             for info in order {
                 let ki = info.ki;
-                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get(ki)) else {
+                let (Some((k, _)), Some(v)) = (keys.get(ki), values.get_mut(ki)) else {
                     continue;
                 };
                 while di < info.below {
-                    if let Some((dkey, Some(x))) = derived.get(di) {
-                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    if let (Some(Some(x)), Some(dkey)) = (derived.get(di), DERIVED_KEYS.get(di)) {
+                        params.push((dkey.clone(), Value::Num(*x)));
                     }
                     di += 1;
                 }
                 if info.same && di == info.below {
-                    if let Some((dkey, Some(x))) = derived.get(di) {
-                        params.push(((*dkey).clone(), Value::Num(*x)));
+                    if let (Some(Some(x)), Some(dkey)) = (derived.get(di), DERIVED_KEYS.get(di)) {
+                        params.push((dkey.clone(), Value::Num(*x)));
                         di += 1;
                         continue;
                     }
@@ -1009,7 +1157,11 @@ impl Query<'_> {
                     _ if info.slot == Slot::Scale && matches!(v, Value::Chord(_)) => continue,
                     _ if info.slot == Slot::Scale => v.clone(),
                     _ => {
-                        let x = flat_at(v, j).cloned().unwrap_or(Value::Rest);
+                        let x = if last && !matches!(v, Value::Chord(_)) {
+                            std::mem::replace(v, Value::Rest)
+                        } else {
+                            flat_at(v, j).cloned().unwrap_or(Value::Rest)
+                        };
                         if info.numeric {
                             numeric_word(x)
                         } else {
@@ -1019,19 +1171,11 @@ impl Query<'_> {
                 };
                 params.push((k.clone(), v));
             }
-            for (dkey, dval) in derived.iter().skip(di) {
+            for (dval, dkey) in derived.iter().zip(DERIVED_KEYS.iter()).skip(di) {
                 if let Some(x) = dval {
-                    params.push(((*dkey).clone(), Value::Num(*x)));
+                    params.push((dkey.clone(), Value::Num(*x)));
                 }
             }
-            self.out.push(Event {
-                player: self.player,
-                whole,
-                beat,
-                dur,
-                sustain,
-                params,
-            });
         }
         Ok(())
     }
@@ -1039,6 +1183,8 @@ impl Query<'_> {
 
 /// The names of the derived keys, in name order (the order `emit` pushes them in).
 const DERIVED: [&str; 5] = ["amp", "freq", "midinote", "n", "velocity"];
+/// [`DERIVED`] as keys.
+static DERIVED_KEYS: [Key; 5] = [Key::AMP, Key::FREQ, Key::MIDINOTE, Key::N, Key::VELOCITY];
 
 /// One key of a bind, in name order, classified once per bind so that events need no
 /// name comparisons.
@@ -1165,6 +1311,42 @@ fn nth_leaf(v: &Value, mut j: usize) -> Option<&Value> {
     }
 }
 
+/// Sample-name splits remembered per bind.
+const SPLITS: usize = 8;
+
+/// Recent `"name:n"` splits, by the shared text they came from: without them a sample index
+/// costs a new string (an allocation) per event. Bounded; results never depend on it.
+#[derive(Clone, Debug, Default)]
+struct Splits {
+    recent: Vec<(Arc<str>, Value, f64)>,
+    next: usize,
+}
+
+impl Splits {
+    /// [`split_sample`], remembered.
+    fn split(&mut self, v: &Value) -> Option<(Value, f64)> {
+        let Value::Str(s) = v else {
+            return None;
+        };
+        // Most names have no index: a plain byte scan answers faster than the string search.
+        if !s.bytes().any(|b| b == b':') {
+            return None;
+        }
+        if let Some((_, name, n)) = self.recent.iter().find(|(k, _, _)| Arc::ptr_eq(k, s)) {
+            return Some((name.clone(), *n));
+        }
+        let (name, n) = split_sample(v)?;
+        let entry = (s.clone(), name.clone(), n);
+        if self.recent.len() < SPLITS {
+            self.recent.push(entry);
+        } else if let Some(slot) = self.recent.get_mut(self.next) {
+            *slot = entry;
+            self.next = (self.next + 1) % SPLITS;
+        }
+        Some((name, n))
+    }
+}
+
 /// `"bd:3"` → `("bd", 3)`: a sample name with its index.
 fn split_sample(v: &Value) -> Option<(Value, f64)> {
     let Value::Str(s) = v else {
@@ -1272,6 +1454,22 @@ impl<'a> TimingKeys<'a> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn remembered_splits_equal_fresh_ones_and_stay_bounded() {
+        let mut splits = Splits::default();
+        let words: Vec<Value> = (0..20)
+            .map(|i| Value::str(&format!("s{}:{}", i % 11, i % 5)))
+            .chain([Value::str("bd"), Value::str("a:b"), Value::Num(3.0)])
+            .collect();
+        for round in 0..3 {
+            for w in &words {
+                let got = splits.split(w);
+                assert_eq!(got, split_sample(w), "round {round}: {w:?}");
+            }
+        }
+        assert!(splits.recent.len() <= SPLITS);
+    }
 
     #[test]
     fn packed_keys_sort_as_the_tuples_do() {

@@ -2,12 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::key::Key;
+use crate::params::Params;
 use crate::stream::StreamRef;
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
-
-/// A key name (`degree`, `dur`, `s`, or any user key).
-pub type Key = Arc<str>;
 
 /// A Pbind: keys bound to value streams, evaluated in order (a later key may read an
 /// earlier one, as in SuperCollider's Pbind). Rhythm comes from `dur` (or `delta`) unless a
@@ -93,15 +92,12 @@ pub struct Event {
     pub sustain: f64,
     /// Every key with its value, including derived `midinote`/`freq` (and `amp`) where the
     /// event has pitch. Sorted by key name.
-    pub params: Vec<(Key, Value)>,
+    pub params: Params,
 }
 
 impl Event {
     /// The value of a key.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.params
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| v)
+        self.params.value(key)
     }
 }

@@ -76,6 +76,17 @@ fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
     }
 }
 
+/// `x / g` for a `g > 0` that divides `x`: a shift when `g` is a power of two (the usual
+/// case: musical denominators), since an exact division needs no rounding.
+#[inline]
+fn exact_div(x: i64, g: i64) -> i64 {
+    if g & (g - 1) == 0 {
+        x >> g.trailing_zeros()
+    } else {
+        x / g
+    }
+}
+
 impl Time {
     /// Zero.
     pub const ZERO: Time = Time { num: 0, den: 1 };
@@ -152,8 +163,8 @@ impl Time {
         }
         let g = g as i64;
         Some(Time {
-            num: num / g,
-            den: den / g,
+            num: exact_div(num, g),
+            den: exact_div(den, g),
         })
     }
 
@@ -170,12 +181,12 @@ impl Time {
         let (an, bd) = if g1 == 1 {
             (a.num, b.den)
         } else {
-            (a.num / g1, b.den / g1)
+            (exact_div(a.num, g1), exact_div(b.den, g1))
         };
         let (bn, ad) = if g2 == 1 {
             (b.num, a.den)
         } else {
-            (b.num / g2, a.den / g2)
+            (exact_div(b.num, g2), exact_div(a.den, g2))
         };
         let num = an.checked_mul(bn)?;
         let den = ad.checked_mul(bd)?;
@@ -366,6 +377,13 @@ impl Ord for Time {
         if self.den == other.den {
             return self.num.cmp(&other.num);
         }
+        // Cross products that fit 64 bits (all musical times) skip the 128-bit multiply.
+        if let (Some(a), Some(b)) = (
+            self.num.checked_mul(other.den),
+            other.num.checked_mul(self.den),
+        ) {
+            return a.cmp(&b);
+        }
         (self.num as i128 * other.den as i128).cmp(&(other.num as i128 * self.den as i128))
     }
 }
@@ -389,8 +407,8 @@ impl Add for Time {
                     return Time::ZERO;
                 }
                 return Time {
-                    num: n / g,
-                    den: self.den / g,
+                    num: exact_div(n, g),
+                    den: exact_div(self.den, g),
                 };
             }
         }

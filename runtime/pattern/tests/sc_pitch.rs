@@ -2,11 +2,10 @@
 //! `shared/reference/sc-event-model.md`, checked against sclang 3.13).
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use patter_pattern::pitch::{self, degree_to_key, midi_to_freq, ScaleRef};
 use patter_pattern::scale;
 use patter_pattern::{Key, Value};
+use std::sync::Arc;
 
 const MAJOR: ScaleRef<'static> = ScaleRef::Steps(&[0., 2., 4., 5., 7., 9., 11.]);
 
@@ -15,9 +14,7 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn params(kv: &[(&str, Value)]) -> Vec<(Key, Value)> {
-    kv.iter()
-        .map(|(k, v)| (Arc::<str>::from(*k), v.clone()))
-        .collect()
+    kv.iter().map(|(k, v)| (Key::new(k), v.clone())).collect()
 }
 
 fn derived(kv: &[(&str, Value)]) -> Vec<(Key, Value)> {

@@ -60,16 +60,18 @@ fn bench(c: &mut Criterion) {
         dur: Time::new(1, 4),
         sustain: 0.2,
         params: vec![
-            ("amp".into(), Value::Num(0.1)),
-            ("degree".into(), Value::Num(2.0)),
-            ("dur".into(), Value::Num(0.25)),
-            ("freq".into(), Value::Num(329.6)),
-            ("instrument".into(), Value::str("saw")),
-            ("legato".into(), Value::Num(0.8)),
-            ("midinote".into(), Value::Num(64.0)),
-            ("pan".into(), Value::Num(0.0)),
-            ("velocity".into(), Value::Num(13.0)),
-        ],
+            (patter_pattern::Key::new("amp"), Value::Num(0.1)),
+            (patter_pattern::Key::new("degree"), Value::Num(2.0)),
+            (patter_pattern::Key::new("dur"), Value::Num(0.25)),
+            (patter_pattern::Key::new("freq"), Value::Num(329.6)),
+            (patter_pattern::Key::new("instrument"), Value::str("saw")),
+            (patter_pattern::Key::new("legato"), Value::Num(0.8)),
+            (patter_pattern::Key::new("midinote"), Value::Num(64.0)),
+            (patter_pattern::Key::new("pan"), Value::Num(0.0)),
+            (patter_pattern::Key::new("velocity"), Value::Num(13.0)),
+        ]
+        .into_iter()
+        .collect(),
     };
     let times = EventTimes {
         onset: 1.0,

@@ -177,10 +177,15 @@ mod tests {
             beat,
             dur: Time::int(1),
             sustain,
-            params: vec![
-                ("freq".into(), Value::Num(220.0)),
-                ("instrument".into(), Value::str(instrument)),
-            ],
+            params: [
+                (patter_pattern::Key::new("freq"), Value::Num(220.0)),
+                (
+                    patter_pattern::Key::new("instrument"),
+                    Value::str(instrument),
+                ),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 

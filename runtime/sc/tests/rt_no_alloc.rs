@@ -61,7 +61,7 @@ fn stand_in() -> (UdpSocket, Arc<Mutex<Vec<OscPacket>>>, Arc<AtomicBool>) {
 }
 
 fn event(player: u32, beat: i64, instrument: &str, mono: bool) -> Event {
-    let mut params = vec![
+    let mut params: Vec<(patter_pattern::Key, Value)> = vec![
         ("amp".into(), Value::Num(0.2)),
         ("degree".into(), Value::Num(2.0)),
         ("freq".into(), Value::Num(329.6)),
@@ -78,7 +78,7 @@ fn event(player: u32, beat: i64, instrument: &str, mono: bool) -> Event {
         beat: Time::int(beat),
         dur: Time::int(1),
         sustain: 0.5,
-        params,
+        params: params.into(),
     }
 }
 

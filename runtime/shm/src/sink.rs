@@ -217,18 +217,20 @@ mod tests {
     use super::*;
     use crate::ring::Reader;
     use patter_pattern::{Time, TimeSpan};
-    use std::sync::Arc;
 
     fn event(params: Vec<(&str, Value)>, sustain: f64) -> Event {
-        let mut params: Vec<_> = params.into_iter().map(|(k, v)| (Arc::from(k), v)).collect();
-        params.sort_by(|a: &(Arc<str>, Value), b| a.0.cmp(&b.0));
+        let mut params: Vec<_> = params
+            .into_iter()
+            .map(|(k, v)| (patter_pattern::Key::new(k), v))
+            .collect();
+        params.sort_by(|a: &(patter_pattern::Key, Value), b| a.0.cmp(&b.0));
         Event {
             player: 3,
             whole: TimeSpan::new(Time::ZERO, Time::new(1, 4)),
             beat: Time::int(2),
             dur: Time::ONE,
             sustain,
-            params,
+            params: params.into(),
         }
     }
 

@@ -3,10 +3,9 @@
 //! sink's first event has grown its reserved buffer).
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use patter_pattern::{Event, Time, TimeSpan, Value};
+use patter_pattern::{Event, Key, Time, TimeSpan, Value};
 use patter_runtime::sink::{EventTimes, Sink};
 use patter_shm::{ClockRef, Reader, Record, ShmSink, Writer};
 
@@ -16,8 +15,7 @@ mod counting_alloc;
 use counting_alloc::allocations_in;
 
 fn event(params: Vec<(&str, Value)>) -> Event {
-    let mut params: Vec<(Arc<str>, Value)> =
-        params.into_iter().map(|(k, v)| (Arc::from(k), v)).collect();
+    let mut params: Vec<(Key, Value)> = params.into_iter().map(|(k, v)| (Key::new(k), v)).collect();
     params.sort_by(|a, b| a.0.cmp(&b.0));
     Event {
         player: 0,
@@ -25,7 +23,7 @@ fn event(params: Vec<(&str, Value)>) -> Event {
         beat: Time::ONE,
         dur: Time::ONE,
         sustain: 0.5,
-        params,
+        params: params.into(),
     }
 }
 

@@ -743,8 +743,10 @@ mod tests {
     use rosc::{OscPacket, OscType};
 
     fn event(params: Vec<(&str, Value)>) -> Event {
-        let mut params: Vec<(Arc<str>, Value)> =
-            params.into_iter().map(|(k, v)| (Arc::from(k), v)).collect();
+        let mut params: Vec<(patter_pattern::Key, Value)> = params
+            .into_iter()
+            .map(|(k, v)| (patter_pattern::Key::new(k), v))
+            .collect();
         params.sort_by(|a, b| a.0.cmp(&b.0));
         Event {
             player: 1,
@@ -752,7 +754,7 @@ mod tests {
             beat: Time::int(2),
             dur: Time::new(1, 2),
             sustain: 0.25,
-            params,
+            params: params.into(),
         }
     }
 

@@ -2,16 +2,11 @@
 #![cfg(feature = "pattern")]
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
-use patter_pattern::{Event, Time, TimeSpan, Value};
+use patter_pattern::{Event, Params, Time, TimeSpan, Value};
 use patter_synth::{spec_from_event, Instrument};
 
 fn event(params: &[(&str, Value)], sustain: f64) -> Event {
-    let mut params: Vec<(Arc<str>, Value)> = params
-        .iter()
-        .map(|(k, v)| (Arc::from(*k), v.clone()))
-        .collect();
+    let mut params: Params = params.iter().map(|(k, v)| (*k, v.clone())).collect();
     params.sort_by(|a, b| a.0.cmp(&b.0));
     Event {
         player: 0,

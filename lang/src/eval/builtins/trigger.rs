@@ -380,7 +380,7 @@ pub(crate) fn gate_player(body: &Arc<EventPat>, gate: &Arc<TrigPat>) -> Arc<Even
                 }
                 None => {
                     // Only timing keys: gate `amp` at its default level.
-                    let amp: Key = Arc::from("amp");
+                    let amp: Key = Key::AMP;
                     keys.push((
                         amp,
                         Arc::new(Stream::Bin {

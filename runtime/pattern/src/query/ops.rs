@@ -380,13 +380,8 @@ pub(crate) fn timecat(
             bounds.push((s, acc / total));
         }
     }
-    let slot = |i: usize| -> (Time, Time) {
-        if equal {
-            (Time::new(i as i64, n), Time::new(i as i64 + 1, n))
-        } else {
-            bounds.get(i).copied().unwrap_or((Time::ZERO, Time::ZERO))
-        }
-    };
+    // Equal steps: one width and its inverse for all.
+    let (step_w, step_r) = (Time::new(1, n), Time::int(n));
     for piece in span.cycles() {
         budget.spend(1)?;
         let cyc = piece.begin.sam();
@@ -405,8 +400,16 @@ pub(crate) fn timecat(
         } else {
             (0, steps.len())
         };
+        // With equal steps each slot starts where the previous one ended.
+        let mut next_start = Time::new(lo as i64, n);
         for i in lo..hi {
-            let (s, e) = slot(i);
+            let (s, e) = if equal {
+                let s = next_start;
+                next_start = Time::new(i as i64 + 1, n);
+                (s, next_start)
+            } else {
+                bounds.get(i).copied().unwrap_or((Time::ZERO, Time::ZERO))
+            };
             let hit = if zero {
                 s <= pb && pb < e
             } else {
@@ -417,7 +420,7 @@ pub(crate) fn timecat(
             }
             let Some((_, p)) = steps.get(i) else { continue };
             let (w, r) = if equal {
-                (Time::new(1, n), Time::int(n))
+                (step_w, step_r)
             } else {
                 let w = e - s;
                 (w, Time::ONE / w)
