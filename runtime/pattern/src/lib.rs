@@ -19,8 +19,10 @@
 
 #![warn(missing_docs)]
 
+mod arrange;
 pub mod build;
 mod euclid;
+mod feel;
 mod pat;
 pub mod pitch;
 mod player;
@@ -34,7 +36,9 @@ mod stream_eval;
 mod time;
 mod value;
 
+pub use arrange::{Activity, Arrangement, Scene, Section};
 pub use euclid::{bjorklund, MAX_STEPS};
+pub use feel::{Feel, Groove, Humanize};
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
 pub use player::QueryCache;
 pub use program::{Bind, Event, EventPat, Key, Player, Program};
