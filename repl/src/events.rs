@@ -54,7 +54,17 @@ pub fn run(argv: &[String]) -> ExitCode {
             },
         }
     };
-    let (cycles, beats, from) = match (number("cycles"), number("beats"), number("from")) {
+    // `--from` is a beat, or the name of a scene in the program's arrangement.
+    let from_scene = args
+        .get("from")
+        .filter(|v| v.parse::<f64>().is_err())
+        .map(str::to_string);
+    let from_number = if from_scene.is_some() {
+        Ok(None)
+    } else {
+        number("from")
+    };
+    let (cycles, beats, mut from) = match (number("cycles"), number("beats"), from_number) {
         (Ok(c), Ok(b), Ok(f)) => (c, b, f.unwrap_or(Time::ZERO)),
         (Err(m), _, _) | (_, Err(m), _) | (_, _, Err(m)) => return usage(&m),
     };
@@ -73,6 +83,23 @@ pub fn run(argv: &[String]) -> ExitCode {
     let Some(mut program) = compiled.program else {
         return ExitCode::FAILURE;
     };
+    if let Some(scene) = &from_scene {
+        match program.scene_start(scene) {
+            Some(b) => from = b,
+            None => {
+                let names: Vec<&str> = program
+                    .arrangement
+                    .iter()
+                    .flat_map(|a| a.sections.iter().map(|s| &*s.scene))
+                    .collect();
+                eprintln!(
+                    "patter: --from takes a beat or a scene of the arrangement; `{scene}` is neither (scenes: {})",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if let Some(only) = args.get("player") {
         match program.players.iter().position(|p| &*p.name == only) {
             Some(i) => {
