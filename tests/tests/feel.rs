@@ -116,17 +116,24 @@ fn humanize_is_deterministic_and_follows_its_seed() {
     };
     assert_eq!(run(1), run(1));
     assert_ne!(run(1), run(2));
+    // The straight onsets just outside the window may move into it, so compare each moved
+    // onset with the straight ones around it.
     let straight = events(
         &compile("play a { s: \"hh*8\" }").program.unwrap(),
-        Time::ZERO,
-        Time::int(8),
+        Time::int(-1),
+        Time::int(9),
     );
     let moved = run(1);
-    assert_eq!(moved.len(), straight.len());
-    for (m, s) in moved.iter().zip(&straight) {
-        assert!((m.beat - s.beat).abs() <= Time::new(1, 10));
-    }
-    assert!(moved.iter().zip(&straight).any(|(m, s)| m.beat != s.beat));
+    let near = |t: Time| {
+        straight
+            .iter()
+            .any(|s| (s.beat - t).abs() <= Time::new(1, 10))
+    };
+    assert!(moved.iter().all(|m| near(m.beat)));
+    assert!(moved.len() >= 15 && moved.len() <= 17);
+    assert!(moved
+        .iter()
+        .any(|m| !straight.iter().any(|s| s.beat == m.beat)));
 }
 
 #[test]
