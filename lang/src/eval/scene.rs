@@ -49,6 +49,13 @@ impl FeelSpec {
     }
 }
 
+/// Builds a program player from its definition, the feel of its level, scale and root.
+pub(crate) type MakePlayer<'f> =
+    dyn Fn(&PlayerDef, &FeelSpec, Option<&Value>, Option<&Value>) -> Player + 'f;
+
+/// The built scenes, the arranged players and the arrangement.
+pub(crate) type BuiltScenes = (Vec<Scene>, Vec<Player>, Option<Arc<Arrangement>>);
+
 /// A declared scene.
 pub(crate) struct SceneDef {
     pub(crate) name: Arc<str>,
@@ -380,10 +387,7 @@ impl Evaluator<'_> {
     /// The declared scenes and the arrangement, as program model values. The arranged
     /// players come back separately, to be appended to the program's players; `None` when
     /// an error was reported.
-    pub(crate) fn build_scenes(
-        &mut self,
-        player: &dyn Fn(&PlayerDef, &FeelSpec, Option<&Value>, Option<&Value>) -> Player,
-    ) -> Option<(Vec<Scene>, Vec<Player>, Option<Arc<Arrangement>>)> {
+    pub(crate) fn build_scenes(&mut self, player: &MakePlayer<'_>) -> Option<BuiltScenes> {
         let global = self.feel.clone();
         let mut scenes = Vec::with_capacity(self.scenes.len());
         for s in &self.scenes {
