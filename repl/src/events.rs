@@ -87,11 +87,12 @@ pub fn run(argv: &[String]) -> ExitCode {
         match program.scene_start(scene) {
             Some(b) => from = b,
             None => {
-                let names: Vec<&str> = program
-                    .arrangement
-                    .iter()
-                    .flat_map(|a| a.sections.iter().map(|s| &*s.scene))
-                    .collect();
+                let mut names: Vec<&str> = Vec::new();
+                for s in program.arrangement.iter().flat_map(|a| a.sections.iter()) {
+                    if !names.contains(&&*s.scene) {
+                        names.push(&s.scene);
+                    }
+                }
                 eprintln!(
                     "patter: --from takes a beat or a scene of the arrangement; `{scene}` is neither (scenes: {})",
                     if names.is_empty() { "none".to_string() } else { names.join(", ") }
@@ -186,6 +187,6 @@ pub fn run(argv: &[String]) -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B] [--player NAME] [--seed S] [--format table|jsonl|count]");
+    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B|SCENE] [--player NAME] [--seed S] [--format table|jsonl|count]");
     ExitCode::from(2)
 }

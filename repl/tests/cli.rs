@@ -292,3 +292,21 @@ fn render_wav_is_deterministic_and_sample_exact() {
     assert!(left.iter().all(|x| x.abs() <= 1.0));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn from_a_scene_name_seeks_the_arrangement() {
+    let src = "scene intro { play p { s: \"bd\" } }\nscene verse { play v { s: \"sn*2\" } }\narrange intro 2, verse 1";
+    let o = patter(&["events", "-e", src, "--from", "verse", "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["player"], "verse.v");
+    assert_eq!(lines[0]["beat"], "8/1");
+    let o = patter(&["events", "-e", src, "--from", "bridge"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("scenes: intro, verse"),
+        "{}",
+        stderr(&o)
+    );
+}
