@@ -169,19 +169,14 @@ pub(crate) fn player_events(
         + feel.groove.as_ref().map_or(Time::ZERO, |g| {
             cycle_beats / Time::int(2 * i64::from(g.grid.max(1)))
         });
+    // Whether a section's moved onsets can fall in the window (cheap, before any query).
+    let meets = |origin: Time, len: Time| {
+        window.end > origin - reach && window.begin < origin + len + reach
+    };
     let mut visited = 0u64;
     for &(start, len) in &activity.spans {
-        match activity.period {
-            None => section(
-                player,
-                feel,
-                cycle_beats,
-                window,
-                start,
-                Some(len),
-                out,
-                raw,
-            )?,
+        let (first, last) = match activity.period {
+            None => (0, 0),
             Some(period) if period > Time::ZERO => {
                 // Repetitions r whose section, widened by `reach`, meets the window.
                 let first = (window.begin - reach - start - len)
@@ -190,27 +185,23 @@ pub(crate) fn player_events(
                 let last = (window.end + reach - start)
                     .checked_div(period)
                     .map_or(0, Time::ceil_int);
-                let mut r = first.max(0);
-                while r <= last {
-                    visited += 1;
-                    if visited > MAX_REPEATS {
-                        return Err(Overrun);
-                    }
-                    let origin = start + Time::int(r) * period;
-                    section(
-                        player,
-                        feel,
-                        cycle_beats,
-                        window,
-                        origin,
-                        Some(len),
-                        out,
-                        raw,
-                    )?;
-                    r += 1;
-                }
+                (first.max(0), last)
             }
-            Some(_) => {}
+            Some(_) => continue,
+        };
+        let period = activity.period.unwrap_or(Time::ZERO);
+        let mut r = first;
+        while r <= last {
+            visited += 1;
+            if visited > MAX_REPEATS {
+                return Err(Overrun);
+            }
+            let origin = start + Time::int(r) * period;
+            if meets(origin, len) {
+                let len = Some(len);
+                section(player, feel, cycle_beats, window, origin, len, out, raw)?;
+            }
+            r += 1;
         }
     }
     Ok(())
