@@ -178,3 +178,25 @@ fn arrangements_seek_by_scene_name_and_play_the_same_from_there() {
         "not looped"
     );
 }
+
+#[test]
+fn the_groove_and_arrangement_examples_compile_and_play() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    for name in ["groove.pat", "arrangement.pat"] {
+        let src = std::fs::read_to_string(root.join(name)).unwrap();
+        let c = compile(&src);
+        let text = patter_tests::diagnostics_text(&c);
+        assert!(c.diagnostics.is_empty(), "{name}: {text}");
+        let p = c.program.unwrap_or_else(|| panic!("{name}: {text}"));
+        assert!(!events(&p, Time::ZERO, Time::int(16)).is_empty(), "{name}");
+    }
+    let song = compile(&std::fs::read_to_string(root.join("arrangement.pat")).unwrap())
+        .program
+        .unwrap();
+    let chorus = song.scene_start("chorus").unwrap();
+    assert_eq!(chorus, Time::int(48), "intro 4 + verse 8 bars of 4 beats");
+    let at_chorus = events(&song, chorus, chorus + Time::int(4));
+    assert!(at_chorus
+        .iter()
+        .any(|e| &*song.players[e.player as usize].name == "chorus.lead"));
+}
