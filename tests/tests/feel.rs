@@ -200,3 +200,42 @@ fn the_groove_and_arrangement_examples_compile_and_play() {
         .iter()
         .any(|e| &*song.players[e.player as usize].name == "chorus.lead"));
 }
+
+#[test]
+fn the_live_scheduler_plays_exactly_what_an_offline_query_gives() {
+    use patter_runtime::{LoadMode, Phase, Quant, SchedulerCore};
+    let src = PROGRAMS[4].to_string()
+        + "\nplay g { s: \"hh*8\", groove: { grid: 8, timing: [0, 0.4] }, humanize: 0.1 }";
+    let p = compile(&src).program.unwrap();
+    let offline: Vec<(Time, String, String)> = events(&p, Time::ZERO, Time::int(32))
+        .iter()
+        .map(|e| {
+            let name = p.players[e.player as usize].name.to_string();
+            (e.beat, name, format!("{:?}", e.params))
+        })
+        .collect();
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        &p,
+        LoadMode::Replace,
+        Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut live = Vec::new();
+    let mut t = Time::ZERO;
+    while t < Time::int(32) {
+        t = (t + Time::new(7, 24)).min(Time::int(32));
+        core.advance(t, &mut live, &mut Vec::new());
+    }
+    let mut live: Vec<(Time, String, String)> = live
+        .iter()
+        .map(|s| {
+            let name = core.slot_name(s.slot).unwrap().to_string();
+            (s.event.beat, name, format!("{:?}", s.event.params))
+        })
+        .collect();
+    let mut offline = offline;
+    offline.sort();
+    live.sort();
+    assert_eq!(offline, live);
+}
