@@ -169,7 +169,7 @@ impl<'a> Evaluator<'a> {
         // pattern in it is measured against (one program has one cycle length).
         for item in &module.items {
             if let ItemKind::Setting { setting, value } = &item.node {
-                // Grooves usually come from an import or a `let`, evaluated in order below.
+                // Grooves come last (below).
                 if !matches!(setting, Setting::Groove | Setting::Humanize) {
                     self.seed_counter = 0;
                     let _ = self.setting(*setting, value, item.span);
@@ -179,6 +179,16 @@ impl<'a> Evaluator<'a> {
         for item in &module.items {
             self.seed_counter = 0;
             let _ = self.item(&item.node, item.span);
+        }
+        // Grooves last: they usually name an import or a `let`, which now exist wherever
+        // they stand in the file.
+        for item in &module.items {
+            if let ItemKind::Setting { setting, value } = &item.node {
+                if matches!(setting, Setting::Groove | Setting::Humanize) {
+                    self.seed_counter = 0;
+                    let _ = self.setting(*setting, value, item.span);
+                }
+            }
         }
     }
 
@@ -254,11 +264,7 @@ impl<'a> Evaluator<'a> {
                     self.solo.retain(|s| !names.iter().any(|n| **s == *n.node));
                 }
             }
-            ItemKind::Setting { setting, value } => {
-                if matches!(setting, Setting::Groove | Setting::Humanize) {
-                    self.setting(*setting, value, span)?;
-                }
-            }
+            ItemKind::Setting { .. } => {}
             ItemKind::Scene { name, flag, items } => self.scene(name, flag.as_ref(), items)?,
             ItemKind::Arrange { looped, sections } => self.arrange(*looped, sections)?,
             ItemKind::Import { path } => self.import(path, span)?,
