@@ -10,4 +10,5 @@ pub fn source(name: &str) -> Option<&'static str> {
 pub const FILES: &[(&str, &str)] = &[
     ("chords", include_str!("chords.pat")),
     ("rhythms", include_str!("rhythms.pat")),
+    ("grooves", include_str!("grooves.pat")),
 ];

@@ -29,6 +29,10 @@ pub enum Setting {
     Root,
     /// Program seed.
     Seed,
+    /// Default groove template of every player (`groove swing8`).
+    Groove,
+    /// Default humanize of every player (`humanize 0.02`).
+    Humanize,
 }
 
 /// Top-level items.
@@ -80,6 +84,22 @@ pub enum ItemKind {
     Import {
         /// The path as written, without quotes.
         path: Spanned<String>,
+    },
+    /// `scene NAME [keep] { items }`: players (and settings) launched together.
+    Scene {
+        /// Scene name.
+        name: Ident,
+        /// The word between the name and the brace, if any (only `keep` is valid).
+        flag: Option<Ident>,
+        /// The items inside the braces.
+        items: Vec<Item>,
+    },
+    /// `arrange [loop] NAME BARS, …`: a timeline of scenes.
+    Arrange {
+        /// `loop` was given.
+        looped: bool,
+        /// Scene names with their lengths in bars.
+        sections: Vec<(Ident, Expr)>,
     },
     /// Where the parser recovered from an error.
     Error,

@@ -58,6 +58,18 @@ pub enum Token {
     /// `import`
     #[token("import")]
     Import,
+    /// `scene`
+    #[token("scene")]
+    Scene,
+    /// `arrange`
+    #[token("arrange")]
+    Arrange,
+    /// `groove`
+    #[token("groove")]
+    Groove,
+    /// `humanize`
+    #[token("humanize")]
+    Humanize,
     /// `true`
     #[token("true")]
     True,
@@ -236,7 +248,8 @@ impl Token {
         use Token::*;
         match self {
             Let | Fn | Play | Stop | Hush | Mute | Unmute | Solo | Unsolo | Tempo | Cycle
-            | Scale | Root | Seed | Import | True | False | Rest => TokenKind::Keyword,
+            | Scale | Root | Seed | Import | Scene | Arrange | Groove | Humanize | True | False
+            | Rest => TokenKind::Keyword,
             Ident => TokenKind::Ident,
             Num => TokenKind::Number,
             Str => TokenKind::String,
@@ -270,6 +283,10 @@ impl Token {
                 | Root
                 | Seed
                 | Import
+                | Scene
+                | Arrange
+                | Groove
+                | Humanize
         )
     }
 
@@ -298,6 +315,10 @@ impl Token {
             Root => "root",
             Seed => "seed",
             Import => "import",
+            Scene => "scene",
+            Arrange => "arrange",
+            Groove => "groove",
+            Humanize => "humanize",
             True => "true",
             False => "false",
             Rest => "rest",

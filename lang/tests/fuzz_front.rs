@@ -92,6 +92,22 @@ fn check_module(src: &str, m: &Module) {
             | ItemKind::Unmute(ns)
             | ItemKind::Solo(ns)
             | ItemKind::Unsolo(ns) => ns.iter().for_each(|n| check_span(src, n.span, "name")),
+            ItemKind::Scene { name, flag, items } => {
+                check_span(src, name.span, "name");
+                flag.iter().for_each(|f| check_span(src, f.span, "flag"));
+                check_module(
+                    src,
+                    &Module {
+                        items: items.clone(),
+                    },
+                );
+            }
+            ItemKind::Arrange { sections, .. } => {
+                for (n, len) in sections {
+                    check_span(src, n.span, "name");
+                    check_expr(src, len);
+                }
+            }
             ItemKind::Hush | ItemKind::Error => {}
         }
     }
@@ -131,6 +147,12 @@ const VOCAB: &[&str] = &[
     "root",
     "seed",
     "import",
+    "scene",
+    "arrange",
+    "groove",
+    "humanize",
+    "loop",
+    "keep",
     "true",
     "false",
     "rest",

@@ -184,9 +184,34 @@ fn item(i: &patter_lang::ast::Item) -> String {
         ItemKind::Unmute(ns) => format!("(unmute{})", names(ns)),
         ItemKind::Solo(ns) => format!("(solo{})", names(ns)),
         ItemKind::Unsolo(ns) => format!("(unsolo{})", names(ns)),
+        ItemKind::Scene { name, flag, items } => format!(
+            "(scene {}{} [{}])",
+            name.node,
+            flag.as_ref()
+                .map(|f| format!(" {}", f.node))
+                .unwrap_or_default(),
+            items.iter().map(item).collect::<Vec<_>>().join(" ")
+        ),
+        ItemKind::Arrange { looped, sections } => format!(
+            "(arrange{}{})",
+            if *looped { " loop" } else { "" },
+            sections
+                .iter()
+                .map(|(n, len)| format!(" {} {}", n.node, expr(len)))
+                .collect::<String>()
+        ),
         ItemKind::Hush => "(hush)".into(),
         ItemKind::Error => "<error>".into(),
     }
+}
+
+#[test]
+fn scenes_and_arrangements() {
+    let m = parse_ok("scene v keep { tempo 90; play a { s: \"bd\" } play b 1 }\narrange loop v 4, loop 2\narrange loop 4");
+    assert_eq!(
+        sexpr_module(&m),
+        "(scene v keep [(Tempo 90) (play a (record s:\"bd\")) (play b 1)])\n(arrange loop v 4 loop 2)\n(arrange loop 4)"
+    );
 }
 
 fn expr(e: &patter_lang::ast::Expr) -> String {

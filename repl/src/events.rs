@@ -54,7 +54,17 @@ pub fn run(argv: &[String]) -> ExitCode {
             },
         }
     };
-    let (cycles, beats, from) = match (number("cycles"), number("beats"), number("from")) {
+    // `--from` is a beat, or the name of a scene in the program's arrangement.
+    let from_scene = args
+        .get("from")
+        .filter(|v| v.parse::<f64>().is_err())
+        .map(str::to_string);
+    let from_number = if from_scene.is_some() {
+        Ok(None)
+    } else {
+        number("from")
+    };
+    let (cycles, beats, mut from) = match (number("cycles"), number("beats"), from_number) {
         (Ok(c), Ok(b), Ok(f)) => (c, b, f.unwrap_or(Time::ZERO)),
         (Err(m), _, _) | (_, Err(m), _) | (_, _, Err(m)) => return usage(&m),
     };
@@ -73,6 +83,24 @@ pub fn run(argv: &[String]) -> ExitCode {
     let Some(mut program) = compiled.program else {
         return ExitCode::FAILURE;
     };
+    if let Some(scene) = &from_scene {
+        match program.scene_start(scene) {
+            Some(b) => from = b,
+            None => {
+                let mut names: Vec<&str> = Vec::new();
+                for s in program.arrangement.iter().flat_map(|a| a.sections.iter()) {
+                    if !names.contains(&&*s.scene) {
+                        names.push(&s.scene);
+                    }
+                }
+                eprintln!(
+                    "patter: --from takes a beat or a scene of the arrangement; `{scene}` is neither (scenes: {})",
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     if let Some(only) = args.get("player") {
         match program.players.iter().position(|p| &*p.name == only) {
             Some(i) => {
@@ -159,6 +187,6 @@ pub fn run(argv: &[String]) -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B] [--player NAME] [--seed S] [--format table|jsonl|count]");
+    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B|SCENE] [--player NAME] [--seed S] [--format table|jsonl|count]");
     ExitCode::from(2)
 }

@@ -33,7 +33,8 @@ usage:
   patter events FILE.pat [options]     print the events a program produces
   patter events -e 'CODE' [options]
       --cycles N | --beats N           how much to print (default: 1 cycle)
-      --from B                         start at beat B (default 0)
+      --from B | --from SCENE          start at beat B (default 0) or where the
+                                       arrangement first plays SCENE
       --player NAME                    only this player
       --seed S                         override the program's seed
       --format table|jsonl|count       output format (default table)

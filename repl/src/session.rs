@@ -1004,6 +1004,8 @@ impl Session {
         let mut players: Vec<Player> = Vec::new();
         let mut owners: Vec<String> = Vec::new();
         let mut solo: Vec<Arc<str>> = Vec::new();
+        let mut scenes: Vec<patter_pattern::Scene> = Vec::new();
+        let mut arrangement = None;
         for doc in &self.docs {
             for p in &doc.program.players {
                 if self.silenced.contains(&*p.name) {
@@ -1027,6 +1029,19 @@ impl Session {
                     solo.push(s.clone());
                 }
             }
+            // Scenes by name and the arrangement: the later document wins, as for players.
+            for sc in &doc.program.scenes {
+                match scenes
+                    .iter_mut()
+                    .find(|q: &&mut patter_pattern::Scene| q.name == sc.name)
+                {
+                    Some(q) => *q = sc.clone(),
+                    None => scenes.push(sc.clone()),
+                }
+            }
+            if doc.program.arrangement.is_some() {
+                arrangement = doc.program.arrangement.clone();
+            }
         }
         let program = Program {
             tempo: self.tempo,
@@ -1034,6 +1049,8 @@ impl Session {
             seed: self.config.seed.unwrap_or(0),
             players,
             solo,
+            scenes,
+            arrangement,
         };
         let changes = self.changes(&program);
         if let Ok(mut slots) = self.slots.lock() {

@@ -583,3 +583,21 @@ fn the_synth_plays_on_a_named_alsa_device() {
     assert!(sent > 0, "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn from_a_scene_name_seeks_the_arrangement() {
+    let src = "scene intro { play p { s: \"bd\" } }\nscene verse { play v { s: \"sn*2\" } }\narrange intro 2, verse 1";
+    let o = patter(&["events", "-e", src, "--from", "verse", "--format", "jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines = jsonl(&o);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["player"], "verse.v");
+    assert_eq!(lines[0]["beat"], "8/1");
+    let o = patter(&["events", "-e", src, "--from", "bridge"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("scenes: intro, verse"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -139,6 +139,8 @@ impl NoteLoop {
             muted: false,
             quant: None,
             restart: false,
+            feel: None,
+            active: None,
         }
     }
 }

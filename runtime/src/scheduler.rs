@@ -406,6 +406,6 @@ fn single(program: &Program, player: &Player) -> Program {
         cycle_beats: program.cycle_beats,
         seed: program.seed,
         players: vec![p],
-        solo: Vec::new(),
+        ..Program::default()
     }
 }

@@ -1,14 +1,16 @@
 //! Every `tests/cases/**/*.pat` file is one case: its snapshot beside it holds the source,
 //! the rendered diagnostics (colour off) and the events of its first cycles.
 //!
-//! A case may start with header comments: `// cycles: N` (default 2), `// seed: S`.
+//! A case may start with header comments: `// cycles: N` (default 2), `// seed: S`,
+//! `// from: B` (start at beat B instead of 0: a seek).
 //! New or changed snapshots: run with `INSTA_UPDATE=always` once, review the `.snap` diff.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
 use patter_lang::{compile_with, Loader, Options};
-use patter_tests::{diagnostics_text, event_table, first_cycles};
+use patter_pattern::Time;
+use patter_tests::{diagnostics_text, event_table, events, first_cycles};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
@@ -61,6 +63,7 @@ fn render_case(root: &Path, path: &Path) -> String {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let seed: Option<u64> = header(&src, "seed").and_then(|v| v.parse().ok());
+    let from: Option<i64> = header(&src, "from").and_then(|v| v.parse().ok());
     let name = path
         .strip_prefix(root)
         .unwrap_or(path)
@@ -79,10 +82,18 @@ fn render_case(root: &Path, path: &Path) -> String {
     out.push_str("--- diagnostics\n");
     out.push_str(&diagnostics_text(&compiled));
     match &compiled.program {
-        Some(p) => {
-            out.push_str(&format!("--- events (first {cycles} cycles)\n"));
-            out.push_str(&event_table(p, &first_cycles(p, cycles)));
-        }
+        Some(p) => match from {
+            None => {
+                out.push_str(&format!("--- events (first {cycles} cycles)\n"));
+                out.push_str(&event_table(p, &first_cycles(p, cycles)));
+            }
+            Some(b) => {
+                out.push_str(&format!("--- events ({cycles} cycles from beat {b})\n"));
+                let from = Time::int(b);
+                let to = from + p.cycle_beats * Time::int(cycles);
+                out.push_str(&event_table(p, &events(p, from, to)));
+            }
+        },
         None => out.push_str("--- events\n(not compiled)\n"),
     }
     out

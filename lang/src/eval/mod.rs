@@ -10,6 +10,7 @@
 mod builtins;
 mod convert;
 mod ops;
+mod scene;
 mod value;
 
 use std::collections::HashSet;
@@ -54,16 +55,21 @@ pub struct Spanned {
     pub span: Span,
 }
 
+/// A `play` body without its swap options, and the options: quant, restart, feel.
+type SwapOptions = (Val, Option<Time>, bool, scene::FeelSpec);
+
 /// Positional and named arguments, evaluated.
 type EvaluatedArgs = (Vec<Spanned>, Vec<(Ident, Spanned)>);
 
-struct PlayerDef {
+pub(crate) struct PlayerDef {
     name: Arc<str>,
     span: Span,
     body: Arc<EventPat>,
     muted: bool,
     quant: Option<Time>,
     restart: bool,
+    /// The player's own `groove:`/`humanize:` keys.
+    feel: scene::FeelSpec,
 }
 
 /// The evaluator's state for one compilation.
@@ -84,6 +90,10 @@ pub struct Evaluator<'a> {
     root: Option<Value>,
     players: Vec<PlayerDef>,
     solo: Vec<Arc<str>>,
+    /// Groove and humanize of the current level (the file, or the scene being evaluated).
+    feel: scene::FeelSpec,
+    scenes: Vec<scene::SceneDef>,
+    arrangement: Option<scene::ArrangeDef>,
     import_stack: Vec<String>,
     imported: HashSet<String>,
 }
@@ -111,6 +121,9 @@ pub fn compile(
         root: None,
         players: Vec::new(),
         solo: Vec::new(),
+        feel: scene::FeelSpec::default(),
+        scenes: Vec::new(),
+        arrangement: None,
         import_stack: vec![name.to_string()],
         imported: HashSet::new(),
     };
@@ -156,13 +169,26 @@ impl<'a> Evaluator<'a> {
         // pattern in it is measured against (one program has one cycle length).
         for item in &module.items {
             if let ItemKind::Setting { setting, value } = &item.node {
-                self.seed_counter = 0;
-                let _ = self.setting(*setting, value, item.span);
+                // Grooves come last (below).
+                if !matches!(setting, Setting::Groove | Setting::Humanize) {
+                    self.seed_counter = 0;
+                    let _ = self.setting(*setting, value, item.span);
+                }
             }
         }
         for item in &module.items {
             self.seed_counter = 0;
             let _ = self.item(&item.node, item.span);
+        }
+        // Grooves last: they usually name an import or a `let`, which now exist wherever
+        // they stand in the file.
+        for item in &module.items {
+            if let ItemKind::Setting { setting, value } = &item.node {
+                if matches!(setting, Setting::Groove | Setting::Humanize) {
+                    self.seed_counter = 0;
+                    let _ = self.setting(*setting, value, item.span);
+                }
+            }
         }
     }
 
@@ -187,7 +213,7 @@ impl<'a> Evaluator<'a> {
             }
             ItemKind::Play { name, body } => {
                 let v = self.eval(body)?;
-                let (v, quant, restart) = self.swap_options(v)?;
+                let (v, quant, restart, feel) = self.swap_options(v)?;
                 let (v, gate) = self.gate_options(v, quant)?;
                 let mut pat = self.event_pat(v, body.span, name)?;
                 if let Some(gate) = gate {
@@ -200,6 +226,7 @@ impl<'a> Evaluator<'a> {
                     muted: false,
                     quant,
                     restart,
+                    feel,
                 };
                 match self.players.iter_mut().find(|p| *p.name == *name.node) {
                     Some(existing) => {
@@ -242,6 +269,8 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ItemKind::Setting { .. } => {}
+            ItemKind::Scene { name, flag, items } => self.scene(name, flag.as_ref(), items)?,
+            ItemKind::Arrange { looped, sections } => self.arrange(*looped, sections)?,
             ItemKind::Import { path } => self.import(path, span)?,
             ItemKind::Error => {}
         }
@@ -351,6 +380,7 @@ impl<'a> Evaluator<'a> {
                 let r = self.const_num(&v, value.span, "a root in semitones")?;
                 self.root = Some(Value::Num(r));
             }
+            Setting::Groove | Setting::Humanize => self.feel_setting(setting, &v, value.span)?,
         }
         let _ = span;
         Ok(())
@@ -863,18 +893,20 @@ impl<'a> Evaluator<'a> {
     /// Take the hot-swap options out of a player's record: `quant` (beats; when a change
     /// takes effect) and `restart` (start over instead of continuing in phase). They are
     /// settings of the player, not keys of its events.
-    fn swap_options(&mut self, v: Val) -> Result<(Val, Option<Time>, bool), Stop> {
+    fn swap_options(&mut self, v: Val) -> Result<SwapOptions, Stop> {
         let Val::Record(fields) = &v else {
-            return Ok((v, None, false));
+            return Ok((v, None, false, scene::FeelSpec::default()));
         };
+        const OPTIONS: [&str; 4] = ["quant", "restart", "groove", "humanize"];
         if !fields
             .iter()
-            .any(|(k, _, _)| k.node == "quant" || k.node == "restart")
+            .any(|(k, _, _)| OPTIONS.contains(&k.node.as_str()))
         {
-            return Ok((v, None, false));
+            return Ok((v, None, false, scene::FeelSpec::default()));
         }
         let mut quant = None;
         let mut restart = false;
+        let mut feel = scene::FeelSpec::default();
         let mut rest = Vec::with_capacity(fields.len());
         for (k, val, span) in fields.iter() {
             match k.node.as_str() {
@@ -899,10 +931,12 @@ impl<'a> Evaluator<'a> {
                         ));
                     }
                 },
+                "groove" => feel.groove = Some(self.groove_value(val, *span)?),
+                "humanize" => feel.humanize = Some(self.humanize_value(val, *span)?),
                 _ => rest.push((k.clone(), val.clone(), *span)),
             }
         }
-        Ok((Val::Record(Rc::new(rest)), quant, restart))
+        Ok((Val::Record(Rc::new(rest)), quant, restart, feel))
     }
 
     fn key_stream(&mut self, key: &str, v: &Val, span: Span) -> Result<StreamRef, Stop> {
@@ -921,37 +955,54 @@ impl<'a> Evaluator<'a> {
 
     fn build_program(&mut self) -> Option<Program> {
         let program_seed = self.seed;
-        let mut players = Vec::with_capacity(self.players.len());
-        for def in &self.players {
+        let player = |def: &PlayerDef,
+                      level: &scene::FeelSpec,
+                      scale: Option<&Value>,
+                      root: Option<&Value>| {
             let seed = mix(program_seed, hash_str(&def.name));
-            let body = convert::finish_player(
-                &def.body,
-                seed,
-                program_seed,
-                self.scale.as_ref(),
-                self.root.as_ref(),
-            );
-            players.push(Player {
+            Player {
                 name: def.name.clone(),
-                body,
+                body: convert::finish_player(&def.body, seed, program_seed, scale, root),
                 seed,
                 muted: def.muted,
                 quant: def.quant,
                 restart: def.restart,
-            });
-        }
+                feel: def.feel.over(level).resolve(),
+                active: None,
+            }
+        };
+        let global = self.feel.clone();
+        let mut players: Vec<Player> = self
+            .players
+            .iter()
+            .map(|def| player(def, &global, self.scale.as_ref(), self.root.as_ref()))
+            .collect();
+        let (scenes, arranged, arrangement) = self.build_scenes(&player)?;
+        let top_level = players.len();
+        players.extend(arranged);
         let program = Program {
             tempo: self.tempo,
             cycle_beats: self.cycle_beats,
             seed: program_seed,
             players,
             solo: self.solo.clone(),
+            scenes,
+            arrangement,
         };
         // Probe each player's first cycle: a pattern that explodes is an error now rather
         // than a muted player later.
         let mut failed = Vec::new();
         let mut out: Vec<Event> = Vec::new();
+        // Scene players are probed in their own first cycle, not where an arrangement
+        // puts them.
         let mut probe = program.clone();
+        probe.players.truncate(top_level);
+        probe.players.extend(
+            program
+                .scenes
+                .iter()
+                .flat_map(|s| s.players.iter().cloned()),
+        );
         probe.solo.clear();
         for p in &mut probe.players {
             p.muted = false;
@@ -965,7 +1016,11 @@ impl<'a> Evaluator<'a> {
         );
         let mut ok = true;
         for i in failed {
-            if let Some(def) = self.players.get(i as usize) {
+            let mut defs = self
+                .players
+                .iter()
+                .chain(self.scenes.iter().flat_map(|s| s.players.iter()));
+            if let Some(def) = defs.nth(i as usize) {
                 ok = false;
                 self.diags.push(
                     Diagnostic::error(

@@ -75,6 +75,8 @@ pub(super) mod ctx {
     pub const SETTING: &str = "setting";
     pub const IMPORT: &str = "`import`";
     pub const NAMES: &str = "list of player names";
+    pub const SCENE: &str = "`scene`";
+    pub const ARRANGE: &str = "`arrange`";
 }
 
 /// Expected-pattern labels; `super::report` matches on them.
@@ -88,7 +90,7 @@ pub(super) mod want {
 }
 
 /// Tokens accepted as record keys, argument names and method names.
-const NAME_LIKE: [Token; 19] = [
+const NAME_LIKE: [Token; 23] = [
     Token::Ident,
     Token::Let,
     Token::Fn,
@@ -105,6 +107,10 @@ const NAME_LIKE: [Token; 19] = [
     Token::Root,
     Token::Seed,
     Token::Import,
+    Token::Scene,
+    Token::Arrange,
+    Token::Groove,
+    Token::Humanize,
     Token::True,
     Token::False,
     Token::Rest,
@@ -120,7 +126,7 @@ const BRACKETS: [Token; 6] = [
 ];
 
 /// Tokens that start an item (where top-level recovery resumes).
-const ITEM_KEYWORDS: [Token; 15] = [
+const ITEM_KEYWORDS: [Token; 19] = [
     Token::Let,
     Token::Fn,
     Token::Play,
@@ -136,6 +142,10 @@ const ITEM_KEYWORDS: [Token; 15] = [
     Token::Root,
     Token::Seed,
     Token::Import,
+    Token::Scene,
+    Token::Arrange,
+    Token::Groove,
+    Token::Humanize,
 ];
 
 /// Raw content of a string token (the parser also receives unterminated strings as `Str`,
@@ -455,11 +465,48 @@ where
         just(Token::Scale).to(Setting::Scale),
         just(Token::Root).to(Setting::Root),
         just(Token::Seed).to(Setting::Seed),
+        just(Token::Groove).to(Setting::Groove),
+        just(Token::Humanize).to(Setting::Humanize),
     ))
-    .then(expr)
+    .then(expr.clone())
     .map(|(setting, value)| ItemKind::Setting { setting, value })
     .labelled(ctx::SETTING)
     .as_context();
+
+    // Inside a scene: its players and settings, nothing else.
+    let scene_item = choice((play.clone(), setting.clone()))
+        .map_with(move |kind, e| Item::new(kind, sp(e.span())))
+        .then_ignore(just(Token::Semi).repeated());
+    let scene = just(Token::Scene)
+        .ignore_then(ident)
+        .then(ident.or_not())
+        .then(
+            just(Token::Semi)
+                .repeated()
+                .ignore_then(scene_item.repeated().collect::<Vec<_>>())
+                .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+        )
+        .map(|((name, flag), items)| ItemKind::Scene { name, flag, items })
+        .labelled(ctx::SCENE)
+        .as_context();
+
+    // `loop` is a flag only when a scene name follows it, so a scene may still be named
+    // `loop` (`arrange loop 4`).
+    let loop_flag = ident
+        .filter(|i: &Ident| i.node == "loop")
+        .then_ignore(ident.rewind());
+    let arrange = just(Token::Arrange)
+        .ignore_then(loop_flag.or_not().map(|f| f.is_some()))
+        .then(
+            ident
+                .then(expr.clone())
+                .separated_by(just(Token::Comma))
+                .at_least(1)
+                .collect::<Vec<_>>(),
+        )
+        .map(|(looped, sections)| ItemKind::Arrange { looped, sections })
+        .labelled(ctx::ARRANGE)
+        .as_context();
 
     let import = just(Token::Import)
         .ignore_then(string.labelled(want::PATH))
@@ -500,7 +547,7 @@ where
         .then(choice((group, none_of(ITEM_KEYWORDS).ignored())).repeated())
         .map_with(move |_, e| Spanned::new(ItemKind::Error, sp(e.span())));
 
-    let item = choice((let_, fn_, play, setting, import, commands))
+    let item = choice((let_, fn_, play, setting, scene, arrange, import, commands))
         .labelled(want::ITEM)
         .map_with(move |kind, e| Item::new(kind, sp(e.span())))
         .recover_with(via_parser(skip_item))

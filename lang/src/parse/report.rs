@@ -212,6 +212,8 @@ fn example(context: &str) -> &'static str {
         c::SETTING => "`tempo 120`",
         c::IMPORT => "`import \"drums.pat\"`",
         c::NAMES => "`stop bass, drums`",
+        c::SCENE => "`scene verse { play drums { s: \"bd sn\" } }`",
+        c::ARRANGE => "`arrange verse 8, chorus 8`",
         _ => "`play bass { degree: 0 }`",
     }
 }

@@ -54,6 +54,8 @@ fn cycle_players() -> Program {
             muted: false,
             quant: None,
             restart: false,
+            feel: None,
+            active: None,
         })
         .collect();
     Program {
@@ -130,6 +132,8 @@ fn random_pbind() -> Program {
             muted: false,
             quant: None,
             restart: false,
+            feel: None,
+            active: None,
         }],
         ..Program::default()
     }

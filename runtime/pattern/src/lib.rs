@@ -19,8 +19,10 @@
 
 #![warn(missing_docs)]
 
+mod arrange;
 pub mod build;
 mod euclid;
+mod feel;
 mod key;
 mod params;
 mod pat;
@@ -37,7 +39,9 @@ mod time;
 pub mod trigger;
 mod value;
 
+pub use arrange::{Activity, Arrangement, Scene, Section};
 pub use euclid::{bjorklund, MAX_STEPS};
+pub use feel::{Feel, Groove, Humanize};
 pub use key::Key;
 pub use params::Params;
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};

@@ -207,16 +207,19 @@ impl Program {
             };
             let mut budget = budget_per_player;
             let start = target.len();
-            let mut q = Query {
-                player: pi,
-                seed: player.seed,
-                cycle_beats,
-                budget: &mut budget,
-                out: target,
+            let binds = &mut pc.binds;
+            // Arrangement, groove and humanize wrap the pattern's own query (arrange.rs).
+            let mut raw = |w: TimeSpan, out: &mut Vec<Event>| {
+                let mut q = Query {
+                    player: pi,
+                    seed: player.seed,
+                    cycle_beats,
+                    budget: &mut budget,
+                    out,
+                };
+                q.event_pat(&player.body, w, Time::ZERO, binds, &mut 0usize)
             };
-            let mut counter = 0usize;
-            if q.event_pat(&player.body, beats, Time::ZERO, &mut pc.binds, &mut counter)
-                .is_err()
+            if crate::arrange::player_events(player, cycle_beats, beats, target, &mut raw).is_err()
             {
                 target.truncate(start);
                 failed.push(pi);

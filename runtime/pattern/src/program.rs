@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::arrange::{Activity, Arrangement, Scene};
+use crate::feel::Feel;
 use crate::key::Key;
 use crate::params::Params;
 use crate::stream::StreamRef;
@@ -47,6 +49,10 @@ pub struct Player {
     /// A changed version starts from its own beginning at the boundary instead of
     /// continuing in phase.
     pub restart: bool,
+    /// Groove and humanize applied to this player's events (`None`: straight).
+    pub feel: Option<Arc<Feel>>,
+    /// Where an arranged player plays (`None`: everywhere).
+    pub active: Option<Arc<Activity>>,
 }
 
 /// A compiled program: everything the runtime needs, with no reference to source text.
@@ -62,6 +68,10 @@ pub struct Program {
     pub players: Vec<Player>,
     /// Soloed player names; when non-empty only these sound.
     pub solo: Vec<Arc<str>>,
+    /// Declared scenes, launchable with [`Program::scene`] / [`Program::launch`].
+    pub scenes: Vec<Scene>,
+    /// The arrangement compiled into `players`, kept for seeking by scene name.
+    pub arrangement: Option<Arc<Arrangement>>,
 }
 
 impl Default for Program {
@@ -72,6 +82,8 @@ impl Default for Program {
             seed: 0,
             players: Vec::new(),
             solo: Vec::new(),
+            scenes: Vec::new(),
+            arrangement: None,
         }
     }
 }

@@ -46,6 +46,8 @@ fn player(name: &str, body: Arc<EventPat>) -> Player {
         muted: false,
         quant: None,
         restart: false,
+        feel: None,
+        active: None,
     }
 }
 

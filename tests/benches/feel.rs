@@ -1,0 +1,68 @@
+//! What grooves, humanize and arrangements cost a query, against the same pattern straight.
+//! `cargo bench -p patter-tests --bench feel`
+#![allow(clippy::unwrap_used)]
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use patter_lang::{compile, NoImports};
+use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
+
+const CYCLES: i64 = 64;
+
+fn program(src: &str) -> Program {
+    compile("bench.pat", src, &NoImports).program.unwrap()
+}
+
+fn query(p: &Program, out: &mut Vec<Event>) {
+    let mut cache = QueryCache::default();
+    let mut failed = Vec::new();
+    for c in 0..CYCLES {
+        let t = p.cycle_beats * Time::int(c);
+        p.query(
+            TimeSpan::new(t, t + p.cycle_beats),
+            &mut cache,
+            Budget::new(u64::MAX / 2),
+            out,
+            &mut failed,
+        );
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let hats = "s: \"hh*16\", amp: \"0.3 0.2\"";
+    let cases: Vec<(&str, String)> = vec![
+        ("16ths straight", format!("play a {{ {hats} }}")),
+        (
+            "16ths grooved",
+            format!("play a {{ {hats}, groove: {{ grid: 16, timing: [0, 0.24], amp: [1, 0.7] }} }}"),
+        ),
+        (
+            "16ths humanized",
+            format!("play a {{ {hats}, humanize: {{ time: 0.02, amp: 0.1 }} }}"),
+        ),
+        (
+            "16ths grooved and humanized",
+            format!("play a {{ {hats}, groove: {{ grid: 16, timing: [0, 0.24] }}, humanize: 0.02 }}"),
+        ),
+        (
+            "16ths in a looped 4-section arrangement",
+            format!("scene a {{ play h {{ {hats} }} }}\nscene b {{ play h {{ {hats} }} }}\narrange loop a 3, b 1, a 2, b 2"),
+        ),
+    ];
+    let mut group = c.benchmark_group("feel");
+    for (name, src) in &cases {
+        let p = program(src);
+        let mut out = Vec::new();
+        query(&p, &mut out);
+        group.throughput(Throughput::Elements(out.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                out.clear();
+                query(&p, &mut out);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,2 @@
+scene verse { play a { s: "bd" } }
+arrange verse 0

@@ -1,0 +1,2 @@
+scene verse loud { play a { s: "bd" } }
+play b { s: "hh" }
