@@ -5,26 +5,27 @@
 tempo 96
 import "std/chords" // min7, dom7, maj7, six: chords as semitone lists
 
-// Swing, written in the language: slow the pattern down so one beat fills a cycle, delay
-// the second half of it (the off-beat eighth), and speed it back up. An amount of 1/6
-// beat moves the "and" from 1/2 to 2/3 of the beat: a triplet swing. Times stay exact
+// Swing from the standard grooves: `swing8` is `swing(1/3, 8)`, a grid of 8 steps a bar
+// (eighth notes) whose every second step (the "and" of each beat) is late by a third of a
+// step. That moves the "and" from 1/2 to 2/3 of the beat: a triplet swing. Onsets stay exact
 // fractions, so the swung eighth lands on beat 2/3, not on 0.6666.
-fn swing(p, amount) = p.slow(4).within(0.5, 1, late(amount)).fast(4)
+import "std/grooves"
+groove swing8
 
-// Humanized timing: every eighth-note slot is pushed late by its own small random amount,
-// up to 1/100 of a bar (about 25 ms here). `rand` is seeded and a pure function of time,
-// so the "human" is the same in every render. Only late, never early, so nothing moves
-// before the bar line.
-fn humanize(p) = p.late(rand.range(0, 0.01).segment(8))
+// Humanized timing and dynamics for every player: each onset moves by its own small amount
+// (up to 1/100 of a beat either way) and each level by up to 10%. The jitter is a pure
+// function of the seed, the player and the onset, so the "human" is the same in every
+// render and in every live performance of this file.
+humanize { time: 0.01, amp: 0.1, seed: 7 }
 
 // One chord a bar: Dm7, G7, Cmaj7, A6 (a list plus a number moves every note).
 let changes = cat([min7 + 2, dom7 + 7, maj7, six + 9])
 
 // Keys comp on the beat, the "and" of 2 and the "and" of 3: the off-beats are the ones the
-// swing delays, so the chords lean back. Velocities wander with `white` (SuperCollider's
+// groove delays, so the chords lean back. Velocities wander with `white` (SuperCollider's
 // Pwhite), one new value for every chord.
 play keys {
-  note: changes.struct("t ~ ~ t ~ t ~ ~").swing(1/6).humanize(),
+  note: changes.struct("t ~ ~ t ~ t ~ ~"),
   s: "pad",
   attack: 0.01,
   release: 0.3,
@@ -36,7 +37,7 @@ play keys {
 // A walking bass, one note per beat, two octaves down: root, root, fifth, and a note a
 // semitone from the next chord's root or third, so each bar walks into the next.
 play bass {
-  note: "<[2 2 9 6] [7 7 2 11] [0 0 7 1] [9 9 4 1]>".humanize(),
+  note: "<[2 2 9 6] [7 7 2 11] [0 0 7 1] [9 9 4 1]>",
   octave: 3,
   s: "bass",
   legato: 0.9,
@@ -47,6 +48,6 @@ play bass {
 // Hats on swung eighths, a kick on 1, a snare on 2 and 4; the kick's pickup on the "and"
 // of 4 swings too. One `amp` stream for the kit, so no two hits are quite the same.
 play drums {
-  s: "[hh*8, bd ~ ~ [~ bd], ~ sn ~ sn]".swing(1/6).humanize(),
+  s: "[hh*8, bd ~ ~ [~ bd], ~ sn ~ sn]",
   amp: white(0.3, 0.45),
 }
