@@ -91,7 +91,7 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     (
         ":connect",
         "OUTPUT",
-        "open an output (midi:NAME, jack-midi, smf:F.mid, null, …)",
+        "open an output (synth, midi:NAME, jack-midi, smf:F.mid, dirt, osc:…, scsynth, null, …)",
     ),
     (":disconnect", "NAME", "close an output"),
     (":latency", "[NAME] SECONDS", "set an output's latency"),
