@@ -91,7 +91,14 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     )
     .unwrap();
     let child = Process::new(env!("CARGO_BIN_EXE_patter"))
-        .args(["play", src.to_str().unwrap(), "--seconds", "4", "--connect", "off"])
+        .args([
+            "play",
+            src.to_str().unwrap(),
+            "--seconds",
+            "4",
+            "--connect",
+            "off",
+        ])
         .arg("--samples")
         .arg(dir.join("lib"))
         .env("JACK_DEFAULT_SERVER", &server.name)
@@ -119,8 +126,9 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     let heard = onsets(&audio, 10_000);
     // Beats 0, 2, 4 and 6 of 4 seconds at 120 BPM: preloaded, the first beat plays too.
     assert!(heard.len() >= 4, "every blip is heard: {heard:?}");
-    // Each onset is the sample itself: 1000 frames of a steady level, then silence.
-    for &at in &heard {
+    // Each onset is the sample itself: 1000 frames of a steady level, then silence (the
+    // last may be cut by the fade as `patter play` stops).
+    for &at in &heard[..heard.len() - 1] {
         let run = audio[at..].iter().take_while(|x| **x != 0.0).count();
         assert!(
             (990..=1_010).contains(&run),
@@ -130,7 +138,7 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
         let (lo, hi) = mid
             .iter()
             .fold((f32::MAX, f32::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
-        assert!(lo > 0.05 && hi - lo < 0.01, "a steady level: {lo}..{hi}");
+        assert!(lo > 0.005 && hi - lo < 0.001, "a steady level: {lo}..{hi}");
     }
     let clean = err.contains(" 0 late, 0 dropped, 0 errors");
     check_spacing(&heard, 48_000, clean);

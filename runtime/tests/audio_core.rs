@@ -244,7 +244,8 @@ fn tick_bank(level: f32) -> Arc<SampleBank> {
 /// bank freed in the callback would count).
 fn workload(mut leak: impl FnMut(usize)) -> u64 {
     let (mut core, shared) = core(2);
-    let mut banks: Vec<Arc<SampleBank>> = (0..15).map(|i| tick_bank(0.1 + i as f32 * 0.01)).collect();
+    let mut banks: Vec<Arc<SampleBank>> =
+        (0..15).map(|i| tick_bank(0.1 + i as f32 * 0.01)).collect();
     let mut retired: Vec<Arc<SampleBank>> = Vec::with_capacity(64);
     let mut out = vec![0.0f32; BLOCK * 2];
     core.process(&mut out, timing(0, 0), |x| x);
