@@ -143,3 +143,59 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     let clean = err.contains(" 0 late, 0 dropped, 0 errors");
     check_spacing(&heard, 48_000, clean);
 }
+
+#[test]
+fn the_repl_loads_the_samples_a_new_program_names_and_warns_once_about_unknown_ones() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start_realtime("audio-repl", 48_000, PERIOD as u32) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let (ear, blocks) = listener("ear");
+    let dir = std::env::temp_dir().join(format!("patter-repl-samples-{}", std::process::id()));
+    let folder = dir.join("lib").join("blip");
+    std::fs::create_dir_all(&folder).unwrap();
+    write_block_wav(&folder.join("0.wav"), 1_000, 0.25);
+    let mut child = Process::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["--out", "synth", "--history", "none", "--samples"])
+        .arg(dir.join("lib"))
+        .env("JACK_DEFAULT_SERVER", &server.name)
+        .env("PATTER_SAMPLES", "")
+        .env("HOME", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(
+        &mut stdin,
+        b"play d { s: \"blip ~ ~ ~\" }\nplay x { s: \"nosuch\" }\n",
+    )
+    .unwrap();
+    let c = ear.as_client();
+    assert!(eventually(|| c
+        .connect_ports_by_name("patter_out:out_0", "ear:in")
+        .is_ok()));
+    // Keep the REPL's input open (it plays on) until a whole blip is heard.
+    let mut audio = Vec::new();
+    let whole_blip = |audio: &[f32]| {
+        onsets(audio, 10_000).iter().any(|&at| {
+            audio[at..].len() > 1_100 && audio[at..].iter().take_while(|x| **x != 0.0).count() > 900
+        })
+    };
+    assert!(eventually(|| {
+        while let Some((_, b)) = blocks.pop() {
+            audio.extend_from_slice(&b);
+        }
+        whole_blip(&audio)
+    }));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    drop(ear);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("no sound called `nosuch`").count(), 1, "{err}");
+}
