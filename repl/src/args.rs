@@ -1,6 +1,7 @@
 //! A small argument parser: `--flag value` pairs and positionals, with clear errors.
 
 /// Parsed arguments.
+#[derive(Clone, Debug, Default)]
 pub struct Args {
     /// Positional arguments in order.
     pub positional: Vec<String>,

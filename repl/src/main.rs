@@ -30,6 +30,7 @@ patter — live-coding music patterns
 usage:
   patter [repl] [--out OUTPUT]...      the live REPL (:help inside lists its commands)
       --seed S  --latency SECONDS  --tempo BPM  --watch FILE.pat  --history FILE|none
+      --samples DIR                    sample folders for the synth (repeatable)
   patter events FILE.pat [options]     print the events a program produces
   patter events -e 'CODE' [options]
       --cycles N | --beats N           how much to print (default: 1 cycle)
@@ -45,6 +46,7 @@ usage:
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
       --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N  --sc-path PROGRAM
       --watch                          re-evaluate FILE.pat on every save
+      --samples DIR                    sample folders for the synth (repeatable)
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth
       --beats N | --bars N | --cycles N | --seconds N (the file's exact length)

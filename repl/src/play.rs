@@ -1,11 +1,13 @@
 //! `patter play`: play a file until interrupted, on the chosen output.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use patter_runtime::scheduler::{LoadMode, Phase};
+use patter_runtime::sink::audio::samples::{NoticeFn, SampleNotice, SampleRequests};
 use patter_runtime::sink::audio::{AudioBackend, AudioOptions, AudioSink, NoAudioDevice};
 use patter_runtime::sink::Sink;
 use patter_runtime::{Command, Engine, EngineConfig};
@@ -46,6 +48,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "sc-block",
             "sc-threads",
             "sc-path",
+            "samples",
         ],
         &["watch"],
     ) {
@@ -69,6 +72,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some(Ok(s)) if s.is_finite() && (-1.0..=10.0).contains(&s) => s,
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
+    let sample_roots = sample_roots(&args);
     if args.has("watch") {
         let outs = args
             .options
@@ -76,7 +80,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             .filter(|(k, _)| k == "out")
             .map(|(_, v)| v.clone())
             .collect();
-        return crate::watch::play(file, outs, seed, latency, seconds);
+        return crate::watch::play(file, outs, seed, latency, seconds, sample_roots);
     }
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
@@ -108,21 +112,18 @@ pub fn run(argv: &[String]) -> ExitCode {
         Some("on") => true,
         Some(_) => return usage("--clock takes on or off"),
     };
+    let settings = OutputSettings {
+        latency,
+        clock,
+        midi_rate: rate,
+        connect: args.get("connect").map(String::from),
+        sample_roots,
+        sc: args.clone(),
+    };
     // Several outputs may play at once; a player picks one with its `out` key.
     let mut names = Vec::new();
     for out in outs {
-        let opened = match crate::sc::open(out, &args, engine.origin()) {
-            Some(s) => s.map_err(OpenError::Other),
-            None => open_output(
-                out,
-                &engine,
-                latency,
-                clock,
-                rate,
-                &program,
-                args.get("connect"),
-            ),
-        };
+        let opened = open_output(out, &engine, &program, &settings);
         let sink: Box<dyn Sink> = match opened {
             Ok(s) => s,
             Err(OpenError::NoAudio(e)) => {
@@ -183,6 +184,23 @@ pub fn run(argv: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The warning for a sound name that is neither a built-in instrument nor a sample folder;
+/// with `skipped`, how many events were skipped for it (a render), else it is live.
+pub(crate) fn unknown_sound(name: &str, skipped: Option<usize>) -> String {
+    let tail = match skipped {
+        Some(n) => format!(
+            "its {n} event{} were skipped",
+            if n == 1 { "" } else { "s" }
+        ),
+        None => "its events are skipped".to_string(),
+    };
+    format!(
+        "patter: no sound called `{name}`: it is not a built-in instrument, and no sample folder \
+         has that name (sample folders: --samples DIR, PATTER_SAMPLES, \
+         ~/.local/share/patter/samples); {tail}"
+    )
+}
+
 /// The outputs used when none is given (`patter play`, the REPL).
 pub(crate) fn default_outputs() -> Vec<&'static str> {
     vec!["synth"]
@@ -226,17 +244,85 @@ fn no_audio_paragraph(e: &NoAudioDevice, file: &str) -> String {
     )
 }
 
-/// Open one output by its spec (`synth`, `jack-midi`, `midi:NAME`, `smf:FILE.mid`, `null`, …).
+/// The `--samples DIR` folders, in order.
+pub(crate) fn sample_roots(args: &Args) -> Vec<PathBuf> {
+    args.options
+        .iter()
+        .filter(|(n, _)| n == "samples")
+        .map(|(_, v)| PathBuf::from(v))
+        .collect()
+}
+
+/// How outputs are opened: what `patter play`'s options say, or a session's defaults.
+#[derive(Clone, Default)]
+pub(crate) struct OutputSettings {
+    /// Seconds added to every onset.
+    pub latency: f64,
+    /// Send MIDI clock.
+    pub clock: bool,
+    /// MIDI messages per second at most.
+    pub midi_rate: Option<f64>,
+    /// Where JACK outputs connect (`off`: nowhere).
+    pub connect: Option<String>,
+    /// `--samples` folders for the synth.
+    pub sample_roots: Vec<PathBuf>,
+    /// The SuperCollider options (`--sc-latency`, `--synthdefs`, …).
+    pub sc: Args,
+}
+
+/// Cycles of a program whose sound names are loaded before it plays.
+const PRELOAD_CYCLES: i64 = 4;
+/// Longest wait for those samples before playing anyway.
+const PRELOAD_WAIT: Duration = Duration::from_secs(30);
+
+/// The sample folders `program`'s first cycles name.
+pub(crate) fn first_sound_names(program: &patter_pattern::Program) -> Vec<String> {
+    let beats = program.cycle_beats * patter_pattern::Time::int(PRELOAD_CYCLES);
+    let events = patter_runtime::render::events(program, patter_pattern::Time::ZERO, beats)
+        .unwrap_or_default();
+    patter_synth::plan::sound_names(&events)
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+/// The synth's sample notices on the console: unknown names once each, problems.
+pub(crate) fn console_notices() -> NoticeFn {
+    NoticeFn(Arc::new(|n: &SampleNotice| match n {
+        SampleNotice::Unknown(name) => eprintln!("{}", unknown_sound(name, None)),
+        SampleNotice::Warning(w) => eprintln!("patter: samples: {w}"),
+        SampleNotice::Loaded(_) => {}
+    }))
+}
+
+/// Open one output by its spec (`synth`, `jack-midi`, `midi:NAME`, `smf:FILE.mid`, `dirt`,
+/// `scsynth`, `null`, …): the one opener of `patter play`, the REPL and the session. The
+/// synth loads the sample folders `program`'s first cycles name before it returns.
 pub(crate) fn open_output(
     out: &str,
     engine: &Engine,
-    latency: f64,
-    clock: bool,
-    rate: Option<f64>,
     program: &patter_pattern::Program,
-    connect: Option<&str>,
+    settings: &OutputSettings,
 ) -> Result<Box<dyn Sink>, OpenError> {
-    match out.split_once(':').unwrap_or((out, "")) {
+    open_output_with_samples(out, engine, program, settings).map(|(sink, _)| sink)
+}
+
+/// [`open_output`], also returning the synth's sample loader (to ask it for the folders
+/// of programs loaded later).
+pub(crate) fn open_output_with_samples(
+    out: &str,
+    engine: &Engine,
+    program: &patter_pattern::Program,
+    settings: &OutputSettings,
+) -> Result<(Box<dyn Sink>, Option<SampleRequests>), OpenError> {
+    if let Some(sc) = crate::sc::open(out, &settings.sc, engine.origin()) {
+        return sc.map(|s| (s, None)).map_err(OpenError::Other);
+    }
+    let latency = settings.latency;
+    let clock = settings.clock;
+    let rate = settings.midi_rate;
+    let connect = settings.connect.as_deref();
+    let sink: Result<Box<dyn Sink>, OpenError> = match out.split_once(':').unwrap_or((out, "")) {
         ("synth", rest) => {
             let backend = AudioBackend::parse(rest).ok_or_else(|| {
                 format!("unknown synth output `{out}` (synth, synth:jack, synth:alsa:DEVICE)")
@@ -245,12 +331,21 @@ pub(crate) fn open_output(
                 backend,
                 auto_connect: connect != Some("off"),
                 latency,
+                sample_roots: settings.sample_roots.clone(),
+                notice: Some(console_notices()),
                 ..AudioOptions::default()
             };
-            match AudioSink::open(&opts, engine.origin()) {
-                Ok(s) => Ok(Box::new(s)),
+            return match AudioSink::open(&opts, engine.origin()) {
+                Ok(s) => {
+                    let requests = s.sample_requests();
+                    let names = first_sound_names(program);
+                    if !names.is_empty() {
+                        requests.preload(names, PRELOAD_WAIT);
+                    }
+                    Ok((Box::new(s), Some(requests)))
+                }
                 Err(e) => Err(OpenError::NoAudio(e)),
-            }
+            };
         }
         ("jack-midi", _) => {
             let mut s = patter_runtime::sink::jack_midi::JackMidiSink::start(
@@ -316,10 +411,11 @@ pub(crate) fn open_output(
         // Counts only: a collecting sink would keep every event of a long session.
         ("null", _) => Ok(Box::new(crate::null::NullSink::default())),
         _ => Err(format!("unknown output `{out}`").into()),
-    }
+    };
+    sink.map(|s| (s, None))
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N]\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }

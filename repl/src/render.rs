@@ -1,6 +1,5 @@
 //! `patter render`: write a program's events to a file, offline and faster than real time.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -162,8 +161,6 @@ pub fn run(argv: &[String]) -> ExitCode {
 /// Longest audio render accepted (one hour at the chosen rate), so a mistyped length
 /// cannot exhaust memory.
 const MAX_WAV_SECONDS: f64 = 3600.0;
-/// Room after the last onset for releases and drum tails.
-const TAIL_SECONDS: f64 = 2.0;
 
 /// How audio renders are made: output format and where samples come from.
 struct WavOptions {
@@ -196,56 +193,19 @@ fn render_wav(
             return ExitCode::FAILURE;
         }
     };
-    let seconds_per_beat = 60.0 / program.tempo;
-    let seconds = opts
-        .exact_seconds
-        .unwrap_or(beats.to_f64() * seconds_per_beat + TAIL_SECONDS);
+    let seconds = patter_synth::plan::render_seconds(beats, program.tempo, opts.exact_seconds);
     if seconds > MAX_WAV_SECONDS {
         eprintln!("patter render: {seconds:.0} s of audio is more than the {MAX_WAV_SECONDS:.0} s a render may be");
         return ExitCode::from(2);
     }
     let bank = load_samples(&events, &opts.sample_roots, rate);
-    let frames_per_beat = seconds_per_beat * f64::from(rate);
-    // Onsets from exact beats: frame = beat · 60 · rate / tempo, rounded once.
-    let fpb = Time::from_f64(60.0 * f64::from(rate) / program.tempo);
-    let mut notes = Vec::with_capacity(events.len());
-    let mut players = Vec::with_capacity(events.len());
-    let mut skipped = 0usize;
-    let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
-    for e in &events {
-        match patter_synth::spec_from_event_with(e, frames_per_beat, &bank) {
-            Ok(spec) => {
-                let at = e.beat * fpb;
-                notes.push((at.floor_int().max(0) as u64, spec));
-                players.push(e.player);
-            }
-            Err(patter_synth::Skip::Unknown(name)) => {
-                *unknown.entry(name).or_default() += 1;
-                skipped += 1;
-            }
-            Err(_) => skipped += 1,
-        }
+    let plan = patter_synth::plan::Plan::new(&events, program.tempo, seconds, rate, Arc::new(bank));
+    for (name, n) in &plan.unknown {
+        eprintln!("{}", crate::play::unknown_sound(name, Some(*n)));
     }
-    for (name, n) in &unknown {
-        eprintln!(
-            "patter: no sound called `{name}`: it is not a built-in instrument, and no sample folder \
-             has that name (sample folders: --samples DIR, PATTER_SAMPLES, \
-             ~/.local/share/patter/samples); its {n} event{} were skipped",
-            if *n == 1 { "" } else { "s" }
-        );
-    }
-    let total = (seconds * f64::from(rate)).ceil() as u64;
-    let bank = Arc::new(bank);
     if let Some(out_path) = out_path {
-        let mut bar = crate::progress::Progress::new(total, rate);
-        let (samples, stats) = patter_synth::render_offline_progress(
-            &notes,
-            total,
-            rate,
-            256,
-            bank.clone(),
-            &mut |f| bar.update(f),
-        );
+        let mut bar = crate::progress::Progress::new(plan.total_frames, rate);
+        let (samples, stats) = plan.render(&mut |f| bar.update(f));
         bar.finish();
         let samples = to_channels(samples, opts.channels);
         if let Err(e) = patter_synth::write_wav(out_path, &samples, rate, opts.channels, opts.bits)
@@ -256,9 +216,9 @@ fn render_wav(
         let peak = samples.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         eprintln!(
             "patter: wrote {out_path}: {} notes, {seconds:.1} s at {rate} Hz, peak {peak:.3}{}{}",
-            (notes.len() as u64).saturating_sub(stats.missing),
-            if skipped > 0 {
-                format!(" ({skipped} events with no sound skipped)")
+            (plan.notes.len() as u64).saturating_sub(stats.missing),
+            if plan.skipped > 0 {
+                format!(" ({} events with no sound skipped)", plan.skipped)
             } else {
                 String::new()
             },
@@ -275,14 +235,7 @@ fn render_wav(
             return ExitCode::FAILURE;
         }
         for (i, player) in program.players.iter().enumerate() {
-            let mine: Vec<(u64, patter_synth::NoteSpec)> = notes
-                .iter()
-                .zip(&players)
-                .filter(|(_, &p)| p as usize == i)
-                .map(|(n, _)| *n)
-                .collect();
-            // Each player through its own synth: its own voices, effects and limiter.
-            let samples = patter_synth::render_offline_with(&mine, total, rate, 256, bank.clone());
+            let (samples, count) = plan.stem(u32::try_from(i).unwrap_or(u32::MAX));
             let samples = to_channels(samples, opts.channels);
             let path = Path::new(dir).join(format!("{}.wav", stem_name(&player.name, i)));
             if let Err(e) = patter_synth::write_wav(&path, &samples, rate, opts.channels, opts.bits)
@@ -290,7 +243,7 @@ fn render_wav(
                 eprintln!("patter: cannot write {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
-            eprintln!("patter: wrote {}: {} notes", path.display(), mine.len());
+            eprintln!("patter: wrote {}: {count} notes", path.display());
         }
     }
     ExitCode::SUCCESS
@@ -343,17 +296,7 @@ fn load_samples(
     for w in &warnings {
         eprintln!("patter: samples: {w}");
     }
-    let mut names: Vec<&str> = events
-        .iter()
-        .filter_map(|e| match e.get("s").or_else(|| e.get("instrument")) {
-            Some(patter_pattern::Value::Str(s)) => s.split(':').next(),
-            _ => None,
-        })
-        .filter(|n| library.contains(n))
-        .collect();
-    names.sort_unstable();
-    names.dedup();
-    let (bank, warnings) = library.load(names, rate);
+    let (bank, warnings) = patter_synth::plan::load_for(&library, events, rate);
     for w in &warnings {
         eprintln!("patter: samples: {w}");
     }

@@ -91,7 +91,7 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     (
         ":connect",
         "OUTPUT",
-        "open an output (midi:NAME, jack-midi, smf:F.mid, null, …)",
+        "open an output (synth, midi:NAME, jack-midi, smf:F.mid, dirt, osc:…, scsynth, null, …)",
     ),
     (":disconnect", "NAME", "close an output"),
     (":latency", "[NAME] SECONDS", "set an output's latency"),
@@ -119,7 +119,9 @@ pub struct ReplOptions {
 pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
-        &["out", "seed", "latency", "tempo", "watch", "history"],
+        &[
+            "out", "seed", "latency", "tempo", "watch", "history", "samples",
+        ],
     ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
@@ -153,6 +155,7 @@ pub fn run(argv: &[String]) -> ExitCode {
         seed,
         outputs,
         latency,
+        samples: crate::play::sample_roots(&args),
         ..SessionConfig::default()
     });
     let names = session.sink_names();
@@ -197,7 +200,7 @@ fn values(args: &Args, name: &str) -> Vec<String> {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none]");
+    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]…");
     ExitCode::from(2)
 }
 

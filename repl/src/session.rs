@@ -61,6 +61,8 @@ pub struct SessionConfig {
     pub latency: f64,
     /// Start the transport at once (so a `play` lands on the next bar).
     pub play: bool,
+    /// `--samples` folders for the synth outputs.
+    pub samples: Vec<std::path::PathBuf>,
 }
 
 impl Default for SessionConfig {
@@ -72,6 +74,7 @@ impl Default for SessionConfig {
             outputs: Vec::new(),
             latency: 0.0,
             play: true,
+            samples: Vec::new(),
         }
     }
 }
@@ -584,6 +587,8 @@ struct SinkEntry {
     name: String,
     spec: String,
     latency: f64,
+    /// The synth's sample loader, asked for the folders each new program names.
+    samples: Option<patter_runtime::sink::audio::samples::SampleRequests>,
 }
 
 /// The live session.
@@ -1060,6 +1065,19 @@ impl Session {
                 }
             }
         }
+        // The synths decode the folders the new program names while the swap waits for
+        // its boundary, so it usually plays its samples from its first beat.
+        let loaders: Vec<_> = self
+            .sinks
+            .iter()
+            .filter_map(|s| s.samples.as_ref())
+            .collect();
+        if !loaders.is_empty() {
+            let names = crate::play::first_sound_names(&program);
+            for l in loaders {
+                l.request(names.clone());
+            }
+        }
         self.engine.send(Command::Load {
             program: Box::new(program.clone()),
             mode: LoadMode::Replace,
@@ -1163,24 +1181,27 @@ impl Session {
         if self.sinks.len() >= MAX_SINKS {
             return Err(format!("at most {MAX_SINKS} outputs can be open at once"));
         }
-        let sink: Box<dyn Sink> = match spec.split_once(':') {
-            Some(("smf", path)) if !path.is_empty() => {
-                Box::new(Recorder::new(path, self.tempo, self.slots.clone()))
-            }
-            Some(("jsonl", path)) if !path.is_empty() => Box::new(
-                crate::jsonl::JsonlSink::create(path, self.slots.clone())
-                    .map_err(|e| format!("cannot write {path}: {e}"))?,
+        let (sink, samples): (Box<dyn Sink>, _) = match spec.split_once(':') {
+            Some(("smf", path)) if !path.is_empty() => (
+                Box::new(Recorder::new(path, self.tempo, self.slots.clone())),
+                None,
             ),
-            _ => crate::play::open_output(
-                spec,
-                &self.engine,
-                latency,
-                false,
+            Some(("jsonl", path)) if !path.is_empty() => (
+                Box::new(
+                    crate::jsonl::JsonlSink::create(path, self.slots.clone())
+                        .map_err(|e| format!("cannot write {path}: {e}"))?,
+                ),
                 None,
-                &self.merged,
-                None,
-            )
-            .map_err(|e| e.to_string())?,
+            ),
+            _ => {
+                let settings = crate::play::OutputSettings {
+                    latency,
+                    sample_roots: self.config.samples.clone(),
+                    ..crate::play::OutputSettings::default()
+                };
+                crate::play::open_output_with_samples(spec, &self.engine, &self.merged, &settings)
+                    .map_err(|e| e.to_string())?
+            }
         };
         let name = sink.name().to_string();
         if self.sinks.iter().any(|s| s.name == name) {
@@ -1191,6 +1212,7 @@ impl Session {
             name: name.clone(),
             spec: spec.to_string(),
             latency,
+            samples,
         });
         Ok(name)
     }

@@ -274,6 +274,7 @@ pub fn play(
     seed: Option<u64>,
     latency: f64,
     seconds: Option<f64>,
+    samples: Vec<std::path::PathBuf>,
 ) -> std::process::ExitCode {
     use crate::session::{Session, SessionConfig};
     if outputs.is_empty() {
@@ -286,6 +287,7 @@ pub fn play(
         seed,
         outputs,
         latency,
+        samples,
         ..SessionConfig::default()
     });
     if !problems.is_empty() {

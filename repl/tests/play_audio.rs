@@ -55,3 +55,149 @@ fn patter_play_defaults_to_the_synth_on_jack() {
     let clean = err.contains(" 0 late, 0 dropped, 0 errors");
     check_spacing(&onsets(&audio, 10_000), 48_000, clean);
 }
+
+/// Write a mono 16-bit WAV at 48 kHz: `frames` frames at `level`.
+fn write_block_wav(path: &std::path::Path, frames: usize, level: f32) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for _ in 0..frames {
+        w.write_sample((level * 32_768.0) as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+#[test]
+fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start_realtime("audio-samples", 48_000, PERIOD as u32) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let (ear, blocks) = listener("ear");
+    let dir = std::env::temp_dir().join(format!("patter-samples-{}", std::process::id()));
+    let folder = dir.join("lib").join("blip");
+    std::fs::create_dir_all(&folder).unwrap();
+    // A block of DC 1000 frames long: unlike any built-in sound, easy to recognise.
+    write_block_wav(&folder.join("0.wav"), 1_000, 0.25);
+    let src = dir.join("blips.pat");
+    std::fs::write(
+        &src,
+        "tempo 120\nplay d { s: \"blip ~ blip ~\" }\nplay x { s: \"nosuch\" }\n",
+    )
+    .unwrap();
+    let child = Process::new(env!("CARGO_BIN_EXE_patter"))
+        .args([
+            "play",
+            src.to_str().unwrap(),
+            "--seconds",
+            "4",
+            "--connect",
+            "off",
+        ])
+        .arg("--samples")
+        .arg(dir.join("lib"))
+        .env("JACK_DEFAULT_SERVER", &server.name)
+        .env("PATTER_SAMPLES", "")
+        .env("HOME", &dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let c = ear.as_client();
+    assert!(eventually(|| c
+        .connect_ports_by_name("patter_out:out_0", "ear:in")
+        .is_ok()));
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    // An unknown name is reported once on the console, not once per event.
+    assert_eq!(err.matches("no sound called `nosuch`").count(), 1, "{err}");
+    assert!(!err.contains("`blip`"), "{err}");
+    let (_, audio) = recording(&blocks);
+    drop(ear);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+
+    // The recording starts when the test's own client does, possibly just before the first
+    // blip: its start counts as silence.
+    let heard = patter_tests::audio::onsets_after_silence(&audio, 10_000);
+    // Beats 0, 2, 4 and 6 of 4 seconds at 120 BPM: preloaded, the first beat plays too.
+    assert!(heard.len() >= 4, "every blip is heard: {heard:?}\n{err}");
+    // Each onset is the sample itself: 1000 frames of a steady level, then silence (the
+    // last may be cut by the fade as `patter play` stops).
+    for &at in &heard[..heard.len() - 1] {
+        let run = audio[at..].iter().take_while(|x| **x != 0.0).count();
+        assert!(
+            (990..=1_010).contains(&run),
+            "a 1000-frame sample, heard {run} frames"
+        );
+        let mid = &audio[at + 100..at + 900];
+        let (lo, hi) = mid
+            .iter()
+            .fold((f32::MAX, f32::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
+        assert!(lo > 0.005 && hi - lo < 0.001, "a steady level: {lo}..{hi}");
+    }
+    let clean = err.contains(" 0 late, 0 dropped, 0 errors");
+    check_spacing(&heard, 48_000, clean);
+}
+
+#[test]
+fn the_repl_loads_the_samples_a_new_program_names_and_warns_once_about_unknown_ones() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start_realtime("audio-repl", 48_000, PERIOD as u32) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let (ear, blocks) = listener("ear");
+    let dir = std::env::temp_dir().join(format!("patter-repl-samples-{}", std::process::id()));
+    let folder = dir.join("lib").join("blip");
+    std::fs::create_dir_all(&folder).unwrap();
+    write_block_wav(&folder.join("0.wav"), 1_000, 0.25);
+    let mut child = Process::new(env!("CARGO_BIN_EXE_patter"))
+        .args(["--out", "synth", "--history", "none", "--samples"])
+        .arg(dir.join("lib"))
+        .env("JACK_DEFAULT_SERVER", &server.name)
+        .env("PATTER_SAMPLES", "")
+        .env("HOME", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(
+        &mut stdin,
+        b"play d { s: \"blip ~ ~ ~\" }\nplay x { s: \"nosuch\" }\n",
+    )
+    .unwrap();
+    let c = ear.as_client();
+    assert!(eventually(|| c
+        .connect_ports_by_name("patter_out:out_0", "ear:in")
+        .is_ok()));
+    // Keep the REPL's input open (it plays on) until a whole blip is heard.
+    let mut audio = Vec::new();
+    let whole_blip = |audio: &[f32]| {
+        onsets(audio, 10_000).iter().any(|&at| {
+            audio[at..].len() > 1_100 && audio[at..].iter().take_while(|x| **x != 0.0).count() > 900
+        })
+    };
+    assert!(eventually(|| {
+        while let Some((_, b)) = blocks.pop() {
+            audio.extend_from_slice(&b);
+        }
+        whole_blip(&audio)
+    }));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    drop(ear);
+    drop(server);
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(out.status.success(), "{err}");
+    assert_eq!(err.matches("no sound called `nosuch`").count(), 1, "{err}");
+}

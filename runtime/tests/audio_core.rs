@@ -1,7 +1,8 @@
 //! The audio callback's core without a device: notes land on their exact frame, late notes
 //! play at the buffer's first frame and are counted, stale ones are dropped, a reset fades
 //! to silence within FADE_FRAMES, drift moves the mapping only past its limit, and the whole
-//! callback body never allocates (a counting allocator, with a negative control).
+//! callback body never allocates (a counting allocator, with a negative control), sample
+//! banks swapped in while sample notes play included.
 #![cfg(feature = "audio")]
 #![allow(clippy::unwrap_used)]
 
@@ -15,7 +16,7 @@ use counting_alloc::allocations_in;
 use patter_runtime::sink::audio::core::{
     AudioCore, AudioMsg, AudioShared, CallbackTiming, FADE_FRAMES, STALE_NS,
 };
-use patter_synth::{Instrument, NoteSpec, Synth};
+use patter_synth::{Instrument, NoteSpec, Sample, SampleBank, Synth};
 
 const RATE: u32 = 48_000;
 const BLOCK: usize = 256;
@@ -229,9 +230,23 @@ fn drift_moves_the_mapping_only_past_the_limit() {
     assert_eq!(core.frame_at(frame_ns(100_000)).unwrap(), 100_000 - 96);
 }
 
-/// A busy callback workload: notes ahead and late, resets, a synth queue that overflows.
+/// A bank whose folder `tick` holds one 2000-frame sample at `level`.
+fn tick_bank(level: f32) -> Arc<SampleBank> {
+    let sample = Sample::from_interleaved(&[level; 2000], 1, RATE, RATE);
+    Arc::new(SampleBank::from_folders(
+        RATE,
+        vec![("tick".to_string(), vec![sample])],
+    ))
+}
+
+/// A busy callback workload: notes ahead and late, resets, a synth queue that overflows,
+/// sample notes, and a new sample bank every 20 buffers (owned only by the queue, so a
+/// bank freed in the callback would count).
 fn workload(mut leak: impl FnMut(usize)) -> u64 {
     let (mut core, shared) = core(2);
+    let mut banks: Vec<Arc<SampleBank>> =
+        (0..15).map(|i| tick_bank(0.1 + i as f32 * 0.01)).collect();
+    let mut retired: Vec<Arc<SampleBank>> = Vec::with_capacity(64);
     let mut out = vec![0.0f32; BLOCK * 2];
     core.process(&mut out, timing(0, 0), |x| x);
     let kinds = [
@@ -251,14 +266,26 @@ fn workload(mut leak: impl FnMut(usize)) -> u64 {
                 at_ns: frame_ns(f),
                 spec: NoteSpec::new(kind, 100.0 + i as f32, 4_000),
             });
+            if i % 8 == 0 {
+                batch.push(AudioMsg::Note {
+                    at_ns: frame_ns(f),
+                    spec: NoteSpec::sample("tick", 0),
+                });
+            }
         }
         if block % 50 == 7 {
             batch.push(AudioMsg::Reset);
         }
         pushed.push(batch);
     }
+    banks.reverse();
     let n = allocations_in(|| {
         for (b, batch) in pushed.iter().enumerate() {
+            if b % 20 == 3 {
+                if let Some(bank) = banks.pop() {
+                    let _ = shared.banks.push(bank);
+                }
+            }
             for m in batch {
                 let _ = shared.queue.push(*m);
             }
@@ -270,8 +297,18 @@ fn workload(mut leak: impl FnMut(usize)) -> u64 {
             if let Some(old) = shared.trash.pop() {
                 let _ = shared.spares.push(old);
             }
+            // Keep retired banks (within reserved capacity) to free after the proof.
+            while let Some(old) = shared.bank_trash.pop() {
+                retired.push(old);
+            }
         }
     });
+    assert!(banks.is_empty(), "every bank was pushed");
+    assert!(
+        retired.len() >= 10,
+        "swapped banks come back to be freed off the callback ({})",
+        retired.len()
+    );
     assert!(shared.counters.late.load(Ordering::Relaxed) > 0);
     assert!(shared.counters.sent.load(Ordering::Relaxed) > 1_000);
     drop(core);
@@ -313,4 +350,32 @@ fn notes_beyond_the_synths_queue_are_dropped_and_counted() {
         shared.depth.load(Ordering::Relaxed),
         patter_synth::DEFAULT_QUEUE_CAPACITY
     );
+}
+
+#[test]
+fn a_bank_from_the_loader_plays_its_samples_and_the_old_one_comes_back() {
+    let (mut core, shared) = core(2);
+    run(&mut core, 1, 2);
+    // Before the bank arrives, a sample note finds no folder: silence.
+    shared
+        .queue
+        .push(AudioMsg::Note {
+            at_ns: frame_ns(1_000),
+            spec: NoteSpec::sample("tick", 0),
+        })
+        .unwrap();
+    assert!(run(&mut core, 8, 2).iter().all(|x| *x == 0.0));
+    shared.banks.push(tick_bank(0.5)).unwrap();
+    shared
+        .queue
+        .push(AudioMsg::Note {
+            at_ns: frame_ns(4_000),
+            spec: NoteSpec::sample("tick", 0),
+        })
+        .unwrap();
+    let left = run(&mut core, 24, 2);
+    assert_eq!(onsets(&left, 100), vec![4_000 - 2_304]);
+    // The empty bank it replaced is handed back to be freed off the callback.
+    assert!(shared.bank_trash.pop().is_some());
+    assert!(shared.banks.is_empty());
 }

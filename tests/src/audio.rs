@@ -1,18 +1,15 @@
-//! Programs rendered to audio in memory, the way `patter render FILE -o out.wav` renders
-//! them (same event range, onset rounding, synth and tail), so tests and the render
-//! benchmark measure what a musician gets without writing files or spawning the binary.
-//!
-//! Keep [`render`] in step with `repl/src/render.rs` (`render_wav`): both turn exact beats
-//! into frames once, with `floor(beat · 60 · rate / tempo)`.
+//! Programs rendered to audio in memory through the same pipeline as `patter render FILE
+//! -o out.wav` ([`patter_synth::plan`]: event range, onset rounding, synth and tail), so
+//! tests and the render benchmark measure what a musician gets without writing files or
+//! spawning the binary. Built-in instruments only: no sample folders are read.
+
+use std::sync::Arc;
 
 use patter_pattern::{Event, Program, Time};
 use patter_runtime::render::RenderError;
+use patter_synth::SampleBank;
 
-/// Seconds rendered after the last beat, for releases and drum tails (as the binary).
-pub const TAIL_SECONDS: f64 = 2.0;
-
-/// Voices are processed in blocks of this many frames, like a live callback.
-pub const BLOCK: usize = 256;
+pub use patter_synth::plan::{frame_of, BLOCK, TAIL_SECONDS};
 
 /// A rendered program.
 #[derive(Clone, Debug)]
@@ -62,12 +59,6 @@ impl Rendered {
     }
 }
 
-/// The frame a beat falls on: `floor(beat · 60 · rate / tempo)`, from exact beats.
-pub fn frame_of(beat: Time, tempo: f64, rate: u32) -> u64 {
-    let frames_per_beat = Time::from_f64(60.0 * f64::from(rate) / tempo);
-    (beat * frames_per_beat).floor_int().max(0) as u64
-}
-
 /// Render the first `beats` beats of `program` through the built-in synth at `rate`.
 pub fn render(program: &Program, beats: Time, rate: u32) -> Result<Rendered, RenderError> {
     let events = patter_runtime::render::events(program, Time::ZERO, beats)?;
@@ -76,24 +67,15 @@ pub fn render(program: &Program, beats: Time, rate: u32) -> Result<Rendered, Ren
 
 /// Render `events` (onsets in `[0, beats)`) at `tempo` through the built-in synth.
 pub fn render_events(events: &[Event], tempo: f64, beats: Time, rate: u32) -> Rendered {
-    let seconds_per_beat = 60.0 / tempo;
-    let frames_per_beat = seconds_per_beat * f64::from(rate);
-    let mut notes = Vec::with_capacity(events.len());
-    let mut skipped = 0;
-    for e in events {
-        match patter_synth::spec_from_event(e, frames_per_beat) {
-            Some(spec) => notes.push((frame_of(e.beat, tempo, rate), spec)),
-            None => skipped += 1,
-        }
-    }
-    let seconds = beats.to_f64() * seconds_per_beat + TAIL_SECONDS;
-    let total = (seconds * f64::from(rate)).ceil() as u64;
-    let samples = patter_synth::render_offline(&notes, total, rate, BLOCK);
+    let seconds = patter_synth::plan::render_seconds(beats, tempo, None);
+    let bank = Arc::new(SampleBank::empty(rate));
+    let plan = patter_synth::plan::Plan::new(events, tempo, seconds, rate, bank);
+    let (samples, _) = plan.render(&mut |_| {});
     Rendered {
         samples,
         rate,
-        notes: notes.len(),
-        skipped,
+        notes: plan.notes.len(),
+        skipped: plan.skipped,
     }
 }
 

@@ -21,6 +21,8 @@
 #[cfg(feature = "pattern")]
 mod event;
 mod fx;
+#[cfg(feature = "pattern")]
+pub mod plan;
 mod sample;
 mod voice;
 mod wav;

@@ -6,6 +6,12 @@
 //! a spare synth made ahead of time on another thread, fades the old one out over
 //! [`FADE_FRAMES`] and hands it back through another queue to be freed off this thread.
 //!
+//! Samples: a new bank from the loader thread arrives through [`AudioShared::banks`] and is
+//! swapped in with `Synth::set_samples` (one per callback); the banks the synth retires go
+//! back through [`AudioShared::bank_trash`] to be freed by the supervisor. A swap waits while
+//! that bin has no room, so the callback never frees a bank. A spare synth swapped in by a
+//! reset takes the playing synth's bank first.
+//!
 //! Timing: engine seconds map to stream frames through an anchor taken at the first
 //! callback (frame 0 is heard at engine time `anchor`), then frames are counted, so two
 //! notes one beat apart are exactly one beat of frames apart. The stream's own timestamps
@@ -14,8 +20,10 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
+use std::sync::Arc;
+
 use crossbeam_queue::ArrayQueue;
-use patter_synth::{NoteSpec, Synth};
+use patter_synth::{NoteSpec, SampleBank, Synth};
 
 use crate::sink::SinkCounters;
 
@@ -32,6 +40,10 @@ pub const STALE_NS: i64 = 200_000_000;
 pub const MAX_BLOCK: usize = 2048;
 /// Spare synths kept ready for resets.
 pub const SPARES: usize = 2;
+/// Sample banks that may wait for the callback.
+pub const BANKS: usize = 4;
+/// Retired sample banks that may wait to be freed.
+pub const BANK_TRASH: usize = 16;
 
 /// What the scheduler side sends to the callback.
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +69,12 @@ pub struct AudioShared {
     pub spares: ArrayQueue<Box<Synth>>,
     /// Faded-out synths to free (callback → supervisor).
     pub trash: ArrayQueue<Box<Synth>>,
+    /// New sample banks (loader → callback).
+    pub banks: ArrayQueue<Arc<SampleBank>>,
+    /// Sample banks no voice reads any more, to free (callback → supervisor).
+    pub bank_trash: ArrayQueue<Arc<SampleBank>>,
+    /// Sample banks published by the loader.
+    pub bank_swaps: AtomicU64,
     /// sent / late / dropped.
     pub counters: SinkCounters,
     /// Notes waiting in the queue and in the synth.
@@ -80,6 +98,9 @@ impl AudioShared {
             queue: ArrayQueue::new(QUEUE),
             spares: ArrayQueue::new(SPARES),
             trash: ArrayQueue::new(SPARES + 2),
+            banks: ArrayQueue::new(BANKS),
+            bank_trash: ArrayQueue::new(BANK_TRASH),
+            bank_swaps: AtomicU64::new(0),
             counters: SinkCounters::default(),
             depth: AtomicUsize::new(0),
             frames: AtomicU64::new(0),
@@ -141,9 +162,26 @@ impl AudioCore {
         channels: usize,
         voices: usize,
     ) -> AudioCore {
+        AudioCore::with_samples(
+            shared,
+            rate,
+            channels,
+            voices,
+            Arc::new(SampleBank::empty(rate)),
+        )
+    }
+
+    /// [`AudioCore::new`] with a synth playing samples from `bank`.
+    pub fn with_samples(
+        shared: std::sync::Arc<AudioShared>,
+        rate: u32,
+        channels: usize,
+        voices: usize,
+        bank: Arc<SampleBank>,
+    ) -> AudioCore {
         AudioCore {
             shared,
-            synth: Box::new(Synth::new(rate, voices)),
+            synth: Box::new(Synth::with_samples(rate, voices, bank)),
             synth_base: 0,
             fading: None,
             fade_pos: 0,
@@ -182,6 +220,7 @@ impl AudioCore {
     ) {
         let frames = (out.len() / self.channels) as u64;
         self.update_mapping(timing);
+        self.swap_samples();
         self.drain();
         for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
             let n = (chunk.len() / self.channels).min(MAX_BLOCK);
@@ -202,6 +241,7 @@ impl AudioCore {
                 }
             }
         }
+        self.retire_samples();
         self.frame += frames;
         let s = &self.shared;
         s.frames.store(self.frame, Ordering::Release);
@@ -282,11 +322,58 @@ impl AudioCore {
         }
     }
 
-    /// Swap in a spare synth starting at `now`; the old one fades out. False without a spare.
+    /// Room in the bank bin for `n` more banks (the callback is its only producer, so the
+    /// room cannot shrink before it pushes).
+    fn bin_room(&self, n: usize) -> bool {
+        self.shared.bank_trash.len() + n <= self.shared.bank_trash.capacity()
+    }
+
+    /// Bin a bank the synth handed back; the caller checked the room.
+    fn bin(&self, bank: Option<Arc<SampleBank>>) {
+        if let Some(b) = bank {
+            // Checked room: cannot fail. Were it to, leaking is better than freeing here.
+            if let Err(b) = self.shared.bank_trash.push(b) {
+                std::mem::forget(b);
+            }
+        }
+    }
+
+    /// Take one new bank from the loader, when the bin has room for what the swap and the
+    /// next retirement hand back.
+    fn swap_samples(&mut self) {
+        if !self.bin_room(2) {
+            return;
+        }
+        if let Some(bank) = self.shared.banks.pop() {
+            let older = self.synth.set_samples(bank);
+            self.bin(older);
+        }
+    }
+
+    /// Bin the bank the synth stopped reading.
+    fn retire_samples(&mut self) {
+        if self.bin_room(1) {
+            let old = self.synth.take_retired();
+            self.bin(old);
+        }
+    }
+
+    /// Swap in a spare synth starting at `now`; the old one fades out. False without a spare
+    /// (or while the bank bin is too full to give the spare the playing bank).
     fn reset(&mut self, now: u64) -> bool {
+        if !self.bin_room(2) {
+            return false;
+        }
         let Some(mut fresh) = self.shared.spares.pop() else {
             return false;
         };
+        if !Arc::ptr_eq(fresh.samples(), self.synth.samples()) {
+            // An atomic increment: the playing bank is shared, not copied.
+            let older = fresh.set_samples(self.synth.samples().clone());
+            self.bin(older);
+            let replaced = fresh.take_retired();
+            self.bin(replaced);
+        }
         std::mem::swap(&mut self.synth, &mut fresh);
         self.fading = Some(fresh);
         self.fade_pos = 0;

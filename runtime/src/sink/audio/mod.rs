@@ -9,6 +9,11 @@
 //! A supervisor thread keeps spare synths ready for resets, frees the old ones, and reopens
 //! the stream when the device or the JACK server goes away.
 //!
+//! Samples (`s: "bd:3"` from the user's folders) are decoded by a loader thread of their
+//! own ([`samples`]); an event naming a folder not loaded yet is skipped and counted while
+//! the loader decodes it (`patter play` preloads what the program's first cycles name, so
+//! a file plays its samples from the first beat).
+//!
 //! Metrics: `sent` counts notes handed to the synth, `late` those that started at the first
 //! frame of a buffer after their own, `dropped` those refused by a full queue or too stale
 //! to play, `errors` the backend's xruns and resets that found the queue full.
@@ -18,7 +23,9 @@
 //! correction or a reopened stream can then never race with notes already queued.
 
 pub mod core;
+pub mod samples;
 
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -26,9 +33,10 @@ use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use patter_pattern::{Event, Value};
-use patter_synth::Synth;
+use patter_synth::{SampleBank, SampleLibrary, Skip, Synth};
 
 use self::core::{to_sample, AudioCore, AudioMsg, AudioShared, CallbackTiming, SPARES};
+use self::samples::{NoticeFn, Published, SampleRequests, SchedSamples};
 use super::{EventTimes, Sink, SinkMetrics};
 
 /// Voices the live synth has (the oldest is stolen beyond that).
@@ -71,6 +79,11 @@ pub struct AudioOptions {
     pub voices: usize,
     /// Seconds added to every onset.
     pub latency: f64,
+    /// Sample roots searched first (`--samples DIR`), before `PATTER_SAMPLES` and the
+    /// default folders.
+    pub sample_roots: Vec<PathBuf>,
+    /// Where the sample loader's notices go (unknown names, unreadable files).
+    pub notice: Option<NoticeFn>,
 }
 
 impl Default for AudioOptions {
@@ -81,6 +94,8 @@ impl Default for AudioOptions {
             auto_connect: true,
             voices: VOICES,
             latency: 0.0,
+            sample_roots: Vec::new(),
+            notice: None,
         }
     }
 }
@@ -136,6 +151,7 @@ struct Live {
     rate: AtomicU32,
     stop: AtomicBool,
     reconnects: AtomicU64,
+    published: Arc<Published>,
 }
 
 /// The live synth sink. See the module documentation.
@@ -144,6 +160,7 @@ pub struct AudioSink {
     live: Arc<Live>,
     latency: f64,
     unknown: u64,
+    samples: SchedSamples,
     jack_client: Option<String>,
     supervisor: Option<JoinHandle<()>>,
 }
@@ -154,13 +171,29 @@ impl AudioSink {
     /// counts as a failure.
     pub fn open(opts: &AudioOptions, origin: Instant) -> Result<AudioSink, NoAudioDevice> {
         let shared = Arc::new(AudioShared::new());
-        let opened = open_any(opts, &shared, origin)?;
+        let published = Arc::new(Published::new());
+        let opened = open_any(opts, &shared, origin, &published.current())?;
         let live = Arc::new(Live {
             shared,
             rate: AtomicU32::new(opened.rate),
             stop: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
+            published,
         });
+        let requests = {
+            let l = live.clone();
+            let rate = move || l.rate.load(Ordering::Relaxed);
+            let l = live.clone();
+            let stopped = move || l.stop.load(Ordering::Acquire);
+            samples::start(
+                SampleLibrary::default_roots(&opts.sample_roots),
+                rate,
+                stopped,
+                live.shared.clone(),
+                live.published.clone(),
+                opts.notice.clone(),
+            )
+        };
         let name = format!("synth:{}", opened.backend);
         let jack_client = opened.jack_client.clone();
         let supervisor = {
@@ -176,6 +209,7 @@ impl AudioSink {
             live,
             latency: opts.latency.clamp(-1.0, 10.0),
             unknown: 0,
+            samples: SchedSamples::new(requests),
             jack_client,
             supervisor,
         })
@@ -194,9 +228,19 @@ impl AudioSink {
         self.jack_client.as_deref()
     }
 
-    /// Events skipped because no built-in sound has their name.
+    /// Events skipped because no built-in sound or loaded sample folder has their name.
     pub fn unknown_sounds(&self) -> u64 {
         self.unknown
+    }
+
+    /// A handle to ask the sample loader for folders (from any thread).
+    pub fn sample_requests(&self) -> SampleRequests {
+        self.samples.requests()
+    }
+
+    /// Sample banks the loader has published so far.
+    pub fn bank_swaps(&self) -> u64 {
+        self.live.shared.bank_swaps.load(Ordering::Relaxed)
     }
 
     /// Times the stream was reopened after its device went away.
@@ -237,13 +281,23 @@ impl Sink for AudioSink {
         if is_rest(event) {
             return;
         }
-        let Some(mut spec) = patter_synth::spec_from_event(event, 1.0) else {
-            self.unknown += 1;
-            return;
+        self.samples.update(&self.live.published);
+        let mut spec = match patter_synth::spec_from_event_with(event, 1.0, &self.samples.bank) {
+            Ok(spec) => spec,
+            Err(Skip::Unknown(name)) => {
+                self.unknown += 1;
+                self.samples.missing(name);
+                return;
+            }
+            Err(_) => return,
         };
-        let rate = f64::from(self.live.rate.load(Ordering::Relaxed));
-        let sustain = ((times.release - times.onset) * rate).round();
-        spec.sustain_frames = sustain.clamp(1.0, f64::from(u32::MAX)) as u32;
+        // A sample with neither `sustain` nor `legato` plays to its end.
+        let to_end = spec.sample.is_some() && spec.sustain_frames == u32::MAX;
+        if !to_end {
+            let rate = f64::from(self.live.rate.load(Ordering::Relaxed));
+            let sustain = ((times.release - times.onset) * rate).round();
+            spec.sustain_frames = sustain.clamp(1.0, f64::from(u32::MAX)) as u32;
+        }
         let at = (times.onset + self.latency) * 1e9;
         let at_ns = if at.is_finite() { at.round() as i64 } else { 0 };
         if !self.push(AudioMsg::Note { at_ns, spec }) {
@@ -304,8 +358,15 @@ fn supervise(live: &Live, opened: Opened, opts: &AudioOptions, origin: Instant) 
     while !live.stop.load(Ordering::Acquire) {
         std::thread::sleep(Duration::from_millis(10));
         let rate = live.rate.load(Ordering::Relaxed);
-        refill(shared, rate, opts.voices);
+        let bank = live.published.current();
+        refill(shared, rate, opts.voices, &bank);
         while let Some(old) = shared.trash.pop() {
+            drop(old);
+        }
+        while let Some(old) = shared.bank_trash.pop() {
+            drop(old);
+        }
+        while let Some(old) = live.published.sched_trash.pop() {
             drop(old);
         }
         let failed = current
@@ -320,7 +381,7 @@ fn supervise(live: &Live, opened: Opened, opts: &AudioOptions, origin: Instant) 
             continue;
         }
         last_try = Instant::now();
-        if let Ok(o) = open_any(&again, shared, origin) {
+        if let Ok(o) = open_any(&again, shared, origin, &bank) {
             live.rate.store(o.rate, Ordering::Relaxed);
             live.reconnects.fetch_add(1, Ordering::Relaxed);
             current = Some(o);
@@ -330,8 +391,9 @@ fn supervise(live: &Live, opened: Opened, opts: &AudioOptions, origin: Instant) 
     shared.connected.store(false, Ordering::Release);
 }
 
-/// Fill the spare slots with fresh synths at `rate` (dropping spares at another rate).
-fn refill(shared: &AudioShared, rate: u32, voices: usize) {
+/// Fill the spare slots with fresh synths at `rate` playing from `bank` (dropping spares at
+/// another rate).
+fn refill(shared: &AudioShared, rate: u32, voices: usize, bank: &Arc<SampleBank>) {
     for _ in 0..SPARES {
         match shared.spares.pop() {
             Some(s) if s.sample_rate() == rate.clamp(8_000, 384_000) => {
@@ -345,7 +407,7 @@ fn refill(shared: &AudioShared, rate: u32, voices: usize) {
     while shared.spares.len() < SPARES {
         if shared
             .spares
-            .push(Box::new(Synth::new(rate, voices)))
+            .push(Box::new(Synth::with_samples(rate, voices, bank.clone())))
             .is_err()
         {
             break;
@@ -358,10 +420,11 @@ fn open_any(
     opts: &AudioOptions,
     shared: &Arc<AudioShared>,
     origin: Instant,
+    bank: &Arc<SampleBank>,
 ) -> Result<Opened, NoAudioDevice> {
     let mut attempts = Vec::new();
     if matches!(opts.backend, AudioBackend::Auto | AudioBackend::Jack) {
-        match open_jack(opts, shared, origin) {
+        match open_jack(opts, shared, origin, bank) {
             Ok(o) => return Ok(o),
             Err(reason) => attempts.push(Attempt {
                 backend: "JACK".to_string(),
@@ -375,7 +438,7 @@ fn open_any(
         AudioBackend::Jack => None,
     };
     if let Some(dev) = alsa_device {
-        match open_alsa(dev, opts, shared, origin) {
+        match open_alsa(dev, opts, shared, origin, bank) {
             Ok(o) => return Ok(o),
             Err(reason) => attempts.push(Attempt {
                 backend: format!("ALSA {dev}"),
@@ -395,6 +458,7 @@ fn open_jack(
     opts: &AudioOptions,
     shared: &Arc<AudioShared>,
     origin: Instant,
+    bank: &Arc<SampleBank>,
 ) -> Result<Opened, String> {
     // libjack prints its own connection errors on stderr; we report them in one place.
     jack::set_logger(jack::LoggerType::None);
@@ -409,8 +473,8 @@ fn open_jack(
         buffer_size: cpal::BufferSize::Default,
     };
     let client = format!("{}_out", opts.jack_name);
-    let (stream, failed) = build::<f32, _>(&device, config, opts, shared, origin)?;
-    refill(shared, config.sample_rate, opts.voices);
+    let (stream, failed) = build::<f32, _>(&device, config, opts, shared, origin, bank)?;
+    refill(shared, config.sample_rate, opts.voices, bank);
     start(
         stream,
         AudioBackend::Jack,
@@ -427,6 +491,7 @@ fn open_alsa(
     opts: &AudioOptions,
     shared: &Arc<AudioShared>,
     origin: Instant,
+    bank: &Arc<SampleBank>,
 ) -> Result<Opened, String> {
     quiet_alsa();
     let host = cpal::host_from_id(cpal::HostId::Alsa).map_err(|e| describe_alsa(dev, &e))?;
@@ -443,12 +508,12 @@ fn open_alsa(
         .map_err(|e| describe_alsa(dev, &e))?;
     let config = supported.config();
     let (stream, failed) = match supported.sample_format() {
-        cpal::SampleFormat::F32 => build::<f32, _>(&device, config, opts, shared, origin)?,
-        cpal::SampleFormat::I16 => build::<i16, _>(&device, config, opts, shared, origin)?,
-        cpal::SampleFormat::I32 => build::<i32, _>(&device, config, opts, shared, origin)?,
+        cpal::SampleFormat::F32 => build::<f32, _>(&device, config, opts, shared, origin, bank)?,
+        cpal::SampleFormat::I16 => build::<i16, _>(&device, config, opts, shared, origin, bank)?,
+        cpal::SampleFormat::I32 => build::<i32, _>(&device, config, opts, shared, origin, bank)?,
         other => return Err(format!("its sample format {other} is not supported")),
     };
-    refill(shared, config.sample_rate, opts.voices);
+    refill(shared, config.sample_rate, opts.voices, bank);
     start(
         stream,
         AudioBackend::Alsa(Some(dev.to_string())),
@@ -467,17 +532,19 @@ fn build<T, D>(
     opts: &AudioOptions,
     shared: &Arc<AudioShared>,
     origin: Instant,
+    bank: &Arc<SampleBank>,
 ) -> Result<(cpal::Stream, Arc<AtomicBool>), String>
 where
     T: cpal::SizedSample + cpal::FromSample<f32>,
     D: DeviceTrait,
     D::Stream: Into<cpal::Stream>,
 {
-    let mut core = AudioCore::new(
+    let mut core = AudioCore::with_samples(
         shared.clone(),
         config.sample_rate,
         usize::from(config.channels),
         opts.voices,
+        bank.clone(),
     );
     let failed = Arc::new(AtomicBool::new(false));
     let on_error = {
