@@ -20,7 +20,7 @@ fn event(player: u32, beat: Time, s: &str) -> Event {
         beat,
         dur: Time::new(1, 1),
         sustain: 0.5,
-        params: vec![(Arc::from("s"), Value::Str(Arc::from(s)))],
+        params: vec![(patter_pattern::Key::new("s"), Value::Str(Arc::from(s)))].into(),
     }
 }
 
