@@ -11,8 +11,6 @@ use crate::protocol::RenderRequest;
 /// Longest audio a service render may produce: its samples are held in memory whole
 /// (48 kHz stereo f32: about 23 MB a minute).
 const MAX_RENDER_SECONDS: f64 = 300.0;
-/// Room after the last onset for releases and drum tails (as `patter render`).
-const TAIL_SECONDS: f64 = 2.0;
 
 /// One render at a time: renders use a core the engine may need.
 static RENDERING: AtomicBool = AtomicBool::new(false);
@@ -116,25 +114,27 @@ pub fn render(req: &RenderRequest, allow_path: bool) -> Result<Rendered, String>
     if !(8_000..=192_000).contains(&rate) {
         return Err("rate: a sample rate from 8000 to 192000".into());
     }
-    let seconds = beats.to_f64() * seconds_per_beat + TAIL_SECONDS;
+    let seconds = patter_synth::plan::render_seconds(beats, program.tempo, None);
     if seconds > MAX_RENDER_SECONDS {
         return Err(format!(
             "{seconds:.0} s of audio is more than the {MAX_RENDER_SECONDS:.0} s a service render may be; use `patter render` for long files"
         ));
     }
     let events = patter_runtime::render::events(&program, Time::ZERO, beats).map_err(too_many)?;
-    let frames_per_beat = seconds_per_beat * f64::from(rate);
-    // Onsets from exact beats, rounded once (as `patter render`).
-    let fpb = Time::from_f64(60.0 * f64::from(rate) / program.tempo);
-    let notes: Vec<(u64, patter_synth::NoteSpec)> = events
-        .iter()
-        .filter_map(|e| {
-            let spec = patter_synth::spec_from_event(e, frames_per_beat)?;
-            Some(((e.beat * fpb).floor_int().max(0) as u64, spec))
-        })
-        .collect();
-    let frames = (seconds * f64::from(rate)).ceil() as u64;
-    let samples = patter_synth::render_offline(&notes, frames, rate, 256);
+    // The same plan as `patter render` (onsets, samples from the default folders, tail).
+    let roots = patter_synth::SampleLibrary::default_roots(&[]);
+    let (library, _) = patter_synth::SampleLibrary::scan(&roots);
+    let (bank, _) = patter_synth::plan::load_for(&library, &events, rate);
+    let plan = patter_synth::plan::Plan::new(
+        &events,
+        program.tempo,
+        seconds,
+        rate,
+        std::sync::Arc::new(bank),
+    );
+    let (samples, _) = plan.render(&mut |_| {});
+    let frames = plan.total_frames;
+    let notes = plan.notes;
     patter_synth::write_wav(&path, &samples, rate, 2, patter_synth::WavBits::Int16)
         .map_err(|e| format!("cannot write {path}: {e}"))?;
     Ok(Rendered {
