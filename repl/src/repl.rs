@@ -968,6 +968,18 @@ fn print_response(r: Response) {
                     k.errors,
                     if k.connected { "" } else { "  (disconnected)" }
                 );
+                if let Some(sv) = &k.server {
+                    println!(
+                        "  {:<24} server CPU {:.1}% (peak {:.1}%)  synths {}  groups {}  ugens {}  defs {}",
+                        "",
+                        sv.avg_cpu,
+                        sv.peak_cpu,
+                        sv.synths,
+                        sv.groups,
+                        sv.ugens,
+                        sv.synthdefs
+                    );
+                }
             }
             for p in s.players {
                 println!(

@@ -437,7 +437,7 @@ pub struct PercentilesData {
 }
 
 /// An output's counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SinkStats {
     /// Name.
     pub name: String,
@@ -453,6 +453,26 @@ pub struct SinkStats {
     pub errors: u64,
     /// False while its device is gone.
     pub connected: bool,
+    /// A sound server's own report (SuperCollider): CPU percent and node counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<ServerStats>,
+}
+
+/// What a sound server says about itself (SuperCollider's `/status.reply`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerStats {
+    /// Average CPU load, percent.
+    pub avg_cpu: f32,
+    /// Peak CPU load, percent.
+    pub peak_cpu: f32,
+    /// Synths running.
+    pub synths: u32,
+    /// Groups.
+    pub groups: u32,
+    /// Unit generators running.
+    pub ugens: u32,
+    /// Definitions loaded.
+    pub synthdefs: u32,
 }
 
 /// One player's cost.
@@ -1838,6 +1858,14 @@ fn sink_stats(m: &SinkMetrics) -> SinkStats {
         dropped: m.dropped,
         errors: m.errors,
         connected: m.connected,
+        server: m.server.map(|s| ServerStats {
+            avg_cpu: s.avg_cpu,
+            peak_cpu: s.peak_cpu,
+            synths: s.synths,
+            groups: s.groups,
+            ugens: s.ugens,
+            synthdefs: s.synthdefs,
+        }),
     }
 }
 

@@ -301,6 +301,10 @@ fn engine_plays_and_survives_a_restart(kind: ServerKind) {
     assert!(handle.status_replies() > 0);
     assert_eq!(handle.status().sample_rate, 48_000.0);
     assert!(handle.status().groups >= 4, "{:?}", handle.status());
+    // The server's own report reaches the engine's metrics (what `:stats` prints).
+    let load = m.server.expect("the SuperCollider sink reports its server's status");
+    assert!(load.groups >= 4 && load.synthdefs >= 11, "{load:?}");
+    assert!((0.0..=100.0).contains(&load.avg_cpu), "{load:?}");
 
     // Kill it outright; start a new one on the same port.
     std::process::Command::new("kill")

@@ -651,6 +651,19 @@ impl Sink for ScSink {
     fn metrics(&self) -> SinkMetrics {
         let mut m = self.shared.counters.snapshot(&self.name, 0);
         m.connected = self.shared.connected.load(Ordering::Acquire);
+        // The supervisor holds this lock only to copy a reply in; never wait on it here.
+        if self.shared.status_replies.load(Ordering::Relaxed) > 0 {
+            if let Ok(s) = self.shared.status.try_lock() {
+                m.server = Some(patter_runtime::sink::ServerLoad {
+                    avg_cpu: s.avg_cpu,
+                    peak_cpu: s.peak_cpu,
+                    synths: s.synths,
+                    groups: s.groups,
+                    ugens: s.ugens,
+                    synthdefs: s.synthdefs,
+                });
+            }
+        }
         m
     }
 

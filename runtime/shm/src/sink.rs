@@ -187,6 +187,7 @@ impl Sink for ShmSink {
             errors: 0,
             queue_depth: 0,
             connected: self.writer.is_some(),
+            server: None,
         }
     }
 

@@ -98,12 +98,31 @@ impl SinkCounters {
             errors: self.errors.load(Ordering::Relaxed),
             queue_depth,
             connected: true,
+            server: None,
         }
     }
 }
 
+/// What a sound server reports about itself (SuperCollider's `/status.reply`), for sinks
+/// that drive one.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ServerLoad {
+    /// Average CPU load, percent.
+    pub avg_cpu: f32,
+    /// Peak CPU load, percent.
+    pub peak_cpu: f32,
+    /// Synths running.
+    pub synths: u32,
+    /// Groups (the root group included).
+    pub groups: u32,
+    /// Unit generators running.
+    pub ugens: u32,
+    /// Definitions loaded.
+    pub synthdefs: u32,
+}
+
 /// A sink's metrics at one moment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SinkMetrics {
     /// Sink name.
     pub name: String,
@@ -121,6 +140,8 @@ pub struct SinkMetrics {
     pub queue_depth: usize,
     /// False while the device or server is gone (the sink retries).
     pub connected: bool,
+    /// The server's own last report, for sinks that drive a sound server.
+    pub server: Option<ServerLoad>,
 }
 
 /// Something that receives scheduled events.
