@@ -489,7 +489,7 @@ pub struct PlayerStats {
 }
 
 /// The engine's metrics.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Stats {
     /// Events scheduled.
     pub events: u64,

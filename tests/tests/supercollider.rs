@@ -302,9 +302,11 @@ fn engine_plays_and_survives_a_restart(kind: ServerKind) {
     assert_eq!(handle.status().sample_rate, 48_000.0);
     assert!(handle.status().groups >= 4, "{:?}", handle.status());
     // The server's own report reaches the engine's metrics (what `:stats` prints).
-    let load = m.server.expect("the SuperCollider sink reports its server's status");
-    assert!(load.groups >= 4 && load.synthdefs >= 11, "{load:?}");
-    assert!((0.0..=100.0).contains(&load.avg_cpu), "{load:?}");
+    let sv = m
+        .server
+        .expect("the SuperCollider sink reports its server's status");
+    assert!(sv.groups >= 4 && sv.synthdefs >= 11, "{sv:?}");
+    assert!((0.0..=100.0).contains(&sv.avg_cpu), "{sv:?}");
 
     // Kill it outright; start a new one on the same port.
     std::process::Command::new("kill")
