@@ -180,6 +180,8 @@ pub const SESSION_COMMANDS: &[&str] = &[
     "transport",
     "snapshot",
     "docs",
+    "launch",
+    "scenes",
 ];
 
 /// An error reply line's value.
@@ -548,6 +550,8 @@ mod tests {
             Request::Transport,
             Request::Snapshot,
             Request::Docs,
+            Request::Launch { scene: "s".into() },
+            Request::Scenes,
         ];
         assert_eq!(all.len(), SESSION_COMMANDS.len());
         for r in all {

@@ -70,6 +70,12 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (":players", "", "list the players"),
     (
+        ":scene",
+        "NAME",
+        "launch a scene at the next bar (others stop unless it keeps them)",
+    ),
+    (":scenes", "", "list the declared scenes"),
+    (
         ":stats",
         "",
         "late and dropped events per output, scheduler lateness",
@@ -228,6 +234,7 @@ pub(crate) fn history_path() -> Option<PathBuf> {
 struct Known {
     players: Vec<String>,
     sinks: Vec<String>,
+    scenes: Vec<String>,
 }
 
 struct ReplHelper {
@@ -350,10 +357,10 @@ impl Completer for ReplHelper {
             return Ok((pos, Vec::new()));
         }
         let known = match self.known.lock() {
-            Ok(k) => (k.players.clone(), k.sinks.clone()),
-            Err(_) => (Vec::new(), Vec::new()),
+            Ok(k) => (k.players.clone(), k.sinks.clone(), k.scenes.clone()),
+            Err(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
-        let (players, sinks) = known;
+        let (players, sinks, scenes) = known;
         let mut words: Vec<String> = Vec::new();
         if let Some(cmd_line) = before.strip_prefix(':') {
             let parts: Vec<&str> = cmd_line.split_whitespace().collect();
@@ -371,6 +378,7 @@ impl Completer for ReplHelper {
                     }
                     "show" | "mute" | "unmute" | "solo" | "stop" => words.extend(players),
                     "latency" | "disconnect" => words.extend(sinks),
+                    "scene" => words.extend(scenes),
                     "connect" => words.extend(
                         [
                             "jack-midi",
@@ -473,9 +481,14 @@ fn refresh(backend: &SharedBackend, known: &Arc<Mutex<Known>>) {
         Response::Sinks { sinks } => sinks.into_iter().map(|s| s.name).collect(),
         _ => Vec::new(),
     };
+    let scenes = match request(backend, Request::Scenes) {
+        Response::Scenes { scenes } => scenes.into_iter().map(|s| s.name).collect(),
+        _ => Vec::new(),
+    };
     if let Ok(mut k) = known.lock() {
         k.players = players;
         k.sinks = sinks;
+        k.scenes = scenes;
     }
 }
 
@@ -798,6 +811,16 @@ fn command(
             },
         ),
         ":players" => request(backend, Request::Players),
+        ":scene" => match args.first() {
+            Some(scene) if args.len() == 1 => request(
+                backend,
+                Request::Launch {
+                    scene: scene.to_string(),
+                },
+            ),
+            _ => usage_error(":scene NAME"),
+        },
+        ":scenes" => request(backend, Request::Scenes),
         ":stats" => request(backend, Request::Stats),
         ":show" => {
             let what = match args.first().copied() {
@@ -1010,6 +1033,26 @@ fn print_response(r: Response) {
         ),
         Response::Snapshot(s) => println!("{} documents", s.docs.len()),
         Response::Docs { docs } => println!("{}", docs.join("\n")),
+        Response::Scenes { scenes } => {
+            if scenes.is_empty() {
+                println!("no scenes (declare one: `scene NAME {{ play … }}`)");
+            }
+            for s in scenes {
+                let mut flags = Vec::new();
+                if s.keep {
+                    flags.push("keep");
+                }
+                if s.live {
+                    flags.push("live");
+                }
+                println!(
+                    "{:<12} {:<30} {}",
+                    s.name,
+                    s.players.join(" "),
+                    flags.join(" ")
+                );
+            }
+        }
         Response::Notices { notices } => {
             for n in notices {
                 println!(

@@ -195,6 +195,14 @@ pub enum Request {
     /// What the engine reported since the last ask (swaps done, players muted for
     /// producing too many events).
     Notices,
+    /// Launch a declared scene at the next bar (or its players' quant): its players play;
+    /// unless the scene is `keep`, every other player stops.
+    Launch {
+        /// Scene name.
+        scene: String,
+    },
+    /// The declared scenes (of every document).
+    Scenes,
     /// Evaluate a snapshot's documents and take its tempo and transport (resume).
     Restore {
         /// The snapshot.
@@ -256,11 +264,29 @@ pub enum Response {
         /// In evaluation order.
         docs: Vec<String>,
     },
+    /// Declared scenes.
+    Scenes {
+        /// One per scene, in declaration order.
+        scenes: Vec<SceneInfo>,
+    },
     /// Engine notices, oldest first.
     Notices {
         /// The notices.
         notices: Vec<NoticeData>,
     },
+}
+
+/// A declared scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SceneInfo {
+    /// Name.
+    pub name: String,
+    /// Its players.
+    pub players: Vec<String>,
+    /// Launching it keeps the other players.
+    pub keep: bool,
+    /// It was launched last (or with `keep` since) and its players play.
+    pub live: bool,
 }
 
 /// Something the engine did on its own.
@@ -603,6 +629,12 @@ pub struct Session {
     /// Which document each merged player comes from.
     owners: Vec<String>,
     silenced: HashSet<String>,
+    /// Players launched from scenes, with their scene: they play over the documents' players
+    /// until a launch without `keep`, `stop` or `hush` ends them.
+    launched: Vec<(Arc<str>, Player)>,
+    /// Document players a launch stopped: they stay stopped until their document defines
+    /// them anew (a changed definition, or `play NAME` in the REPL) or a scene launches them.
+    launched_out: HashSet<String>,
     muted: HashSet<String>,
     solo: Vec<String>,
     /// Players the engine has been told to mute for the session's `mute`/`solo`.
@@ -642,6 +674,8 @@ impl Session {
             },
             owners: Vec::new(),
             silenced: HashSet::new(),
+            launched: Vec::new(),
+            launched_out: HashSet::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
             applied_mutes: HashSet::new(),
@@ -781,10 +815,23 @@ impl Session {
                 "too many documents are loaded in this session",
             );
         }
-        // Re-evaluating a document brings back its players that were stopped by command.
+        // Re-evaluating a document brings back its players that were stopped by command;
+        // one stopped by a scene launch comes back (and one launched is taken back from its
+        // scene) only when this evaluation defines it anew.
+        let old = self.docs.iter().find(|d| d.name == doc).map(|d| &d.program);
+        let anew: Vec<Arc<str>> = program
+            .players
+            .iter()
+            .filter(|p| old.is_none_or(|o| !o.players.iter().any(|q| q == *p)))
+            .map(|p| p.name.clone())
+            .collect();
         for p in &program.players {
             self.silenced.remove(&*p.name);
         }
+        for name in &anew {
+            self.launched_out.remove(&**name);
+        }
+        self.launched.retain(|(_, p)| !anew.contains(&p.name));
         self.docs.retain(|d| d.name != doc);
         self.docs.push(Doc {
             name: doc.to_string(),
@@ -872,6 +919,8 @@ impl Session {
                     self.repl
                         .retain(|i| i.key != ItemKey::Play(name.node.clone()));
                     self.silenced.remove(&name.node);
+                    self.launched_out.remove(&name.node);
+                    self.launched.retain(|(_, p)| *p.name != *name.node);
                     self.repl.push(ReplItem {
                         key: ItemKey::Play(name.node.clone()),
                         text,
@@ -1011,9 +1060,13 @@ impl Session {
         let mut solo: Vec<Arc<str>> = Vec::new();
         let mut scenes: Vec<patter_pattern::Scene> = Vec::new();
         let mut arrangement = None;
+        // A launched player stopped by command leaves its scene's layer (a launch brings it
+        // back).
+        let silenced = &self.silenced;
+        self.launched.retain(|(_, p)| !silenced.contains(&*p.name));
         for doc in &self.docs {
             for p in &doc.program.players {
-                if self.silenced.contains(&*p.name) {
+                if self.silenced.contains(&*p.name) || self.launched_out.contains(&*p.name) {
                     continue;
                 }
                 match players.iter().position(|q| q.name == p.name) {
@@ -1046,6 +1099,29 @@ impl Session {
             }
             if doc.program.arrangement.is_some() {
                 arrangement = doc.program.arrangement.clone();
+            }
+        }
+        // Launched players follow their scene's latest definition and win over documents'.
+        for (scene, p) in &mut self.launched {
+            if let Some(q) = scenes
+                .iter()
+                .find(|s| s.name == *scene)
+                .and_then(|s| s.players.iter().find(|q| q.name == p.name))
+            {
+                *p = q.clone();
+            }
+            let owner = format!("scene {scene}");
+            match players.iter().position(|q| q.name == p.name) {
+                Some(i) => {
+                    if let (Some(slot), Some(o)) = (players.get_mut(i), owners.get_mut(i)) {
+                        *slot = p.clone();
+                        *o = owner;
+                    }
+                }
+                None => {
+                    players.push(p.clone());
+                    owners.push(owner);
+                }
             }
         }
         let program = Program {
@@ -1090,6 +1166,71 @@ impl Session {
         // A load unmutes the players it changes; the session's mutes stay in force.
         self.send_mutes();
         changes
+    }
+
+    /// Launch scene `name`: swap in [`Program::launch`] of the playing set (at the next bar,
+    /// or the players' own quant), and remember who it started and stopped.
+    fn launch(&mut self, name: &str) -> Result<Vec<PlayerChange>, String> {
+        let Some(scene) = self
+            .merged
+            .scenes
+            .iter()
+            .find(|s| &*s.name == name)
+            .cloned()
+        else {
+            let names: Vec<&str> = self.merged.scenes.iter().map(|s| &*s.name).collect();
+            return Err(if names.is_empty() {
+                format!("there is no scene called `{name}` (no scene is declared)")
+            } else {
+                format!(
+                    "there is no scene called `{name}` (the scenes are: {})",
+                    names.join(", ")
+                )
+            });
+        };
+        let next = self
+            .merged
+            .launch(name, &self.merged)
+            .ok_or_else(|| format!("there is no scene called `{name}`"))?;
+        for p in &self.merged.players {
+            if !next.players.iter().any(|q| q.name == p.name) {
+                self.launched_out.insert(p.name.to_string());
+            }
+        }
+        if scene.keep {
+            self.launched
+                .retain(|(_, p)| !scene.players.iter().any(|q| q.name == p.name));
+        } else {
+            self.launched.clear();
+        }
+        for p in &scene.players {
+            self.silenced.remove(&*p.name);
+            self.launched_out.remove(&*p.name);
+            self.launched.push((scene.name.clone(), p.clone()));
+        }
+        let tempo = scene.tempo;
+        if let Some(t) = tempo {
+            self.tempo = t;
+        }
+        Ok(self.reload(tempo))
+    }
+
+    fn scenes(&self) -> Vec<SceneInfo> {
+        self.merged
+            .scenes
+            .iter()
+            .map(|s| SceneInfo {
+                name: s.name.to_string(),
+                players: s.players.iter().map(|p| p.name.to_string()).collect(),
+                keep: s.keep,
+                live: !s.players.is_empty()
+                    && s.players.iter().all(|p| {
+                        self.launched
+                            .iter()
+                            .any(|(n, q)| *n == s.name && q.name == p.name)
+                    }),
+            })
+            .collect()
     }
 
     /// Where the scheduler is about to compute: the next swap lands at a boundary after it.
@@ -1689,6 +1830,43 @@ impl Backend for Session {
                     })
                     .collect(),
             },
+            Request::Launch { scene } => match self.launch(&scene) {
+                Ok(changes) => {
+                    let mut parts = Vec::new();
+                    for kind in [
+                        ChangeKind::Started,
+                        ChangeKind::Changed,
+                        ChangeKind::Stopped,
+                    ] {
+                        let names: Vec<&str> = changes
+                            .iter()
+                            .filter(|c| c.change == kind)
+                            .map(|c| c.player.as_str())
+                            .collect();
+                        if !names.is_empty() {
+                            let verb = match kind {
+                                ChangeKind::Started => "start",
+                                ChangeKind::Changed => "change",
+                                _ => "stop",
+                            };
+                            parts.push(format!("{} {verb}", names.join(", ")));
+                        }
+                    }
+                    let at = changes.iter().find_map(|c| c.beat);
+                    done(match at {
+                        Some(b) => format!(
+                            "scene {scene} at beat {}: {}",
+                            patter_pattern::fmt_num(b),
+                            parts.join("; ")
+                        ),
+                        None => format!("scene {scene}: nothing changes"),
+                    })
+                }
+                Err(message) => Response::Error { message },
+            },
+            Request::Scenes => Response::Scenes {
+                scenes: self.scenes(),
+            },
             Request::Restore { state } => {
                 let failed = self.restore(&state);
                 if failed.is_empty() {
@@ -2083,6 +2261,118 @@ mod tests {
                 assert!(heard <= 1, "a still plays: {heard}");
             } else {
                 assert!(heard >= 15, "a is back: {heard}");
+            }
+        }
+        s.shutdown();
+    }
+
+    const SCENES: &str = "play a { degree: 0, dur: 0.25 }
+scene verse { play b { degree: 1, dur: 0.25 } }
+scene chorus keep { play c { degree: 2, dur: 0.25 } }";
+
+    fn names(s: &Session) -> Vec<String> {
+        let mut n = s.player_names();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn launching_scenes_follows_keep_and_evaluation_does_not_resurrect() {
+        let mut s = session();
+        assert!(s.eval("set.pat", SCENES).ok);
+        assert_eq!(names(&s), ["a"]);
+        let Response::Error { message } = s.request(Request::Launch {
+            scene: "bridge".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.contains("verse, chorus"), "{message}");
+        assert!(matches!(
+            s.request(Request::Launch {
+                scene: "verse".into()
+            }),
+            Response::Done { .. }
+        ));
+        assert_eq!(names(&s), ["b"]);
+        // `keep`: verse's player plays on beside chorus's.
+        s.launch("chorus").unwrap();
+        assert_eq!(names(&s), ["b", "c"]);
+        let Response::Scenes { scenes } = s.request(Request::Scenes) else {
+            panic!()
+        };
+        let live: Vec<(&str, bool)> = scenes.iter().map(|x| (&*x.name, x.live)).collect();
+        assert_eq!(live, [("verse", true), ("chorus", true)]);
+        // Saving the file unchanged brings back nothing the launch stopped; a changed scene
+        // player follows its new definition.
+        let edited = SCENES.replace("degree: 1", "degree: 5");
+        let reply = s.eval("set.pat", &edited);
+        assert!(reply.ok);
+        assert_eq!(names(&s), ["b", "c"]);
+        assert!(kinds(&reply).contains(&("b".into(), ChangeKind::Changed)));
+        // Changing `a`'s definition is defining it anew: it comes back.
+        let edited = edited.replace("degree: 0", "degree: 7");
+        assert!(s.eval("set.pat", &edited).ok);
+        assert_eq!(names(&s), ["a", "b", "c"]);
+        // A launch without keep stops everything else; `stop` ends a launched player.
+        s.launch("verse").unwrap();
+        assert_eq!(names(&s), ["b"]);
+        assert!(s.eval(REPL_DOC, "play d { degree: 3 }").ok);
+        assert_eq!(names(&s), ["b", "d"]);
+        assert!(s.eval(REPL_DOC, "stop b").ok);
+        assert_eq!(names(&s), ["d"]);
+        assert!(s.eval("set.pat", &edited).ok);
+        assert_eq!(names(&s), ["d"]);
+        s.launch("verse").unwrap();
+        assert_eq!(names(&s), ["b"]);
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_launch_lands_at_the_next_bar() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(s.eval("set.pat", SCENES).ok);
+        let slot_of = |s: &Session, name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let a = slot_of(&s, "a");
+        eventually(&events, |e| e.iter().any(|(e, _)| e.player == a));
+        s.take_notices();
+        s.launch("verse").unwrap();
+        // The boundary the engine actually used (the reply's beat is a prediction).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let at = loop {
+            let stop = s.take_notices().into_iter().find_map(|n| match n {
+                Notice::Swapped {
+                    player,
+                    beat,
+                    stopped: true,
+                } if &*player == "a" => Some(beat.to_f64()),
+                _ => None,
+            });
+            if let Some(b) = stop {
+                break b;
+            }
+            assert!(std::time::Instant::now() < deadline, "a never stopped");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert_eq!(at % 4.0, 0.0, "not on a bar: {at}");
+        let b = slot_of(&s, "b");
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == b && e.beat.to_f64() >= at + 4.0)
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            let beat = e.beat.to_f64();
+            if e.player == a {
+                assert!(beat < at, "a plays at {beat}, after the launch at {at}");
+            } else if e.player == b {
+                assert!(beat >= at, "b plays at {beat}, before the launch at {at}");
             }
         }
         s.shutdown();
