@@ -182,6 +182,7 @@ pub const SESSION_COMMANDS: &[&str] = &[
     "docs",
     "launch",
     "scenes",
+    "set",
 ];
 
 /// An error reply line's value.
@@ -552,6 +553,11 @@ mod tests {
             Request::Docs,
             Request::Launch { scene: "s".into() },
             Request::Scenes,
+            Request::Set {
+                player: "p".into(),
+                key: "amp".into(),
+                value: "0.5".into(),
+            },
         ];
         assert_eq!(all.len(), SESSION_COMMANDS.len());
         for r in all {

@@ -76,6 +76,11 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (":scenes", "", "list the declared scenes"),
     (
+        ":set",
+        "PLAYER KEY VALUE",
+        "set one key of a player (any expression) from its next event",
+    ),
+    (
         ":stats",
         "",
         "late and dropped events per output, scheduler lateness",
@@ -377,6 +382,9 @@ impl Completer for ReplHelper {
                         words.extend(["ast", "ir", "events"].map(String::from));
                     }
                     "show" | "mute" | "unmute" | "solo" | "stop" => words.extend(players),
+                    "set" if parts.len() <= 1 || (parts.len() == 2 && !word.is_empty()) => {
+                        words.extend(players)
+                    }
                     "latency" | "disconnect" => words.extend(sinks),
                     "scene" => words.extend(scenes),
                     "connect" => words.extend(
@@ -821,6 +829,26 @@ fn command(
             _ => usage_error(":scene NAME"),
         },
         ":scenes" => request(backend, Request::Scenes),
+        ":set" => {
+            // The value is the rest of the line, spaces and all (`"0.2 0.5"`).
+            let rest = line
+                .trim_start()
+                .get(name.len()..)
+                .unwrap_or("")
+                .trim_start();
+            let mut words = rest.splitn(3, char::is_whitespace);
+            match (words.next(), words.next(), words.next()) {
+                (Some(player), Some(key), Some(value)) if !value.trim().is_empty() => request(
+                    backend,
+                    Request::Set {
+                        player: player.to_string(),
+                        key: key.to_string(),
+                        value: value.trim().to_string(),
+                    },
+                ),
+                _ => usage_error(":set PLAYER KEY VALUE"),
+            }
+        }
         ":stats" => request(backend, Request::Stats),
         ":show" => {
             let what = match args.first().copied() {

@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 
 use patter_lang::ast::{ItemKind, Setting};
 use patter_lang::{Diagnostic, FileId, Severity, Sources};
-use patter_pattern::{Budget, Event, Player, Program, QueryCache, Time, TimeSpan};
+use patter_pattern::{
+    Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, StreamRef, Time, TimeSpan,
+};
 use patter_runtime::scheduler::{LoadMode, Notice, Phase, Quant};
 use patter_runtime::sink::{EventTimes, Sink, SinkMetrics};
 use patter_runtime::{Command, Engine, EngineConfig};
@@ -203,6 +205,17 @@ pub enum Request {
     },
     /// The declared scenes (of every document).
     Scenes,
+    /// Set one key of a playing player to any patter expression (`0.5`, `"0.2 0.5"`,
+    /// `seq([1, 2])`) without re-evaluating its definition; it takes effect at once (from
+    /// the next unscheduled event), or at the player's own `quant`.
+    Set {
+        /// Player name.
+        player: String,
+        /// Key (`amp`, `degree`, …).
+        key: String,
+        /// The value, as patter source.
+        value: String,
+    },
     /// Evaluate a snapshot's documents and take its tempo and transport (resume).
     Restore {
         /// The snapshot.
@@ -608,6 +621,37 @@ enum ItemKey {
     Other,
 }
 
+/// One `set PLAYER KEY VALUE`: the player's bind gets `key` replaced (or added).
+struct Override {
+    player: String,
+    key: Key,
+    stream: StreamRef,
+}
+
+/// Longest value text `set` accepts.
+const MAX_SET_VALUE: usize = 64 * 1024;
+
+/// `body` with `key` bound to `stream` in every bind (replacing it in place, so later keys
+/// still read it, or appending it).
+fn with_key(body: &EventPat, key: &Key, stream: &StreamRef) -> EventPat {
+    match body {
+        EventPat::Bind(b) => {
+            let mut keys = b.keys.clone();
+            match keys.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = stream.clone(),
+                None => keys.push((key.clone(), stream.clone())),
+            }
+            EventPat::Bind(Bind { keys })
+        }
+        EventPat::Par(parts) => EventPat::Par(
+            parts
+                .iter()
+                .map(|(at, p)| (*at, Arc::new(with_key(p, key, stream))))
+                .collect(),
+        ),
+    }
+}
+
 /// An output the session opened.
 struct SinkEntry {
     name: String,
@@ -635,6 +679,8 @@ pub struct Session {
     /// Document players a launch stopped: they stay stopped until their document defines
     /// them anew (a changed definition, or `play NAME` in the REPL) or a scene launches them.
     launched_out: HashSet<String>,
+    /// `set` overrides, applied over the players' definitions on every load.
+    overrides: Vec<Override>,
     muted: HashSet<String>,
     solo: Vec<String>,
     /// Players the engine has been told to mute for the session's `mute`/`solo`.
@@ -676,6 +722,7 @@ impl Session {
             silenced: HashSet::new(),
             launched: Vec::new(),
             launched_out: HashSet::new(),
+            overrides: Vec::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
             applied_mutes: HashSet::new(),
@@ -832,6 +879,8 @@ impl Session {
             self.launched_out.remove(&**name);
         }
         self.launched.retain(|(_, p)| !anew.contains(&p.name));
+        self.overrides
+            .retain(|o| !anew.iter().any(|n| **n == *o.player));
         self.docs.retain(|d| d.name != doc);
         self.docs.push(Doc {
             name: doc.to_string(),
@@ -921,6 +970,7 @@ impl Session {
                     self.silenced.remove(&name.node);
                     self.launched_out.remove(&name.node);
                     self.launched.retain(|(_, p)| *p.name != *name.node);
+                    self.overrides.retain(|o| o.player != name.node);
                     self.repl.push(ReplItem {
                         key: ItemKey::Play(name.node.clone()),
                         text,
@@ -1055,6 +1105,12 @@ impl Session {
 
     /// Merge the documents' players and load the set; returns what changes.
     fn reload(&mut self, tempo: Option<f64>) -> Vec<PlayerChange> {
+        self.reload_at(tempo, None)
+    }
+
+    /// [`Session::reload`] with the changes landing at `quant` (players with their own
+    /// `quant` keep it) instead of the next bar.
+    fn reload_at(&mut self, tempo: Option<f64>, quant: Option<Quant>) -> Vec<PlayerChange> {
         let mut players: Vec<Player> = Vec::new();
         let mut owners: Vec<String> = Vec::new();
         let mut solo: Vec<Arc<str>> = Vec::new();
@@ -1124,6 +1180,11 @@ impl Session {
                 }
             }
         }
+        for o in &self.overrides {
+            if let Some(p) = players.iter_mut().find(|p| *p.name == *o.player) {
+                p.body = Arc::new(with_key(&p.body, &o.key, &o.stream));
+            }
+        }
         let program = Program {
             tempo: self.tempo,
             cycle_beats: self.cycle_beats,
@@ -1157,7 +1218,7 @@ impl Session {
         self.engine.send(Command::Load {
             program: Box::new(program.clone()),
             mode: LoadMode::Replace,
-            quant: None,
+            quant,
             phase: Phase::Continue,
             tempo,
         });
@@ -1204,6 +1265,7 @@ impl Session {
             self.launched.clear();
         }
         for p in &scene.players {
+            self.overrides.retain(|o| *o.player != *p.name);
             self.silenced.remove(&*p.name);
             self.launched_out.remove(&*p.name);
             self.launched.push((scene.name.clone(), p.clone()));
@@ -1213,6 +1275,67 @@ impl Session {
             self.tempo = t;
         }
         Ok(self.reload(tempo))
+    }
+
+    /// `set PLAYER KEY VALUE`: compile `value` as the key of a one-key bind and lay it over
+    /// the player's definition; returns the beat it takes effect from.
+    fn set(&mut self, player: &str, key: &str, value: &str) -> Result<f64, String> {
+        let Some(p) = self.merged.players.iter().find(|p| &*p.name == player) else {
+            let names = self.player_names().join(", ");
+            return Err(format!(
+                "there is no player called `{player}` (the players are: {names})"
+            ));
+        };
+        let own_quant = p.quant;
+        let valid = key.len() <= 64
+            && key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{key}` is not a key name (like `amp` or `degree`)"
+            ));
+        }
+        if value.trim().is_empty() || value.len() > MAX_SET_VALUE {
+            return Err("set PLAYER KEY VALUE: the value is a patter expression".into());
+        }
+        let text = format!("play {player} {{ {key}: {value}\n}}");
+        let compiled = patter_lang::compile_with("set", &text, &FsLoader, &self.options());
+        if compiled.has_errors() {
+            let rendered =
+                patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+            return Err(format!("`{value}` is not a value for `{key}`:\n{rendered}"));
+        }
+        let stream = compiled
+            .program
+            .as_ref()
+            .and_then(|prog| prog.players.first())
+            .and_then(|p| match &*p.body {
+                EventPat::Bind(b) => b
+                    .keys
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, s)| s.clone()),
+                EventPat::Par(_) => None,
+            })
+            .ok_or_else(|| format!("`{value}` is not a value for `{key}`"))?;
+        let key = Key::new(key);
+        self.overrides
+            .retain(|o| !(o.player == player && o.key == key));
+        self.overrides.push(Override {
+            player: player.to_string(),
+            key,
+            stream,
+        });
+        let now = Quant::beats(Time::ZERO);
+        let at = own_quant
+            .map(Quant::beats)
+            .unwrap_or(now)
+            .next_at_or_after(self.frontier_estimate());
+        self.reload_at(None, Some(now));
+        Ok(at.to_f64())
     }
 
     fn scenes(&self) -> Vec<SceneInfo> {
@@ -1864,6 +1987,14 @@ impl Backend for Session {
                 }
                 Err(message) => Response::Error { message },
             },
+            Request::Set { player, key, value } => match self.set(&player, &key, &value) {
+                Ok(at) => done(format!(
+                    "{player} {key}: {} from beat {}",
+                    value.trim(),
+                    patter_pattern::fmt_num(at)
+                )),
+                Err(message) => Response::Error { message },
+            },
             Request::Scenes => Response::Scenes {
                 scenes: self.scenes(),
             },
@@ -2375,6 +2506,138 @@ scene chorus keep { play c { degree: 2, dur: 0.25 } }";
                 assert!(beat >= at, "b plays at {beat}, before the launch at {at}");
             }
         }
+        s.shutdown();
+    }
+
+    fn num(e: &Event, key: &str) -> Option<f64> {
+        match e.get(key) {
+            Some(patter_pattern::Value::Num(x)) => Some(*x),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn set_overrides_one_key_from_the_next_event() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(
+            s.eval(
+                REPL_DOC,
+                "play a { degree: 0, dur: 0.25, amp: 0.1 }\nplay b { degree: 4, dur: 1, amp: 0.1 }"
+            )
+            .ok
+        );
+        eventually(&events, |e| e.len() > 4);
+        s.take_notices();
+        let Response::Done { message } = s.request(Request::Set {
+            player: "a".into(),
+            key: "amp".into(),
+            value: "0.5".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.starts_with("a amp: 0.5 from beat"), "{message}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let (mut swapped, mut others) = (None, Vec::new());
+        while swapped.is_none() {
+            for n in s.take_notices() {
+                if let Notice::Swapped { player, beat, .. } = n {
+                    if &*player == "a" {
+                        swapped = Some(beat);
+                    } else {
+                        others.push(player);
+                    }
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "a never changed");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let at = swapped.unwrap();
+        // Unchanged players are untouched.
+        assert!(others.is_empty(), "{others:?}");
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == 0 && e.beat >= at + Time::int(2))
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            let amp = num(e, "amp").unwrap();
+            let expected = if e.player == 0 && e.beat >= at {
+                0.5
+            } else {
+                0.1
+            };
+            assert_eq!(amp, expected, "{} at {}", e.player, e.beat);
+        }
+        s.shutdown();
+    }
+
+    #[test]
+    fn set_takes_patterns_and_lasts_until_its_player_is_defined_anew() {
+        let mut s = session();
+        assert!(s.eval("a.pat", "play a { degree: 0, dur: 1 }").ok);
+        assert!(s.eval(REPL_DOC, "play b { degree: 1 }").ok);
+        let Response::Error { message } = s.request(Request::Set {
+            player: "a".into(),
+            key: "degree".into(),
+            value: "nope".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.contains("E0301"), "{message}");
+        for (player, key) in [("zz", "amp"), ("a", "9x")] {
+            assert!(matches!(
+                s.request(Request::Set {
+                    player: player.into(),
+                    key: key.into(),
+                    value: "1".into(),
+                }),
+                Response::Error { .. }
+            ));
+        }
+        s.set("a", "degree", "\"0 2\"").unwrap();
+        let degrees = |s: &Session| {
+            let Response::Text { text } = s
+                .show(ShowWhat::Events, "a")
+                .map(|text| Response::Text { text })
+                .unwrap()
+            else {
+                panic!()
+            };
+            text.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    l.split_whitespace()
+                        .find(|w| w.starts_with("degree="))
+                        .map(String::from)
+                })
+                .collect::<Vec<String>>()
+        };
+        assert_eq!(
+            degrees(&s),
+            ["degree=0", "degree=0", "degree=2", "degree=2"]
+        );
+        // Other documents, and the player's own unchanged file, leave the override alone.
+        assert!(s.eval(REPL_DOC, "play b { degree: 3 }").ok);
+        assert!(s.eval("a.pat", "play a { degree: 0, dur: 1 }").ok);
+        assert_eq!(
+            degrees(&s),
+            ["degree=0", "degree=0", "degree=2", "degree=2"]
+        );
+        // A changed definition clears it.
+        assert!(s.eval("a.pat", "play a { degree: 5, dur: 2 }").ok);
+        assert_eq!(degrees(&s), ["degree=5", "degree=5"]);
+        // `play b` in the REPL is b's definition anew.
+        s.set("b", "degree", "6").unwrap();
+        assert!(s.eval(REPL_DOC, "play b { degree: 1, dur: 4 }").ok);
+        let b = s.merged.players.iter().find(|p| &*p.name == "b").unwrap();
+        let EventPat::Bind(bind) = &*b.body else {
+            panic!()
+        };
+        assert_eq!(bind.keys.len(), 2);
         s.shutdown();
     }
 }

@@ -81,3 +81,27 @@ let x = 1
         "{out}"
     );
 }
+
+#[test]
+fn set_from_the_repl_changes_one_key() {
+    let input = "\
+play a { degree: 0, amp: 0.1 }
+:set a amp \"0.2 0.5\"
+:show events a
+:set a
+:set nobody amp 1
+";
+    let (out, err) = piped(input);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("a amp: \"0.2 0.5\" from beat")),
+        "{out}"
+    );
+    let amps: Vec<&str> = out
+        .split_whitespace()
+        .filter(|w| w.starts_with("amp="))
+        .collect();
+    assert_eq!(amps, ["amp=0.2", "amp=0.5"], "{out}");
+    assert!(err.contains("usage: :set PLAYER KEY VALUE"), "{err}");
+    assert!(err.contains("no player called `nobody`"), "{err}");
+}
