@@ -131,7 +131,7 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "out", "seed", "latency", "tempo", "watch", "history", "samples",
+            "out", "seed", "latency", "tempo", "watch", "history", "samples", "osc-in",
         ],
     ) {
         Ok(a) => a,
@@ -153,6 +153,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         None => 120.0,
         Some(Ok(t)) if (1.0..=1000.0).contains(&t) => t,
         _ => return usage("--tempo takes beats per minute between 1 and 1000"),
+    };
+    let osc_in = match args.get("osc-in").map(crate::osc_in::port_arg).transpose() {
+        Ok(p) => p,
+        Err(msg) => return usage(&msg),
     };
     let mut outputs: Vec<String> = values(&args, "out");
     if outputs.is_empty() {
@@ -181,6 +185,13 @@ pub fn run(argv: &[String]) -> ExitCode {
         }
     }
     let shared: SharedSession = Arc::new(Mutex::new(session));
+    if let Some(port) = osc_in {
+        let mut backend = shared.clone();
+        match crate::osc_in::start(port, move |r| backend.request(r)) {
+            Ok(addr) => eprintln!("patter: taking OSC (/patter/set, /patter/launch) on {addr}"),
+            Err(e) => eprintln!("patter: cannot take OSC on UDP port {port}: {e}"),
+        }
+    }
     let history = match args.get("history") {
         Some("") | Some("none") => None,
         Some(path) => Some(PathBuf::from(path)),
@@ -211,7 +222,7 @@ fn values(args: &Args, name: &str) -> Vec<String> {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]…");
+    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]… [--osc-in PORT]");
     ExitCode::from(2)
 }
 
