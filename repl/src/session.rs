@@ -681,6 +681,9 @@ pub struct Session {
     launched_out: HashSet<String>,
     /// `set` overrides, applied over the players' definitions on every load.
     overrides: Vec<Override>,
+    /// The predicted boundary of each player's latest change, so a `set` does not pull a
+    /// change still waiting for its bar (an edit, a launch) forward.
+    changed_at: Vec<(String, f64)>,
     muted: HashSet<String>,
     solo: Vec<String>,
     /// Players the engine has been told to mute for the session's `mute`/`solo`.
@@ -723,6 +726,7 @@ impl Session {
             launched: Vec::new(),
             launched_out: HashSet::new(),
             overrides: Vec::new(),
+            changed_at: Vec::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
             applied_mutes: HashSet::new(),
@@ -1195,6 +1199,12 @@ impl Session {
             arrangement,
         };
         let changes = self.changes(&program);
+        for c in &changes {
+            if let (Some(beat), true) = (c.beat, c.change != ChangeKind::Unchanged) {
+                self.changed_at.retain(|(n, _)| *n != c.player);
+                self.changed_at.push((c.player.clone(), beat));
+            }
+        }
         if let Ok(mut slots) = self.slots.lock() {
             for p in &program.players {
                 if !slots.iter().any(|s| **s == *p.name) {
@@ -1329,12 +1339,22 @@ impl Session {
             key,
             stream,
         });
-        let now = Quant::beats(Time::ZERO);
+        let frontier = self.frontier_estimate();
+        let waiting = self
+            .changed_at
+            .iter()
+            .any(|(n, b)| n == player && *b > frontier.to_f64());
+        // At once, unless a change to this player still waits for its boundary: then with it.
+        let quant = if waiting {
+            Quant::beats(self.config.beats_per_bar)
+        } else {
+            Quant::beats(Time::ZERO)
+        };
         let at = own_quant
             .map(Quant::beats)
-            .unwrap_or(now)
-            .next_at_or_after(self.frontier_estimate());
-        self.reload_at(None, Some(now));
+            .unwrap_or(quant)
+            .next_at_or_after(frontier);
+        self.reload_at(None, Some(quant));
         Ok(at.to_f64())
     }
 
@@ -2638,6 +2658,47 @@ scene chorus keep { play c { degree: 2, dur: 0.25 } }";
             panic!()
         };
         assert_eq!(bind.keys.len(), 2);
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_set_right_after_a_launch_lands_with_it_at_the_bar() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            play: false,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(s.eval("set.pat", SCENES).ok);
+        s.request(Request::Seek { beat: 1.0 });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while s.engine().transport().beat != 1.0 {
+            assert!(std::time::Instant::now() < deadline, "seek never landed");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        s.launch("verse").unwrap();
+        // Not at once: b itself waits for the launch's bar.
+        assert_eq!(s.set("b", "amp", "0.5").unwrap(), 4.0);
+        s.request(Request::Play);
+        let slot_of = |s: &Session, name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let (a, b) = (slot_of(&s, "a"), slot_of(&s, "b"));
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == b && e.beat >= Time::int(6))
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            if e.player == a {
+                assert!(e.beat < Time::int(4), "a at {}", e.beat);
+            } else if e.player == b {
+                assert!(e.beat >= Time::int(4), "b at {}", e.beat);
+                assert_eq!(num(e, "amp"), Some(0.5), "b at {}", e.beat);
+            }
+        }
+        assert!(events.lock().unwrap().iter().any(|(e, _)| e.player == a));
         s.shutdown();
     }
 }
