@@ -9,6 +9,7 @@ mod jsonl;
 mod loader;
 mod null;
 mod offline;
+mod osc_in;
 mod output;
 mod play;
 mod progress;

@@ -180,6 +180,9 @@ pub const SESSION_COMMANDS: &[&str] = &[
     "transport",
     "snapshot",
     "docs",
+    "launch",
+    "scenes",
+    "set",
 ];
 
 /// An error reply line's value.
@@ -548,6 +551,13 @@ mod tests {
             Request::Transport,
             Request::Snapshot,
             Request::Docs,
+            Request::Launch { scene: "s".into() },
+            Request::Scenes,
+            Request::Set {
+                player: "p".into(),
+                key: "amp".into(),
+                value: "0.5".into(),
+            },
         ];
         assert_eq!(all.len(), SESSION_COMMANDS.len());
         for r in all {

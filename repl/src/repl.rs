@@ -70,6 +70,17 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (":players", "", "list the players"),
     (
+        ":scene",
+        "NAME",
+        "launch a scene at the next bar (others stop unless it keeps them)",
+    ),
+    (":scenes", "", "list the declared scenes"),
+    (
+        ":set",
+        "PLAYER KEY VALUE",
+        "set one key of a player (any expression) from its next event",
+    ),
+    (
         ":stats",
         "",
         "late and dropped events per output, scheduler lateness",
@@ -120,7 +131,7 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "out", "seed", "latency", "tempo", "watch", "history", "samples",
+            "out", "seed", "latency", "tempo", "watch", "history", "samples", "osc-in",
         ],
     ) {
         Ok(a) => a,
@@ -142,6 +153,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         None => 120.0,
         Some(Ok(t)) if (1.0..=1000.0).contains(&t) => t,
         _ => return usage("--tempo takes beats per minute between 1 and 1000"),
+    };
+    let osc_in = match args.get("osc-in").map(crate::osc_in::port_arg).transpose() {
+        Ok(p) => p,
+        Err(msg) => return usage(&msg),
     };
     let mut outputs: Vec<String> = values(&args, "out");
     if outputs.is_empty() {
@@ -170,6 +185,13 @@ pub fn run(argv: &[String]) -> ExitCode {
         }
     }
     let shared: SharedSession = Arc::new(Mutex::new(session));
+    if let Some(port) = osc_in {
+        let mut backend = shared.clone();
+        match crate::osc_in::start(port, move |r| backend.request(r)) {
+            Ok(addr) => eprintln!("patter: taking OSC (/patter/set, /patter/launch) on {addr}"),
+            Err(e) => eprintln!("patter: cannot take OSC on UDP port {port}: {e}"),
+        }
+    }
     let history = match args.get("history") {
         Some("") | Some("none") => None,
         Some(path) => Some(PathBuf::from(path)),
@@ -200,7 +222,7 @@ fn values(args: &Args, name: &str) -> Vec<String> {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]…");
+    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]… [--osc-in PORT]");
     ExitCode::from(2)
 }
 
@@ -228,6 +250,7 @@ pub(crate) fn history_path() -> Option<PathBuf> {
 struct Known {
     players: Vec<String>,
     sinks: Vec<String>,
+    scenes: Vec<String>,
 }
 
 struct ReplHelper {
@@ -350,10 +373,10 @@ impl Completer for ReplHelper {
             return Ok((pos, Vec::new()));
         }
         let known = match self.known.lock() {
-            Ok(k) => (k.players.clone(), k.sinks.clone()),
-            Err(_) => (Vec::new(), Vec::new()),
+            Ok(k) => (k.players.clone(), k.sinks.clone(), k.scenes.clone()),
+            Err(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
-        let (players, sinks) = known;
+        let (players, sinks, scenes) = known;
         let mut words: Vec<String> = Vec::new();
         if let Some(cmd_line) = before.strip_prefix(':') {
             let parts: Vec<&str> = cmd_line.split_whitespace().collect();
@@ -370,7 +393,11 @@ impl Completer for ReplHelper {
                         words.extend(["ast", "ir", "events"].map(String::from));
                     }
                     "show" | "mute" | "unmute" | "solo" | "stop" => words.extend(players),
+                    "set" if parts.len() <= 1 || (parts.len() == 2 && !word.is_empty()) => {
+                        words.extend(players)
+                    }
                     "latency" | "disconnect" => words.extend(sinks),
+                    "scene" => words.extend(scenes),
                     "connect" => words.extend(
                         [
                             "jack-midi",
@@ -473,9 +500,14 @@ fn refresh(backend: &SharedBackend, known: &Arc<Mutex<Known>>) {
         Response::Sinks { sinks } => sinks.into_iter().map(|s| s.name).collect(),
         _ => Vec::new(),
     };
+    let scenes = match request(backend, Request::Scenes) {
+        Response::Scenes { scenes } => scenes.into_iter().map(|s| s.name).collect(),
+        _ => Vec::new(),
+    };
     if let Ok(mut k) = known.lock() {
         k.players = players;
         k.sinks = sinks;
+        k.scenes = scenes;
     }
 }
 
@@ -798,6 +830,36 @@ fn command(
             },
         ),
         ":players" => request(backend, Request::Players),
+        ":scene" => match args.first() {
+            Some(scene) if args.len() == 1 => request(
+                backend,
+                Request::Launch {
+                    scene: scene.to_string(),
+                },
+            ),
+            _ => usage_error(":scene NAME"),
+        },
+        ":scenes" => request(backend, Request::Scenes),
+        ":set" => {
+            // The value is the rest of the line, spaces and all (`"0.2 0.5"`).
+            let rest = line
+                .trim_start()
+                .get(name.len()..)
+                .unwrap_or("")
+                .trim_start();
+            let mut words = rest.splitn(3, char::is_whitespace);
+            match (words.next(), words.next(), words.next()) {
+                (Some(player), Some(key), Some(value)) if !value.trim().is_empty() => request(
+                    backend,
+                    Request::Set {
+                        player: player.to_string(),
+                        key: key.to_string(),
+                        value: value.trim().to_string(),
+                    },
+                ),
+                _ => usage_error(":set PLAYER KEY VALUE"),
+            }
+        }
         ":stats" => request(backend, Request::Stats),
         ":show" => {
             let what = match args.first().copied() {
@@ -1022,6 +1084,26 @@ fn print_response(r: Response) {
         ),
         Response::Snapshot(s) => println!("{} documents", s.docs.len()),
         Response::Docs { docs } => println!("{}", docs.join("\n")),
+        Response::Scenes { scenes } => {
+            if scenes.is_empty() {
+                println!("no scenes (declare one: `scene NAME {{ play … }}`)");
+            }
+            for s in scenes {
+                let mut flags = Vec::new();
+                if s.keep {
+                    flags.push("keep");
+                }
+                if s.live {
+                    flags.push("live");
+                }
+                println!(
+                    "{:<12} {:<30} {}",
+                    s.name,
+                    s.players.join(" "),
+                    flags.join(" ")
+                );
+            }
+        }
         Response::Notices { notices } => {
             for n in notices {
                 println!(

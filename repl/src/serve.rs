@@ -41,13 +41,14 @@ const MAX_BAD_IN_A_ROW: usize = 32;
 /// How often the session is saved while nothing else saves it.
 const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-const USAGE: &str = "usage: patter serve [--listen ADDR] [--socket PATH] [--allow-remote] [--out OUTPUT]... [--state FILE] [--resume]
+const USAGE: &str = "usage: patter serve [--listen ADDR] [--socket PATH] [--allow-remote] [--out OUTPUT]... [--state FILE] [--resume] [--osc-in PORT]
   --listen ADDR     TCP address (default 127.0.0.1:57140 when no --socket is given)
   --socket PATH     a Unix socket (owner-only permissions)
   --allow-remote    accept connections from other machines (off: loopback only)
   --out OUTPUT      as for `patter play` (jack-midi, midi:NAME, smf:FILE.mid, null, ...)
   --state FILE      where the session is saved (default $XDG_STATE_HOME/patter/session.json)
-  --resume          restore the saved session first";
+  --resume          restore the saved session first
+  --osc-in PORT     take /patter/set and /patter/launch as OSC on UDP 127.0.0.1:PORT";
 
 /// State every client thread shares.
 struct Shared {
@@ -137,13 +138,17 @@ pub fn run(argv: &[String]) -> ExitCode {
         .collect();
     let allow_remote = argv.iter().any(|a| a == "--allow-remote");
     let resume = argv.iter().any(|a| a == "--resume");
-    let args = match Args::parse(&flags, &["listen", "socket", "out", "state"]) {
+    let args = match Args::parse(&flags, &["listen", "socket", "out", "state", "osc-in"]) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
     };
     if !args.positional.is_empty() {
         return usage("serve takes no file: send files to it with `patter send FILE.pat`");
     }
+    let osc_in = match args.get("osc-in").map(crate::osc_in::port_arg).transpose() {
+        Ok(p) => p,
+        Err(msg) => return usage(&msg),
+    };
     let socket = args.get("socket").map(PathBuf::from);
     let listen = match (args.get("listen"), &socket) {
         (Some(a), _) => match Endpoint::parse(a) {
@@ -262,6 +267,19 @@ pub fn run(argv: &[String]) -> ExitCode {
         let _ = writeln!(out, "listening unix {}", path.display());
         let s = shared.clone();
         spawn("patter-accept-unix", move || accept_unix(l, s));
+    }
+    if let Some(port) = osc_in {
+        let s = shared.clone();
+        match crate::osc_in::start(port, move |r| s.session().request(r)) {
+            Ok(addr) => {
+                let _ = writeln!(out, "listening osc {addr}");
+            }
+            Err(e) => {
+                eprintln!("patter serve: cannot take OSC on UDP port {port}: {e}");
+                shared.session().shutdown();
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let _ = out.flush();
     drop(out);

@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 
 use patter_lang::ast::{ItemKind, Setting};
 use patter_lang::{Diagnostic, FileId, Severity, Sources};
-use patter_pattern::{Budget, Event, Player, Program, QueryCache, Time, TimeSpan};
+use patter_pattern::{
+    Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, StreamRef, Time, TimeSpan,
+};
 use patter_runtime::scheduler::{LoadMode, Notice, Phase, Quant};
 use patter_runtime::sink::{EventTimes, Sink, SinkMetrics};
 use patter_runtime::{Command, Engine, EngineConfig};
@@ -195,6 +197,25 @@ pub enum Request {
     /// What the engine reported since the last ask (swaps done, players muted for
     /// producing too many events).
     Notices,
+    /// Launch a declared scene at the next bar (or its players' quant): its players play;
+    /// unless the scene is `keep`, every other player stops.
+    Launch {
+        /// Scene name.
+        scene: String,
+    },
+    /// The declared scenes (of every document).
+    Scenes,
+    /// Set one key of a playing player to any patter expression (`0.5`, `"0.2 0.5"`,
+    /// `seq([1, 2])`) without re-evaluating its definition; it takes effect at once (from
+    /// the next unscheduled event), or at the player's own `quant`.
+    Set {
+        /// Player name.
+        player: String,
+        /// Key (`amp`, `degree`, …).
+        key: String,
+        /// The value, as patter source.
+        value: String,
+    },
     /// Evaluate a snapshot's documents and take its tempo and transport (resume).
     Restore {
         /// The snapshot.
@@ -256,11 +277,29 @@ pub enum Response {
         /// In evaluation order.
         docs: Vec<String>,
     },
+    /// Declared scenes.
+    Scenes {
+        /// One per scene, in declaration order.
+        scenes: Vec<SceneInfo>,
+    },
     /// Engine notices, oldest first.
     Notices {
         /// The notices.
         notices: Vec<NoticeData>,
     },
+}
+
+/// A declared scene.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SceneInfo {
+    /// Name.
+    pub name: String,
+    /// Its players.
+    pub players: Vec<String>,
+    /// Launching it keeps the other players.
+    pub keep: bool,
+    /// It was launched last (or with `keep` since) and its players play.
+    pub live: bool,
 }
 
 /// Something the engine did on its own.
@@ -602,6 +641,37 @@ enum ItemKey {
     Other,
 }
 
+/// One `set PLAYER KEY VALUE`: the player's bind gets `key` replaced (or added).
+struct Override {
+    player: String,
+    key: Key,
+    stream: StreamRef,
+}
+
+/// Longest value text `set` accepts.
+const MAX_SET_VALUE: usize = 64 * 1024;
+
+/// `body` with `key` bound to `stream` in every bind (replacing it in place, so later keys
+/// still read it, or appending it).
+fn with_key(body: &EventPat, key: &Key, stream: &StreamRef) -> EventPat {
+    match body {
+        EventPat::Bind(b) => {
+            let mut keys = b.keys.clone();
+            match keys.iter_mut().find(|(k, _)| k == key) {
+                Some(slot) => slot.1 = stream.clone(),
+                None => keys.push((key.clone(), stream.clone())),
+            }
+            EventPat::Bind(Bind { keys })
+        }
+        EventPat::Par(parts) => EventPat::Par(
+            parts
+                .iter()
+                .map(|(at, p)| (*at, Arc::new(with_key(p, key, stream))))
+                .collect(),
+        ),
+    }
+}
+
 /// An output the session opened.
 struct SinkEntry {
     name: String,
@@ -623,6 +693,17 @@ pub struct Session {
     /// Which document each merged player comes from.
     owners: Vec<String>,
     silenced: HashSet<String>,
+    /// Players launched from scenes, with their scene: they play over the documents' players
+    /// until a launch without `keep`, `stop` or `hush` ends them.
+    launched: Vec<(Arc<str>, Player)>,
+    /// Document players a launch stopped: they stay stopped until their document defines
+    /// them anew (a changed definition, or `play NAME` in the REPL) or a scene launches them.
+    launched_out: HashSet<String>,
+    /// `set` overrides, applied over the players' definitions on every load.
+    overrides: Vec<Override>,
+    /// The predicted boundary of each player's latest change, so a `set` does not pull a
+    /// change still waiting for its bar (an edit, a launch) forward.
+    changed_at: Vec<(String, f64)>,
     muted: HashSet<String>,
     solo: Vec<String>,
     /// Players the engine has been told to mute for the session's `mute`/`solo`.
@@ -662,6 +743,10 @@ impl Session {
             },
             owners: Vec::new(),
             silenced: HashSet::new(),
+            launched: Vec::new(),
+            launched_out: HashSet::new(),
+            overrides: Vec::new(),
+            changed_at: Vec::new(),
             muted: HashSet::new(),
             solo: Vec::new(),
             applied_mutes: HashSet::new(),
@@ -801,10 +886,25 @@ impl Session {
                 "too many documents are loaded in this session",
             );
         }
-        // Re-evaluating a document brings back its players that were stopped by command.
+        // Re-evaluating a document brings back its players that were stopped by command;
+        // one stopped by a scene launch comes back (and one launched is taken back from its
+        // scene) only when this evaluation defines it anew.
+        let old = self.docs.iter().find(|d| d.name == doc).map(|d| &d.program);
+        let anew: Vec<Arc<str>> = program
+            .players
+            .iter()
+            .filter(|p| old.is_none_or(|o| !o.players.iter().any(|q| q == *p)))
+            .map(|p| p.name.clone())
+            .collect();
         for p in &program.players {
             self.silenced.remove(&*p.name);
         }
+        for name in &anew {
+            self.launched_out.remove(&**name);
+        }
+        self.launched.retain(|(_, p)| !anew.contains(&p.name));
+        self.overrides
+            .retain(|o| !anew.iter().any(|n| **n == *o.player));
         self.docs.retain(|d| d.name != doc);
         self.docs.push(Doc {
             name: doc.to_string(),
@@ -892,6 +992,9 @@ impl Session {
                     self.repl
                         .retain(|i| i.key != ItemKey::Play(name.node.clone()));
                     self.silenced.remove(&name.node);
+                    self.launched_out.remove(&name.node);
+                    self.launched.retain(|(_, p)| *p.name != *name.node);
+                    self.overrides.retain(|o| o.player != name.node);
                     self.repl.push(ReplItem {
                         key: ItemKey::Play(name.node.clone()),
                         text,
@@ -1026,14 +1129,24 @@ impl Session {
 
     /// Merge the documents' players and load the set; returns what changes.
     fn reload(&mut self, tempo: Option<f64>) -> Vec<PlayerChange> {
+        self.reload_at(tempo, None)
+    }
+
+    /// [`Session::reload`] with the changes landing at `quant` (players with their own
+    /// `quant` keep it) instead of the next bar.
+    fn reload_at(&mut self, tempo: Option<f64>, quant: Option<Quant>) -> Vec<PlayerChange> {
         let mut players: Vec<Player> = Vec::new();
         let mut owners: Vec<String> = Vec::new();
         let mut solo: Vec<Arc<str>> = Vec::new();
         let mut scenes: Vec<patter_pattern::Scene> = Vec::new();
         let mut arrangement = None;
+        // A launched player stopped by command leaves its scene's layer (a launch brings it
+        // back).
+        let silenced = &self.silenced;
+        self.launched.retain(|(_, p)| !silenced.contains(&*p.name));
         for doc in &self.docs {
             for p in &doc.program.players {
-                if self.silenced.contains(&*p.name) {
+                if self.silenced.contains(&*p.name) || self.launched_out.contains(&*p.name) {
                     continue;
                 }
                 match players.iter().position(|q| q.name == p.name) {
@@ -1068,6 +1181,34 @@ impl Session {
                 arrangement = doc.program.arrangement.clone();
             }
         }
+        // Launched players follow their scene's latest definition and win over documents'.
+        for (scene, p) in &mut self.launched {
+            if let Some(q) = scenes
+                .iter()
+                .find(|s| s.name == *scene)
+                .and_then(|s| s.players.iter().find(|q| q.name == p.name))
+            {
+                *p = q.clone();
+            }
+            let owner = format!("scene {scene}");
+            match players.iter().position(|q| q.name == p.name) {
+                Some(i) => {
+                    if let (Some(slot), Some(o)) = (players.get_mut(i), owners.get_mut(i)) {
+                        *slot = p.clone();
+                        *o = owner;
+                    }
+                }
+                None => {
+                    players.push(p.clone());
+                    owners.push(owner);
+                }
+            }
+        }
+        for o in &self.overrides {
+            if let Some(p) = players.iter_mut().find(|p| *p.name == *o.player) {
+                p.body = Arc::new(with_key(&p.body, &o.key, &o.stream));
+            }
+        }
         let program = Program {
             tempo: self.tempo,
             cycle_beats: self.cycle_beats,
@@ -1078,6 +1219,12 @@ impl Session {
             arrangement,
         };
         let changes = self.changes(&program);
+        for c in &changes {
+            if let (Some(beat), true) = (c.beat, c.change != ChangeKind::Unchanged) {
+                self.changed_at.retain(|(n, _)| *n != c.player);
+                self.changed_at.push((c.player.clone(), beat));
+            }
+        }
         if let Ok(mut slots) = self.slots.lock() {
             for p in &program.players {
                 if !slots.iter().any(|s| **s == *p.name) {
@@ -1101,7 +1248,7 @@ impl Session {
         self.engine.send(Command::Load {
             program: Box::new(program.clone()),
             mode: LoadMode::Replace,
-            quant: None,
+            quant,
             phase: Phase::Continue,
             tempo,
         });
@@ -1110,6 +1257,143 @@ impl Session {
         // A load unmutes the players it changes; the session's mutes stay in force.
         self.send_mutes();
         changes
+    }
+
+    /// Launch scene `name`: swap in [`Program::launch`] of the playing set (at the next bar,
+    /// or the players' own quant), and remember who it started and stopped.
+    fn launch(&mut self, name: &str) -> Result<Vec<PlayerChange>, String> {
+        let Some(scene) = self
+            .merged
+            .scenes
+            .iter()
+            .find(|s| &*s.name == name)
+            .cloned()
+        else {
+            let names: Vec<&str> = self.merged.scenes.iter().map(|s| &*s.name).collect();
+            return Err(if names.is_empty() {
+                format!("there is no scene called `{name}` (no scene is declared)")
+            } else {
+                format!(
+                    "there is no scene called `{name}` (the scenes are: {})",
+                    names.join(", ")
+                )
+            });
+        };
+        let next = self
+            .merged
+            .launch(name, &self.merged)
+            .ok_or_else(|| format!("there is no scene called `{name}`"))?;
+        for p in &self.merged.players {
+            if !next.players.iter().any(|q| q.name == p.name) {
+                self.launched_out.insert(p.name.to_string());
+            }
+        }
+        if scene.keep {
+            self.launched
+                .retain(|(_, p)| !scene.players.iter().any(|q| q.name == p.name));
+        } else {
+            self.launched.clear();
+        }
+        for p in &scene.players {
+            self.overrides.retain(|o| *o.player != *p.name);
+            self.silenced.remove(&*p.name);
+            self.launched_out.remove(&*p.name);
+            self.launched.push((scene.name.clone(), p.clone()));
+        }
+        let tempo = scene.tempo;
+        if let Some(t) = tempo {
+            self.tempo = t;
+        }
+        Ok(self.reload(tempo))
+    }
+
+    /// `set PLAYER KEY VALUE`: compile `value` as the key of a one-key bind and lay it over
+    /// the player's definition; returns the beat it takes effect from.
+    fn set(&mut self, player: &str, key: &str, value: &str) -> Result<f64, String> {
+        let Some(p) = self.merged.players.iter().find(|p| &*p.name == player) else {
+            let names = self.player_names().join(", ");
+            return Err(format!(
+                "there is no player called `{player}` (the players are: {names})"
+            ));
+        };
+        let own_quant = p.quant;
+        let valid = key.len() <= 64
+            && key
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{key}` is not a key name (like `amp` or `degree`)"
+            ));
+        }
+        if value.trim().is_empty() || value.len() > MAX_SET_VALUE {
+            return Err("set PLAYER KEY VALUE: the value is a patter expression".into());
+        }
+        let text = format!("play {player} {{ {key}: {value}\n}}");
+        let compiled = patter_lang::compile_with("set", &text, &FsLoader, &self.options());
+        if compiled.has_errors() {
+            let rendered =
+                patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+            return Err(format!("`{value}` is not a value for `{key}`:\n{rendered}"));
+        }
+        let stream = compiled
+            .program
+            .as_ref()
+            .and_then(|prog| prog.players.first())
+            .and_then(|p| match &*p.body {
+                EventPat::Bind(b) => b
+                    .keys
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, s)| s.clone()),
+                EventPat::Par(_) => None,
+            })
+            .ok_or_else(|| format!("`{value}` is not a value for `{key}`"))?;
+        let key = Key::new(key);
+        self.overrides
+            .retain(|o| !(o.player == player && o.key == key));
+        self.overrides.push(Override {
+            player: player.to_string(),
+            key,
+            stream,
+        });
+        let frontier = self.frontier_estimate();
+        let waiting = self
+            .changed_at
+            .iter()
+            .any(|(n, b)| n == player && *b > frontier.to_f64());
+        // At once, unless a change to this player still waits for its boundary: then with it.
+        let quant = if waiting {
+            Quant::beats(self.config.beats_per_bar)
+        } else {
+            Quant::beats(Time::ZERO)
+        };
+        let at = own_quant
+            .map(Quant::beats)
+            .unwrap_or(quant)
+            .next_at_or_after(frontier);
+        self.reload_at(None, Some(quant));
+        Ok(at.to_f64())
+    }
+
+    fn scenes(&self) -> Vec<SceneInfo> {
+        self.merged
+            .scenes
+            .iter()
+            .map(|s| SceneInfo {
+                name: s.name.to_string(),
+                players: s.players.iter().map(|p| p.name.to_string()).collect(),
+                keep: s.keep,
+                live: !s.players.is_empty()
+                    && s.players.iter().all(|p| {
+                        self.launched
+                            .iter()
+                            .any(|(n, q)| *n == s.name && q.name == p.name)
+                    }),
+            })
+            .collect()
     }
 
     /// Where the scheduler is about to compute: the next swap lands at a boundary after it.
@@ -1709,6 +1993,51 @@ impl Backend for Session {
                     })
                     .collect(),
             },
+            Request::Launch { scene } => match self.launch(&scene) {
+                Ok(changes) => {
+                    let mut parts = Vec::new();
+                    for kind in [
+                        ChangeKind::Started,
+                        ChangeKind::Changed,
+                        ChangeKind::Stopped,
+                    ] {
+                        let names: Vec<&str> = changes
+                            .iter()
+                            .filter(|c| c.change == kind)
+                            .map(|c| c.player.as_str())
+                            .collect();
+                        if !names.is_empty() {
+                            let verb = match kind {
+                                ChangeKind::Started => "start",
+                                ChangeKind::Changed => "change",
+                                _ => "stop",
+                            };
+                            parts.push(format!("{} {verb}", names.join(", ")));
+                        }
+                    }
+                    let at = changes.iter().find_map(|c| c.beat);
+                    done(match at {
+                        Some(b) => format!(
+                            "scene {scene} at beat {}: {}",
+                            patter_pattern::fmt_num(b),
+                            parts.join("; ")
+                        ),
+                        None => format!("scene {scene}: nothing changes"),
+                    })
+                }
+                Err(message) => Response::Error { message },
+            },
+            Request::Set { player, key, value } => match self.set(&player, &key, &value) {
+                Ok(at) => done(format!(
+                    "{player} {key}: {} from beat {}",
+                    value.trim(),
+                    patter_pattern::fmt_num(at)
+                )),
+                Err(message) => Response::Error { message },
+            },
+            Request::Scenes => Response::Scenes {
+                scenes: self.scenes(),
+            },
             Request::Restore { state } => {
                 let failed = self.restore(&state);
                 if failed.is_empty() {
@@ -2113,6 +2442,291 @@ mod tests {
                 assert!(heard >= 15, "a is back: {heard}");
             }
         }
+        s.shutdown();
+    }
+
+    const SCENES: &str = "play a { degree: 0, dur: 0.25 }
+scene verse { play b { degree: 1, dur: 0.25 } }
+scene chorus keep { play c { degree: 2, dur: 0.25 } }";
+
+    fn names(s: &Session) -> Vec<String> {
+        let mut n = s.player_names();
+        n.sort();
+        n
+    }
+
+    #[test]
+    fn launching_scenes_follows_keep_and_evaluation_does_not_resurrect() {
+        let mut s = session();
+        assert!(s.eval("set.pat", SCENES).ok);
+        assert_eq!(names(&s), ["a"]);
+        let Response::Error { message } = s.request(Request::Launch {
+            scene: "bridge".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.contains("verse, chorus"), "{message}");
+        assert!(matches!(
+            s.request(Request::Launch {
+                scene: "verse".into()
+            }),
+            Response::Done { .. }
+        ));
+        assert_eq!(names(&s), ["b"]);
+        // `keep`: verse's player plays on beside chorus's.
+        s.launch("chorus").unwrap();
+        assert_eq!(names(&s), ["b", "c"]);
+        let Response::Scenes { scenes } = s.request(Request::Scenes) else {
+            panic!()
+        };
+        let live: Vec<(&str, bool)> = scenes.iter().map(|x| (&*x.name, x.live)).collect();
+        assert_eq!(live, [("verse", true), ("chorus", true)]);
+        // Saving the file unchanged brings back nothing the launch stopped; a changed scene
+        // player follows its new definition.
+        let edited = SCENES.replace("degree: 1", "degree: 5");
+        let reply = s.eval("set.pat", &edited);
+        assert!(reply.ok);
+        assert_eq!(names(&s), ["b", "c"]);
+        assert!(kinds(&reply).contains(&("b".into(), ChangeKind::Changed)));
+        // Changing `a`'s definition is defining it anew: it comes back.
+        let edited = edited.replace("degree: 0", "degree: 7");
+        assert!(s.eval("set.pat", &edited).ok);
+        assert_eq!(names(&s), ["a", "b", "c"]);
+        // A launch without keep stops everything else; `stop` ends a launched player.
+        s.launch("verse").unwrap();
+        assert_eq!(names(&s), ["b"]);
+        assert!(s.eval(REPL_DOC, "play d { degree: 3 }").ok);
+        assert_eq!(names(&s), ["b", "d"]);
+        assert!(s.eval(REPL_DOC, "stop b").ok);
+        assert_eq!(names(&s), ["d"]);
+        assert!(s.eval("set.pat", &edited).ok);
+        assert_eq!(names(&s), ["d"]);
+        s.launch("verse").unwrap();
+        assert_eq!(names(&s), ["b"]);
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_launch_lands_at_the_next_bar() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(s.eval("set.pat", SCENES).ok);
+        let slot_of = |s: &Session, name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let a = slot_of(&s, "a");
+        eventually(&events, |e| e.iter().any(|(e, _)| e.player == a));
+        s.take_notices();
+        s.launch("verse").unwrap();
+        // The boundary the engine actually used (the reply's beat is a prediction).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let at = loop {
+            let stop = s.take_notices().into_iter().find_map(|n| match n {
+                Notice::Swapped {
+                    player,
+                    beat,
+                    stopped: true,
+                } if &*player == "a" => Some(beat.to_f64()),
+                _ => None,
+            });
+            if let Some(b) = stop {
+                break b;
+            }
+            assert!(std::time::Instant::now() < deadline, "a never stopped");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        assert_eq!(at % 4.0, 0.0, "not on a bar: {at}");
+        let b = slot_of(&s, "b");
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == b && e.beat.to_f64() >= at + 4.0)
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            let beat = e.beat.to_f64();
+            if e.player == a {
+                assert!(beat < at, "a plays at {beat}, after the launch at {at}");
+            } else if e.player == b {
+                assert!(beat >= at, "b plays at {beat}, before the launch at {at}");
+            }
+        }
+        s.shutdown();
+    }
+
+    fn num(e: &Event, key: &str) -> Option<f64> {
+        match e.get(key) {
+            Some(patter_pattern::Value::Num(x)) => Some(*x),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn set_overrides_one_key_from_the_next_event() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(
+            s.eval(
+                REPL_DOC,
+                "play a { degree: 0, dur: 0.25, amp: 0.1 }\nplay b { degree: 4, dur: 1, amp: 0.1 }"
+            )
+            .ok
+        );
+        eventually(&events, |e| e.len() > 4);
+        s.take_notices();
+        let Response::Done { message } = s.request(Request::Set {
+            player: "a".into(),
+            key: "amp".into(),
+            value: "0.5".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.starts_with("a amp: 0.5 from beat"), "{message}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let (mut swapped, mut others) = (None, Vec::new());
+        while swapped.is_none() {
+            for n in s.take_notices() {
+                if let Notice::Swapped { player, beat, .. } = n {
+                    if &*player == "a" {
+                        swapped = Some(beat);
+                    } else {
+                        others.push(player);
+                    }
+                }
+            }
+            assert!(std::time::Instant::now() < deadline, "a never changed");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let at = swapped.unwrap();
+        // Unchanged players are untouched.
+        assert!(others.is_empty(), "{others:?}");
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == 0 && e.beat >= at + Time::int(2))
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            let amp = num(e, "amp").unwrap();
+            let expected = if e.player == 0 && e.beat >= at {
+                0.5
+            } else {
+                0.1
+            };
+            assert_eq!(amp, expected, "{} at {}", e.player, e.beat);
+        }
+        s.shutdown();
+    }
+
+    #[test]
+    fn set_takes_patterns_and_lasts_until_its_player_is_defined_anew() {
+        let mut s = session();
+        assert!(s.eval("a.pat", "play a { degree: 0, dur: 1 }").ok);
+        assert!(s.eval(REPL_DOC, "play b { degree: 1 }").ok);
+        let Response::Error { message } = s.request(Request::Set {
+            player: "a".into(),
+            key: "degree".into(),
+            value: "nope".into(),
+        }) else {
+            panic!()
+        };
+        assert!(message.contains("E0301"), "{message}");
+        for (player, key) in [("zz", "amp"), ("a", "9x")] {
+            assert!(matches!(
+                s.request(Request::Set {
+                    player: player.into(),
+                    key: key.into(),
+                    value: "1".into(),
+                }),
+                Response::Error { .. }
+            ));
+        }
+        s.set("a", "degree", "\"0 2\"").unwrap();
+        let degrees = |s: &Session| {
+            let Response::Text { text } = s
+                .show(ShowWhat::Events, "a")
+                .map(|text| Response::Text { text })
+                .unwrap()
+            else {
+                panic!()
+            };
+            text.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    l.split_whitespace()
+                        .find(|w| w.starts_with("degree="))
+                        .map(String::from)
+                })
+                .collect::<Vec<String>>()
+        };
+        assert_eq!(
+            degrees(&s),
+            ["degree=0", "degree=0", "degree=2", "degree=2"]
+        );
+        // Other documents, and the player's own unchanged file, leave the override alone.
+        assert!(s.eval(REPL_DOC, "play b { degree: 3 }").ok);
+        assert!(s.eval("a.pat", "play a { degree: 0, dur: 1 }").ok);
+        assert_eq!(
+            degrees(&s),
+            ["degree=0", "degree=0", "degree=2", "degree=2"]
+        );
+        // A changed definition clears it.
+        assert!(s.eval("a.pat", "play a { degree: 5, dur: 2 }").ok);
+        assert_eq!(degrees(&s), ["degree=5", "degree=5"]);
+        // `play b` in the REPL is b's definition anew.
+        s.set("b", "degree", "6").unwrap();
+        assert!(s.eval(REPL_DOC, "play b { degree: 1, dur: 4 }").ok);
+        let b = s.merged.players.iter().find(|p| &*p.name == "b").unwrap();
+        let EventPat::Bind(bind) = &*b.body else {
+            panic!()
+        };
+        assert_eq!(bind.keys.len(), 2);
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_set_right_after_a_launch_lands_with_it_at_the_bar() {
+        let (mut s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            play: false,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        assert!(s.eval("set.pat", SCENES).ok);
+        s.request(Request::Seek { beat: 1.0 });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while s.engine().transport().beat != 1.0 {
+            assert!(std::time::Instant::now() < deadline, "seek never landed");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        s.launch("verse").unwrap();
+        // Not at once: b itself waits for the launch's bar.
+        assert_eq!(s.set("b", "amp", "0.5").unwrap(), 4.0);
+        s.request(Request::Play);
+        let slot_of = |s: &Session, name: &str| {
+            let slots = s.slots.lock().unwrap();
+            slots.iter().position(|n| n == name).unwrap() as u32
+        };
+        let (a, b) = (slot_of(&s, "a"), slot_of(&s, "b"));
+        eventually(&events, |e| {
+            e.iter()
+                .any(|(e, _)| e.player == b && e.beat >= Time::int(6))
+        });
+        for (e, _) in events.lock().unwrap().iter() {
+            if e.player == a {
+                assert!(e.beat < Time::int(4), "a at {}", e.beat);
+            } else if e.player == b {
+                assert!(e.beat >= Time::int(4), "b at {}", e.beat);
+                assert_eq!(num(e, "amp"), Some(0.5), "b at {}", e.beat);
+            }
+        }
+        assert!(events.lock().unwrap().iter().any(|(e, _)| e.player == a));
         s.shutdown();
     }
 }

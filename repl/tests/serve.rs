@@ -270,7 +270,7 @@ fn good_and_bad_clients_never_disturb_the_engine() {
     assert_eq!(garbage.reply()["code"], "not_utf8");
     garbage.send_raw(b"{{{{\n");
     assert_eq!(garbage.reply()["code"], "bad_json");
-    garbage.send_raw(b"{\"cmd\": \"launch\", \"id\": 9}\n");
+    garbage.send_raw(b"{\"cmd\": \"launch_missiles\", \"id\": 9}\n");
     let unknown = garbage.reply();
     assert_eq!(
         (unknown["code"].as_str(), unknown["id"].as_i64()),
