@@ -87,9 +87,15 @@ pub fn unknown_keys(items: &[Item], outputs: &[String]) -> Vec<Diagnostic> {
 pub fn silent_players(items: &[Item], program: &Program) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for item in items {
-        let ItemKind::Play { name, .. } = &item.node else {
+        let ItemKind::Play { name, body } = &item.node else {
             continue;
         };
+        // A player started by a trigger is silent until it fires: that is intended.
+        if let ExprKind::Record(fields) = &body.node {
+            if fields.iter().any(|(k, _)| k.node == "start") {
+                continue;
+            }
+        }
         let Some(player) = program.players.iter().find(|p| *p.name == *name.node) else {
             continue;
         };
