@@ -6,6 +6,7 @@
 mod args;
 mod events;
 mod jsonl;
+mod lint;
 mod loader;
 mod null;
 mod offline;

@@ -873,7 +873,10 @@ impl Session {
         let compiled = patter_lang::compile_with(doc, source, &FsLoader, &self.options());
         let (module, _) = patter_lang::parse::parse(FileId(0), source);
         let settings = settings_of(&module.items);
-        let diagnostics = compiled.diagnostics;
+        let mut diagnostics = compiled.diagnostics;
+        if let Some(program) = &compiled.program {
+            diagnostics.extend(self.live_warnings(&module.items, program));
+        }
         let sources = compiled.sources;
         let mut reply = self.reply_for(doc, &diagnostics, &sources, color);
         let Some(program) = compiled.program else {
@@ -978,6 +981,9 @@ impl Session {
             let id = FileId(i as u32);
             sources.add(compiled.sources.name(id), compiled.sources.text(id));
         }
+        if let Some(program) = &compiled.program {
+            diagnostics.extend(self.live_warnings(&module.items, program));
+        }
         let mut reply = self.reply_for(REPL_DOC, &diagnostics, &sources, color);
         reply.imports = imports_of(&compiled.sources);
         let Some(program) = compiled.program else {
@@ -1063,6 +1069,18 @@ impl Session {
         reply.tempo = self.apply_settings(&settings);
         reply.changes = self.reload(reply.tempo);
         reply
+    }
+
+    /// Warnings that depend on this session: keys no open output reads, silent players.
+    fn live_warnings(
+        &self,
+        items: &[patter_lang::ast::Item],
+        program: &Program,
+    ) -> Vec<Diagnostic> {
+        let outputs: Vec<String> = self.sinks.iter().map(|s| s.spec.clone()).collect();
+        let mut w = crate::lint::unknown_keys(items, &outputs);
+        w.extend(crate::lint::silent_players(items, program));
+        w
     }
 
     fn history_text(&self) -> String {

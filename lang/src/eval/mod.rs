@@ -1049,7 +1049,7 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.
-pub(crate) fn suggest<'s>(
+pub fn suggest<'s>(
     name: &str,
     candidates: impl Iterator<Item = &'s str>,
 ) -> Option<&'s str> {

@@ -123,6 +123,12 @@ known_keys! {
 }
 
 impl Key {
+    /// The standard key names (SuperCollider Event keys, derived keys, common synth, MIDI
+    /// and SuperDirt controls), sorted.
+    pub fn standard_names() -> &'static [&'static str] {
+        KNOWN
+    }
+
     /// The key called `name`.
     pub fn new(name: &str) -> Key {
         match KNOWN.binary_search(&name) {
