@@ -3,7 +3,7 @@
 //! produces no events. Warnings never block an evaluation.
 
 use patter_lang::ast::{ExprKind, Item, ItemKind};
-use patter_lang::{Diagnostic, Span};
+use patter_lang::Diagnostic;
 use patter_pattern::{Key, Program, Time};
 
 /// Keys patter's own outputs read beyond the standard names, and player settings.

@@ -214,10 +214,14 @@ fn good_and_bad_clients_never_disturb_the_engine() {
     assert_eq!(d["labels"][0]["line"], 1);
     assert_eq!(d["labels"][0]["col"], 17);
     // The engine publishes its transport after it has taken the load: poll for it.
-    eventually("the players in the transport", Duration::from_secs(10), || {
-        let t = good.call(json!({"cmd": "transport"}));
-        t["running"] == true && t["players"] == json!(["drums", "bass"])
-    });
+    eventually(
+        "the players in the transport",
+        Duration::from_secs(10),
+        || {
+            let t = good.call(json!({"cmd": "transport"}));
+            t["running"] == true && t["players"] == json!(["drums", "bass"])
+        },
+    );
     eventually("events", Duration::from_secs(10), || good.events() > 0);
     // Transport commands, sinks and instruments.
     assert_eq!(

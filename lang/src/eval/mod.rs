@@ -1049,10 +1049,7 @@ pub(crate) fn plural(n: usize) -> &'static str {
 }
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.
-pub fn suggest<'s>(
-    name: &str,
-    candidates: impl Iterator<Item = &'s str>,
-) -> Option<&'s str> {
+pub fn suggest<'s>(name: &str, candidates: impl Iterator<Item = &'s str>) -> Option<&'s str> {
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
         if c == name {
