@@ -130,7 +130,9 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     assert!(heard.len() >= 4, "every blip is heard: {heard:?}\n{err}");
     // Each onset is the sample itself: 1000 frames of a steady level, then silence (the
     // last may be cut by the fade as `patter play` stops).
-    for &at in &heard[..heard.len() - 1] {
+    // An onset at frame 0 is the recording starting during a blip (the ear connects while
+    // patter already plays): it is cut at its start, so only whole ones are measured.
+    for &at in heard[..heard.len() - 1].iter().filter(|&&at| at > 0) {
         let run = audio[at..].iter().take_while(|x| **x != 0.0).count();
         assert!(
             (990..=1_010).contains(&run),
