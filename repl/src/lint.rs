@@ -4,7 +4,7 @@
 
 use patter_lang::ast::{ExprKind, Item, ItemKind};
 use patter_lang::Diagnostic;
-use patter_pattern::{Key, Program, Time};
+use patter_pattern::{Key, Player, Program, Time};
 
 /// Keys patter's own outputs read beyond the standard names, and player settings.
 const EXTRA_KEYS: &[&str] = &[
@@ -82,9 +82,10 @@ pub fn unknown_keys(items: &[Item], outputs: &[String]) -> Vec<Diagnostic> {
     out
 }
 
-/// W0106 for each player named by a `play` item of `items` that makes no event in its first
-/// cycles (every step a rest, a mask that hides everything, a stream that ended).
-pub fn silent_players(items: &[Item], program: &Program) -> Vec<Diagnostic> {
+/// W0106 for each player of `probe` named by a `play` item of `items` that makes no event
+/// in its first cycles (every step a rest, a mask that hides everything, a stream that
+/// ended).
+pub fn silent_players(items: &[Item], program: &Program, probe: &[&Player]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for item in items {
         let ItemKind::Play { name, body } = &item.node else {
@@ -96,14 +97,14 @@ pub fn silent_players(items: &[Item], program: &Program) -> Vec<Diagnostic> {
                 continue;
             }
         }
-        let Some(player) = program.players.iter().find(|p| *p.name == *name.node) else {
+        let Some(player) = probe.iter().find(|p| *p.name == *name.node) else {
             continue;
         };
         if player.muted {
             continue;
         }
         let alone = Program {
-            players: vec![player.clone()],
+            players: vec![(*player).clone()],
             solo: Vec::new(),
             scenes: Vec::new(),
             arrangement: None,
@@ -164,7 +165,9 @@ mod tests {
         let program = patter_lang::compile("t", src, &patter_lang::NoImports)
             .program
             .unwrap();
-        let d = silent_players(&items(src), &program);
+        let all: Vec<&Player> = program.players.iter().collect();
+        let d = silent_players(&items(src), &program, &all);
+        assert!(silent_players(&items(src), &program, &all[1..]).is_empty());
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, "W0106");
         assert!(d[0].message.contains("quiet"));

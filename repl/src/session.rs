@@ -1079,7 +1079,14 @@ impl Session {
     ) -> Vec<Diagnostic> {
         let outputs: Vec<String> = self.sinks.iter().map(|s| s.spec.clone()).collect();
         let mut w = crate::lint::unknown_keys(items, &outputs);
-        w.extend(crate::lint::silent_players(items, program));
+        // Only new or changed players are probed: an unchanged one was checked when it was
+        // evaluated, and probing every player of a long block would cost the swap time.
+        let changed: Vec<&Player> = program
+            .players
+            .iter()
+            .filter(|p| !self.merged.players.iter().any(|q| q == *p))
+            .collect();
+        w.extend(crate::lint::silent_players(items, program, &changed));
         w
     }
 

@@ -35,6 +35,37 @@ pub fn events(program: &Program, from: Time, to: Time) -> Vec<Event> {
 }
 
 /// Events of the first `cycles` cycles.
+/// Query `[0, end)` as a run of windows cut at `cuts` (cuts outside the range or out of
+/// order are skipped): for query additivity properties.
+pub fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {
+    let mut out = Vec::new();
+    let mut cache = QueryCache::default();
+    let mut failed = Vec::new();
+    let mut t = Time::ZERO;
+    for &c in cuts.iter().chain(std::iter::once(&end)) {
+        if c <= t || c > end {
+            continue;
+        }
+        p.query(
+            TimeSpan::new(t, c),
+            &mut cache,
+            Budget::new(10_000_000),
+            &mut out,
+            &mut failed,
+        );
+        t = c;
+    }
+    assert!(failed.is_empty(), "players over budget: {failed:?}");
+    out
+}
+
+/// Events as sorted debug lines, to compare two queries' events as sets.
+pub fn canonical(events: Vec<Event>) -> Vec<String> {
+    let mut lines: Vec<String> = events.into_iter().map(|e| format!("{e:?}")).collect();
+    lines.sort();
+    lines
+}
+
 pub fn first_cycles(program: &Program, cycles: i64) -> Vec<Event> {
     events(program, Time::ZERO, program.cycle_beats * Time::int(cycles))
 }

@@ -3,8 +3,8 @@
 //! API the runtime launches scenes with.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-use patter_tests::{compile, events};
+use patter_pattern::{Budget, Event, QueryCache, Time, TimeSpan};
+use patter_tests::{canonical, compile, events, query_tiled};
 use proptest::prelude::*;
 
 const PROGRAMS: &[&str] = &[
@@ -15,34 +15,6 @@ const PROGRAMS: &[&str] = &[
     "scene v { play d { s: \"bd sn\", humanize: 0.4 } }\nscene c { play d { degree: seq([0, 1, 2]), dur: 0.75, groove: { grid: 4, timing: [0, 0.5] } } }\narrange loop v 1.5, c 1, v 0.25",
     "scene v { play d { s: \"hh*8\" } }\nscene c keep { play e { s: \"sn*3\" } }\nplay t { s: \"cp\" }\narrange v 1, c 2, v 1",
 ];
-
-fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    let mut t = Time::ZERO;
-    for &c in cuts.iter().chain(std::iter::once(&end)) {
-        if c <= t || c > end {
-            continue;
-        }
-        p.query(
-            TimeSpan::new(t, c),
-            &mut cache,
-            Budget::new(10_000_000),
-            &mut out,
-            &mut failed,
-        );
-        t = c;
-    }
-    assert!(failed.is_empty());
-    out
-}
-
-fn canonical(events: Vec<Event>) -> Vec<String> {
-    let mut lines: Vec<String> = events.into_iter().map(|e| format!("{e:?}")).collect();
-    lines.sort();
-    lines
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]

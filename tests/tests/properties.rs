@@ -2,8 +2,8 @@
 //! timeline, and isolation of one player's randomness from another's.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-use patter_tests::compile;
+use patter_pattern::Time;
+use patter_tests::{canonical, compile, query_tiled};
 use proptest::prelude::*;
 
 const PROGRAMS: &[&str] = &[
@@ -14,34 +14,6 @@ const PROGRAMS: &[&str] = &[
     "play a ptpar([0, { degree: seq([0, 1, 2]), dur: 0.75 }, 1.5, { degree: 7, dur: 1.25 }])",
     "play a { note: \"[0,4,7]\".arp(updown).ply(2), pan: sine.slow(3) }",
 ];
-
-fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    let mut t = Time::ZERO;
-    for &c in cuts.iter().chain(std::iter::once(&end)) {
-        if c <= t || c > end {
-            continue;
-        }
-        p.query(
-            TimeSpan::new(t, c),
-            &mut cache,
-            Budget::new(10_000_000),
-            &mut out,
-            &mut failed,
-        );
-        t = c;
-    }
-    assert!(failed.is_empty());
-    out
-}
-
-fn canonical(mut events: Vec<Event>) -> Vec<String> {
-    let mut lines: Vec<String> = events.drain(..).map(|e| format!("{e:?}")).collect();
-    lines.sort();
-    lines
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 60, ..ProptestConfig::default() })]
