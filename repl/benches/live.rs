@@ -21,10 +21,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_patter");
 
 fn percentiles(name: &str, unit: &str, mut xs: Vec<f64>) {
     xs.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let i = ((xs.len() as f64 - 1.0) * p).round() as usize;
-        xs.get(i).copied().unwrap_or(f64::NAN)
-    };
+    let q = |p: f64| patter_tests::stats::percentile(&xs, p);
     println!(
         "{name:<44} n={:<4} p50 {:>8.2} {unit}  p90 {:>8.2} {unit}  p99 {:>8.2} {unit}  max {:>8.2} {unit}",
         xs.len(),

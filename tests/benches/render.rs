@@ -11,6 +11,7 @@
 //! a shared machine disturb much less.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use patter_tests::stats::percentile;
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -24,11 +25,6 @@ const RATE: u32 = 48_000;
 fn thread_cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn main() {

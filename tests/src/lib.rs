@@ -5,6 +5,7 @@ pub mod audio;
 pub mod jackd;
 pub mod listen;
 pub mod programs;
+pub mod stats;
 
 use patter_lang::{compile_with, Compiled, NoImports, Options};
 use patter_pattern::{fmt_num, Budget, Event, Program, QueryCache, Time, TimeSpan};

@@ -265,13 +265,8 @@ fn kick() -> Result<SynthDef, SynthDefError> {
         1,
     );
     let s = sine(&mut b, sweep);
-    let attack = b.param("attack")?;
-    let release = b.param("release")?;
-    let env = env_perc(&mut b, attack, release);
-    let sig = b.mul(s, env);
-    let sig = b.mul(sig, 2.0);
-    out_stereo(&mut b, sig)?;
-    b.build()
+    let s = b.mul(s, 2.0);
+    percussive_out(b, s)
 }
 
 /// Noise and a 180 Hz body.
@@ -282,10 +277,16 @@ fn snare() -> Result<SynthDef, SynthDefError> {
     let body = sine(&mut b, 180.0.into());
     let body = b.mul(body, 0.6);
     let mix = b.add(n, body);
+    percussive_out(b, mix)
+}
+
+/// The end of every self-freeing drum: `sig` through a percussive envelope from the
+/// `attack` and `release` controls, panned out.
+fn percussive_out(mut b: GraphBuilder, sig: Sig) -> Result<SynthDef, SynthDefError> {
     let attack = b.param("attack")?;
     let release = b.param("release")?;
     let env = env_perc(&mut b, attack, release);
-    let sig = b.mul(mix, env);
+    let sig = b.mul(sig, env);
     out_stereo(&mut b, sig)?;
     b.build()
 }
@@ -295,12 +296,7 @@ fn hat() -> Result<SynthDef, SynthDefError> {
     let mut b = GraphBuilder::new("hat", &perc_params(440.0, 0.001, 0.05));
     let n = noise(&mut b);
     let n = filter(&mut b, "HPF", n, 8000.0.into(), None);
-    let attack = b.param("attack")?;
-    let release = b.param("release")?;
-    let env = env_perc(&mut b, attack, release);
-    let sig = b.mul(n, env);
-    out_stereo(&mut b, sig)?;
-    b.build()
+    percussive_out(b, n)
 }
 
 /// Band-passed noise in three quick bursts and a tail.

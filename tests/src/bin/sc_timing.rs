@@ -5,6 +5,7 @@
 //!
 //! `cargo run --release -p patter-tests --bin sc_timing [-- SECONDS]`
 
+use patter_tests::stats::report;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,25 +41,6 @@ impl jack::ProcessHandler for Recorder {
         }
         jack::Control::Continue
     }
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted.get(i).copied().unwrap_or(f64::NAN)
-}
-
-fn report(name: &str, unit: &str, mut xs: Vec<f64>) {
-    xs.sort_by(|a, b| a.total_cmp(b));
-    println!(
-        "{name:<38} n={:<6} p50={:>8.2} p99={:>8.2} max={:>8.2} {unit}",
-        xs.len(),
-        percentile(&xs, 0.5),
-        percentile(&xs, 0.99),
-        xs.last().copied().unwrap_or(f64::NAN)
-    );
 }
 
 fn run(kind: ServerKind, seconds: f64, port: u16) -> Result<(), String> {
