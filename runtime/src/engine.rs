@@ -140,6 +140,7 @@ pub struct Engine {
     thread: Option<JoinHandle<()>>,
     origin: Instant,
     alive: Arc<AtomicBool>,
+    input: Arc<crate::input::InputQueue>,
 }
 
 impl Engine {
@@ -169,6 +170,7 @@ impl Engine {
             subscribers: Mutex::new(Vec::new()),
         });
         let alive = Arc::new(AtomicBool::new(true));
+        let input = Arc::new(crate::input::InputQueue::new());
         let thread_shared = shared.clone();
         let thread_alive = alive.clone();
         let thread = std::thread::Builder::new()
@@ -191,7 +193,13 @@ impl Engine {
             thread,
             origin,
             alive,
+            input,
         }
+    }
+
+    /// The queue that MIDI inputs push into (see [`crate::input`]).
+    pub fn input(&self) -> Arc<crate::input::InputQueue> {
+        self.input.clone()
     }
 
     /// Send a command (false if the engine has stopped).

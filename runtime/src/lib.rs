@@ -9,6 +9,7 @@
 
 pub mod clock;
 pub mod engine;
+pub mod input;
 pub mod library;
 pub mod metrics;
 pub mod midi;
