@@ -1,6 +1,7 @@
 //! The audio callback's core without a device: notes land on their exact frame, late notes
 //! play at the buffer's first frame and are counted, stale ones are dropped, a reset fades
-//! to silence within FADE_FRAMES, drift moves the mapping only past its limit, and the whole
+//! to silence within FADE_FRAMES, drift moves the mapping only past its limit and then
+//! slowly (a large offset at once), and the whole
 //! callback body never allocates (a counting allocator, with a negative control), sample
 //! banks swapped in while sample notes play included.
 #![cfg(feature = "audio")]
@@ -213,7 +214,7 @@ fn a_reset_without_a_spare_waits_for_one() {
 }
 
 #[test]
-fn drift_moves_the_mapping_only_past_the_limit() {
+fn drift_moves_the_mapping_only_past_the_limit_and_slowly() {
     let (mut core, shared) = core(2);
     let mut out = vec![0.0f32; BLOCK * 2];
     core.process(&mut out, timing(0, 0), |x| x);
@@ -224,10 +225,31 @@ fn drift_moves_the_mapping_only_past_the_limit() {
     let f = core.frame_at(frame_ns(100_000)).unwrap();
     assert_eq!(f, 100_000);
     assert_eq!(shared.corrections.load(Ordering::Relaxed), 0);
-    // 2 ms: corrected in one step; a note at engine time t now falls 96 frames later.
-    core.process(&mut out, timing(core.frame(), 2_000_000), |x| x);
+    // 2 ms: the mapping starts to follow, at most SLEW of the time played per callback
+    // (13 µs per 256 frames: well under a frame), so a note moves smoothly.
+    let mut moved = Vec::new();
+    for _ in 0..400 {
+        core.process(&mut out, timing(core.frame(), 2_000_000), |x| x);
+        moved.push(100_000 - core.frame_at(frame_ns(100_000)).unwrap());
+    }
     assert_eq!(shared.corrections.load(Ordering::Relaxed), 1);
-    assert_eq!(core.frame_at(frame_ns(100_000)).unwrap(), 100_000 - 96);
+    assert!(moved.windows(2).all(|w| w[1] - w[0] <= 1), "{moved:?}");
+    // Caught up after 2 ms / 0.25% = 0.8 s (150 callbacks): a note at engine time t now
+    // falls 96 frames (2 ms) earlier in the stream.
+    assert!(moved.get(140).is_some_and(|&m| m < 96), "{moved:?}");
+    assert_eq!(moved.get(155), Some(&96), "{moved:?}");
+    assert_eq!(moved.last(), Some(&96));
+}
+
+#[test]
+fn a_large_offset_is_corrected_at_once() {
+    let (mut core, shared) = core(2);
+    let mut out = vec![0.0f32; BLOCK * 2];
+    core.process(&mut out, timing(0, 0), |x| x);
+    // The stream clock jumped 0.5 s ahead of the frames (it stalled, or came back).
+    core.process(&mut out, timing(core.frame(), 500_000_000), |x| x);
+    assert_eq!(shared.corrections.load(Ordering::Relaxed), 1);
+    assert_eq!(core.frame_at(frame_ns(100_000)).unwrap(), 100_000 - 24_000);
 }
 
 /// A bank whose folder `tick` holds one 2000-frame sample at `level`.

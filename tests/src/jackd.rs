@@ -36,6 +36,24 @@ impl JackServer {
             .or_else(|| JackServer::start_with(&name, rate, period, false))
     }
 
+    /// Freeze the server for `d` (SIGSTOP, then SIGCONT): every client misses the cycles
+    /// of that time, and the dummy driver's frame count falls behind its clock by it, as a
+    /// real server's does after an xrun.
+    pub fn stall(&self, d: Duration) {
+        let pid = self.child.id().to_string();
+        let signal = |sig: &str| {
+            Command::new("kill")
+                .args([sig, &pid])
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false)
+        };
+        if signal("-STOP") {
+            std::thread::sleep(d);
+            signal("-CONT");
+        }
+    }
+
     fn start_with(name: &str, rate: u32, period: u32, realtime: bool) -> Option<JackServer> {
         let name = name.to_string();
         let child = Command::new("jackd")

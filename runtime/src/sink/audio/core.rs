@@ -16,7 +16,12 @@
 //! callback (frame 0 is heard at engine time `anchor`), then frames are counted, so two
 //! notes one beat apart are exactly one beat of frames apart. The stream's own timestamps
 //! (JACK's cycle times on the JACK host) measure the drift between the audio clock and the
-//! engine's monotonic clock; past [`DRIFT_LIMIT_NS`] the mapping is corrected in one step.
+//! engine's monotonic clock; past [`DRIFT_LIMIT_NS`] the mapping follows it, but slowly
+//! ([`SLEW`]), so notes one beat apart stay a beat apart to within a fraction of a
+//! millisecond. Stream timestamps jump and settle after an xrun (JACK smooths its cycle
+//! times), and a mapping that jumped with them would put a hiccup into the rhythm at every
+//! xrun. Only an offset past [`STEP_NS`] (a stream that stalled for long or came back) is
+//! corrected in one step.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -33,6 +38,14 @@ pub const QUEUE: usize = 8192;
 pub const FADE_FRAMES: u64 = 256;
 /// Drift between the audio clock and the engine clock tolerated before the mapping moves.
 pub const DRIFT_LIMIT_NS: i64 = 1_000_000;
+/// How fast the mapping follows drift, as a fraction of the time played: 0.25%, so two
+/// notes a second apart move at most 2.5 ms (120 frames at 48 kHz) relative to each other
+/// while it catches up, and a 1 ms drift is taken up in 0.4 s.
+pub const SLEW: f64 = 0.0025;
+/// Drift left when a slew stops (then frames are the clock again until the next limit).
+pub const SETTLED_NS: i64 = 10_000;
+/// An offset this large is corrected at once: slewing it would take minutes.
+pub const STEP_NS: i64 = 250_000_000;
 /// Notes this late are dropped rather than played at once (a stream that stalled or came
 /// back after a server restart must not burst out a backlog).
 pub const STALE_NS: i64 = 200_000_000;
@@ -147,6 +160,8 @@ pub struct AudioCore {
     first_anchor_ns: Option<i64>,
     /// The drift correction in force.
     correction_ns: i64,
+    /// True while the correction is catching up with the measured drift.
+    slewing: bool,
     /// First callback's stream timestamp and frame, for drift.
     stream_origin: Option<(i64, u64)>,
     mix: Vec<f32>,
@@ -192,6 +207,7 @@ impl AudioCore {
             anchor_ns: None,
             first_anchor_ns: None,
             correction_ns: 0,
+            slewing: false,
             stream_origin: None,
             mix: vec![0.0; MAX_BLOCK * 2],
             fade_mix: vec![0.0; MAX_BLOCK * 2],
@@ -219,7 +235,7 @@ impl AudioCore {
         conv: impl Fn(f32) -> T,
     ) {
         let frames = (out.len() / self.channels) as u64;
-        self.update_mapping(timing);
+        self.update_mapping(timing, frames);
         self.swap_samples();
         self.drain();
         for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
@@ -251,7 +267,7 @@ impl AudioCore {
             .store(s.queue.len() + self.synth.queued(), Ordering::Relaxed);
     }
 
-    fn update_mapping(&mut self, t: CallbackTiming) {
+    fn update_mapping(&mut self, t: CallbackTiming, frames: u64) {
         let Some(anchor0) = self.first_anchor_ns else {
             // Frame `self.frame` (0 for a new stream) is heard `latency` after now.
             let heard = t.engine_now_ns.saturating_add(t.latency_ns.max(0));
@@ -270,11 +286,23 @@ impl AudioCore {
         // clock ran beyond the frames counted since the first callback.
         let counted = ((self.frame - origin_frame) as f64 * 1e9 / self.rate) as i64;
         let drift = (stream_ns - origin_ns) - counted;
-        if (drift - self.correction_ns).abs() > DRIFT_LIMIT_NS {
+        let error = drift - self.correction_ns;
+        if error.abs() > STEP_NS {
             self.correction_ns = drift;
-            self.anchor_ns = Some(anchor0 + drift);
+            self.slewing = false;
             self.shared.corrections.fetch_add(1, Ordering::Relaxed);
+        } else if self.slewing || error.abs() > DRIFT_LIMIT_NS {
+            if !self.slewing {
+                self.slewing = true;
+                self.shared.corrections.fetch_add(1, Ordering::Relaxed);
+            }
+            let most = ((frames as f64 * 1e9 / self.rate * SLEW) as i64).max(1);
+            self.correction_ns += error.clamp(-most, most);
+            if (drift - self.correction_ns).abs() <= SETTLED_NS {
+                self.slewing = false;
+            }
         }
+        self.anchor_ns = Some(anchor0 + self.correction_ns);
     }
 
     /// Move what the scheduler sent into the synth, stopping at a reset that cannot be
