@@ -71,6 +71,11 @@ usage:
 
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
+    // `patter render --help` and the like: the usage, not "unknown option".
+    if argv.iter().skip(1).any(|a| a == "--help" || a == "-h") {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match argv.first().map(String::as_str) {
         Some("events") => events::run(argv.get(1..).unwrap_or_default()),
         Some("render") => render::run(argv.get(1..).unwrap_or_default()),

@@ -601,3 +601,14 @@ fn from_a_scene_name_seeks_the_arrangement() {
         stderr(&o)
     );
 }
+
+#[test]
+fn every_subcommand_answers_help_with_the_usage() {
+    for cmd in ["events", "render", "play", "serve", "send", "shm-dump"] {
+        for flag in ["--help", "-h"] {
+            let o = patter(&[cmd, flag]);
+            assert!(o.status.success(), "patter {cmd} {flag}: {}", stderr(&o));
+            assert!(stdout(&o).contains("usage:"), "patter {cmd} {flag}");
+        }
+    }
+}

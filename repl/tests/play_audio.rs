@@ -12,6 +12,26 @@ use patter_tests::listen::{
 
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// Late notes and xruns from the summary line `synth:jack: N sent, L late, D dropped, E
+/// errors` on patter's stderr.
+fn trouble(err: &str) -> u64 {
+    let line = err
+        .lines()
+        .find(|l| l.contains("synth:jack:") && l.contains(" sent,"));
+    let count = |what: &str| {
+        line.and_then(|l| {
+            l.split(',')
+                .find(|part| part.trim_end().ends_with(what))
+                .and_then(|part| part.split_whitespace().next())
+                .and_then(|n| n.parse::<u64>().ok())
+        })
+    };
+    let (Some(late), Some(errors)) = (count("late"), count("errors")) else {
+        panic!("no summary line for synth:jack in:\n{err}");
+    };
+    late + errors
+}
+
 #[test]
 fn patter_play_defaults_to_the_synth_on_jack() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
@@ -37,6 +57,8 @@ fn patter_play_defaults_to_the_synth_on_jack() {
     assert!(eventually(|| c
         .connect_ports_by_name("patter_out:out_0", "ear:in")
         .is_ok()));
+    // Frames before this cycle were recorded from an unconnected input.
+    let connected = u64::from(c.frame_time()) + PERIOD as u64;
     let system = c.port_by_name("system:playback_1").unwrap();
     assert!(eventually(|| system
         .is_connected_to("patter_out:out_0")
@@ -53,8 +75,11 @@ fn patter_play_defaults_to_the_synth_on_jack() {
 
     let peak = audio.iter().fold(0.0f32, |p, x| p.max(x.abs()));
     assert!(peak > 0.1, "the kicks are heard (peak {peak})");
-    let clean = err.contains(" 0 late, 0 dropped, 0 errors");
-    check_spacing(&onsets(audio, 10_000), 48_000, clean);
+    let heard: Vec<usize> = onsets(audio, 10_000)
+        .into_iter()
+        .filter(|&at| rec.first + at as u64 > connected)
+        .collect();
+    check_spacing(&heard, 48_000, trouble(&err), 3, &err);
 }
 
 /// Write a mono 16-bit WAV at 48 kHz: `frames` frames at `level`.
@@ -113,6 +138,8 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     assert!(eventually(|| c
         .connect_ports_by_name("patter_out:out_0", "ear:in")
         .is_ok()));
+    // Frames before this cycle were recorded from an unconnected input.
+    let connected = u64::from(c.frame_time()) + PERIOD as u64;
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{err}");
@@ -132,16 +159,19 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     assert!(heard.len() >= 4, "every blip is heard: {heard:?}\n{err}");
     // Each onset is the sample itself: 1000 frames of a steady level, then silence (the
     // last may be cut by the fade as `patter play` stops).
-    // An onset at frame 0 is the recording starting during a blip (the ear connects while
-    // patter already plays): it is cut at its start, so only whole ones are measured.
-    // A blip in a cycle the ear missed (an xrun in the test's own client) cannot be judged.
+    // A blip may sound as the ear connects (patter already plays): it is cut at its start,
+    // so only blips that start after the connection are measured.
+    // A blip in a cycle the ear missed (an xrun in the test's own client) cannot be judged,
+    // nor can any on a machine so loaded that the server xruns continually (patter's own
+    // buffers then go missing too).
     let judged: Vec<usize> = heard[..heard.len() - 1]
         .iter()
         .copied()
-        .filter(|&at| at > 0 && rec.heard_all(at..at + 1_100))
+        .filter(|&at| rec.first + at as u64 > connected && rec.heard_all(at..at + 1_100))
+        .filter(|_| trouble(&err) <= 3)
         .collect();
     assert!(
-        !judged.is_empty(),
+        !judged.is_empty() || trouble(&err) > 3,
         "a whole blip is heard: {heard:?} {:?}",
         rec.missed
     );
@@ -158,8 +188,7 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
             .fold((f32::MAX, f32::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
         assert!(lo > 0.005 && hi - lo < 0.001, "a steady level: {lo}..{hi}");
     }
-    let clean = err.contains(" 0 late, 0 dropped, 0 errors");
-    check_spacing(&heard, 48_000, clean);
+    check_spacing(&heard, 48_000, trouble(&err), 3, &err);
 }
 
 #[test]

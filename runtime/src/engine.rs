@@ -176,6 +176,7 @@ impl Engine {
         let thread = std::thread::Builder::new()
             .name("patter-scheduler".into())
             .spawn(move || {
+                crate::priority::raise_current_thread();
                 let mut s = SchedulerThread::new(config, origin, rx, thread_shared, session);
                 // A panic inside the loop must not leave notes sounding.
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run()));

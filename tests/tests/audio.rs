@@ -83,7 +83,7 @@ fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     assert!(peak > 0.1, "the kicks are heard (peak {peak})");
     assert!(peak <= 1.0);
     let heard = onsets(audio, 10_000);
-    check_spacing(&heard, 48_000, m.errors == 0);
+    check_spacing(&heard, 48_000, m.errors + m.late, 3, &format!("{m:?}"));
 }
 
 #[test]
@@ -141,7 +141,14 @@ fn after_an_xrun_the_sink_keeps_the_kicks_on_the_clock() {
     // The server's clock jumps and settles after the freeze; a mapping that followed it at
     // once put kicks on each side of the freeze 500–1 300 frames off. Slewed, every pair
     // stays within one cycle.
-    check_spacing(&heard, 48_000, false);
+    // The freeze makes a few xruns (3 to 6 here); more are the machine's own.
+    check_spacing(
+        &heard,
+        48_000,
+        m.errors.max(1) + m.late,
+        8,
+        &format!("{m:?}"),
+    );
 }
 
 #[test]

@@ -107,6 +107,7 @@ impl MidiSink {
         let thread = std::thread::Builder::new()
             .name("patter-midi-dispatch".into())
             .spawn(move || {
+                crate::priority::raise_current_thread();
                 while !stop_flag.load(Ordering::Acquire) {
                     let now = origin.elapsed().as_nanos() as u64;
                     let wait = match dispatcher.run_once(now) {

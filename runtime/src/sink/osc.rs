@@ -223,6 +223,7 @@ impl Immediate {
         let thread = std::thread::Builder::new()
             .name("patter-osc-dispatch".into())
             .spawn(move || {
+                crate::priority::raise_current_thread();
                 let mut waiting: Vec<Pending> = Vec::with_capacity(QUEUE);
                 while !s.load(Ordering::Acquire) {
                     if c.swap(false, Ordering::AcqRel) {

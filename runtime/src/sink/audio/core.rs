@@ -18,7 +18,8 @@
 //! (JACK's cycle times on the JACK host) measure the drift between the audio clock and the
 //! engine's monotonic clock; past [`DRIFT_LIMIT_NS`] the mapping follows it, but slowly
 //! ([`SLEW`]), so notes one beat apart stay a beat apart to within a fraction of a
-//! millisecond. Stream timestamps jump and settle after an xrun (JACK smooths its cycle
+//! millisecond; the measurement itself is low-passed ([`DRIFT_TAU_S`]) and starts after
+//! the stream has settled ([`WARMUP_S`]). Stream timestamps jump and settle after an xrun (JACK smooths its cycle
 //! times), and a mapping that jumped with them would put a hiccup into the rhythm at every
 //! xrun. Only an offset past [`STEP_NS`] (a stream that stalled for long or came back) is
 //! corrected in one step.
@@ -46,6 +47,14 @@ pub const SLEW: f64 = 0.0025;
 pub const SETTLED_NS: i64 = 10_000;
 /// An offset this large is corrected at once: slewing it would take minutes.
 pub const STEP_NS: i64 = 250_000_000;
+/// Time constant (seconds) of the low-pass on measured drift: JACK's cycle times wobble by
+/// a millisecond or more for a moment when a cycle starts late, without any real drift;
+/// the mapping follows only drift that lasts.
+pub const DRIFT_TAU_S: f64 = 1.0;
+/// Seconds after a stream starts during which its clock is not trusted for drift: JACK's
+/// cycle times settle for a moment after a client starts, and an origin taken then reads as
+/// a constant offset of a millisecond or two, which is not drift at all.
+pub const WARMUP_S: f64 = 1.0;
 /// Notes this late are dropped rather than played at once (a stream that stalled or came
 /// back after a server restart must not burst out a backlog).
 pub const STALE_NS: i64 = 200_000_000;
@@ -100,6 +109,7 @@ pub struct AudioShared {
     pub buffer: AtomicU32,
     /// Times the drift correction moved the mapping.
     pub corrections: AtomicU64,
+
     /// False while the device is gone.
     pub connected: AtomicBool,
 }
@@ -162,8 +172,13 @@ pub struct AudioCore {
     correction_ns: i64,
     /// True while the correction is catching up with the measured drift.
     slewing: bool,
+    /// Measured drift, low-passed ([`DRIFT_TAU_S`]).
+    drift_ns: f64,
     /// First callback's stream timestamp and frame, for drift.
     stream_origin: Option<(i64, u64)>,
+    /// Until this stream frame, the stream origin is re-taken at every callback.
+    warm_until: u64,
+
     mix: Vec<f32>,
     fade_mix: Vec<f32>,
 }
@@ -208,7 +223,9 @@ impl AudioCore {
             first_anchor_ns: None,
             correction_ns: 0,
             slewing: false,
+            drift_ns: 0.0,
             stream_origin: None,
+            warm_until: 0,
             mix: vec![0.0; MAX_BLOCK * 2],
             fade_mix: vec![0.0; MAX_BLOCK * 2],
         }
@@ -275,8 +292,13 @@ impl AudioCore {
             self.first_anchor_ns = Some(anchor);
             self.anchor_ns = Some(anchor);
             self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
+            self.warm_until = self.frame + (WARMUP_S * self.rate) as u64;
             return;
         };
+        if self.frame < self.warm_until {
+            self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
+            return;
+        }
         // Without stream timestamps, the frame count is the clock.
         let (Some((origin_ns, origin_frame)), Some(stream_ns)) = (self.stream_origin, t.stream_ns)
         else {
@@ -285,13 +307,20 @@ impl AudioCore {
         // Frame F is heard at anchor0 + F/rate + drift, where drift is how far the stream's
         // clock ran beyond the frames counted since the first callback.
         let counted = ((self.frame - origin_frame) as f64 * 1e9 / self.rate) as i64;
-        let drift = (stream_ns - origin_ns) - counted;
-        let error = drift - self.correction_ns;
-        if error.abs() > STEP_NS {
-            self.correction_ns = drift;
+        let raw = (stream_ns - origin_ns) - counted;
+        if (raw - self.correction_ns).abs() > STEP_NS {
+            self.correction_ns = raw;
+            self.drift_ns = raw as f64;
             self.slewing = false;
             self.shared.corrections.fetch_add(1, Ordering::Relaxed);
-        } else if self.slewing || error.abs() > DRIFT_LIMIT_NS {
+            self.anchor_ns = Some(anchor0 + self.correction_ns);
+            return;
+        }
+        let alpha = (frames as f64 / self.rate / DRIFT_TAU_S).min(1.0);
+        self.drift_ns += alpha * (raw as f64 - self.drift_ns);
+        let drift = self.drift_ns as i64;
+        let error = drift - self.correction_ns;
+        if self.slewing || error.abs() > DRIFT_LIMIT_NS {
             if !self.slewing {
                 self.slewing = true;
                 self.shared.corrections.fetch_add(1, Ordering::Relaxed);
