@@ -82,6 +82,16 @@ pub enum TriggerKind {
         /// The trigger shared.
         of: TriggerRef,
     },
+    /// Every `n`th instant of `of`, starting with ordinal `first + 1` (the instants whose
+    /// 0-based ordinal is `first` mod `n`): item `first` of a list stepped by `of`.
+    Nth {
+        /// Cycle length (≥ 1).
+        n: u64,
+        /// Which instant of each cycle (0-based, below `n`).
+        first: u64,
+        /// The trigger counted.
+        of: TriggerRef,
+    },
 }
 
 /// A leaky integrator (see the module docs).
@@ -152,6 +162,11 @@ impl Trigger {
                 seed: mix(*s, seed),
                 of: of.reseeded(seed, f),
             },
+            TriggerKind::Nth { n, first, of } => TriggerKind::Nth {
+                n: *n,
+                first: *first,
+                of: of.reseeded(seed, f),
+            },
         };
         Trigger::new(kind)
     }
@@ -187,6 +202,38 @@ pub struct Listen {
     pub trigger: TriggerRef,
     /// Effect at the next multiple of this many cycles (0: at once).
     pub quant: Time,
+}
+
+impl Listen {
+    /// The last instant that has taken effect at `t` (cycles), as `(effect, instant)`:
+    /// when it takes effect and when it fired. `None` before the first.
+    pub fn last_at(&self, t: Time, budget: &mut Budget) -> Result<Option<(Time, Time)>, Overrun> {
+        let upto = if self.quant > Time::ZERO {
+            Time::int((t / self.quant).floor_int()) * self.quant
+        } else {
+            t
+        };
+        if upto <= Time::ZERO {
+            return Ok(None);
+        }
+        let (_, last) = with_tables(|tables| {
+            let tl = tables.get(&self.trigger);
+            tl.advance(&self.trigger, Time::ZERO, upto, &mut None, budget, tables)
+        })?;
+        Ok(last.map(|x| (effect(x, self.quant), x)))
+    }
+
+    /// Push the times in `(b, e)` (cycles) where what has taken effect may change: every
+    /// quant boundary, or (quant 0) every instant.
+    pub fn changes_between(
+        &self,
+        b: Time,
+        e: Time,
+        budget: &mut Budget,
+        out: &mut Vec<Time>,
+    ) -> Result<(), Overrun> {
+        effects_between(self, b, e, budget, out)
+    }
 }
 
 /// Values switched by triggers (the payload of [`Pat::Trig`]).
@@ -573,7 +620,9 @@ fn start_mark(kind: &TriggerKind) -> Mark {
                 s: 0.0,
                 crossings: 0,
             },
-            TriggerKind::Chance { .. } | TriggerKind::Share { .. } => State::Derived { base: 0 },
+            TriggerKind::Chance { .. } | TriggerKind::Share { .. } | TriggerKind::Nth { .. } => {
+                State::Derived { base: 0 }
+            }
             _ => State::Plain,
         },
     }
@@ -738,7 +787,9 @@ impl Timeline {
                 }
                 self.level = s;
             }
-            TriggerKind::Chance { of, .. } | TriggerKind::Share { of, .. } => {
+            TriggerKind::Chance { of, .. }
+            | TriggerKind::Share { of, .. }
+            | TriggerKind::Nth { of, .. } => {
                 let State::Derived { base } = m.state else {
                     return Ok((0, None));
                 };
@@ -819,6 +870,7 @@ fn takes(kind: &TriggerKind, ordinal: u64) -> bool {
             }
             chosen == *which
         }
+        TriggerKind::Nth { n, first, .. } => *n > 0 && (ordinal - 1) % *n == *first,
         _ => true,
     }
 }
