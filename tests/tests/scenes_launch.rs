@@ -161,3 +161,50 @@ launch busy on bars.share([3, 1], 1)
         "{calm}"
     );
 }
+
+#[test]
+fn the_scene_machine_example_changes_scene_where_its_comments_say() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scene-machine.pat");
+    let src = std::fs::read_to_string(path).unwrap();
+    let p = program(&src, None);
+    let evs = query_windows(&p, Time::ZERO, Time::int(4 * 44), Time::new(1, 2));
+    // The scene sounding in each bar (the hat plays in every one).
+    let scene_of = |bar: i64, scene: &str| {
+        evs.iter().any(|e| {
+            e.whole.begin.floor_int() == bar
+                && p.players[e.player as usize]
+                    .name
+                    .starts_with(&format!("{scene}."))
+        })
+    };
+    let mut changes = Vec::new();
+    let mut last = "";
+    for bar in 0..44 {
+        let now = ["calm", "drive", "open"]
+            .into_iter()
+            .find(|s| scene_of(bar, s))
+            .unwrap();
+        if now != last {
+            changes.push((bar, now));
+            last = now;
+        }
+    }
+    assert_eq!(
+        changes,
+        vec![
+            (0, "calm"),
+            (4, "drive"),
+            (14, "open"),
+            (17, "calm"),
+            (27, "drive"),
+            (31, "open"),
+            (39, "calm")
+        ]
+    );
+    let lift: Vec<i64> = (0..44)
+        .filter(|b| scene_of(*b, "lift") && !scene_of(b - 1, "lift"))
+        .collect();
+    assert_eq!(lift, vec![8, 16, 24, 32, 40]);
+    assert!(evs.iter().all(|e| e.whole.begin.floor_int() < 44));
+}
