@@ -101,7 +101,7 @@ pub enum ItemKind {
         /// Scene names with their lengths in bars.
         sections: Vec<(Ident, Expr)>,
     },
-    /// `launch NAME [on TRIGGER] [, quant: BEATS]` or `launch [A, B, …] on TRIGGER …`:
+    /// `launch NAME [on TRIGGER] [[,] quant: BEATS]` or `launch [A, B, …] on TRIGGER …`:
     /// scenes launched by a trigger (or once, at the start, without `on`). `launch` is not
     /// reserved: it is a word that starts an item only here.
     Launch {

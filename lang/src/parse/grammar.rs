@@ -511,7 +511,14 @@ where
 
     // `launch` and its words `on` and `quant` are plain names, not keywords: an item never
     // starts with a name otherwise, so nothing that parsed before changes meaning.
-    let word = move |w: &'static str| ident.filter(move |i: &Ident| i.node == w);
+    // `select` (unlike `filter`) reports a mismatch where the name starts, so a stray name
+    // at the start of an item still reads as "expected an item".
+    let word = move |w: &'static str| {
+        chumsky::primitive::select(move |t: Token, e| {
+            let at: SimpleSpan = e.span();
+            (t == Token::Ident && src.get(at.start..at.end) == Some(w)).then_some(())
+        })
+    };
     let scene_names = choice((
         ident
             .separated_by(just(Token::Comma))
@@ -527,6 +534,7 @@ where
         .then(word("on").ignore_then(expr.clone()).or_not())
         .then(
             just(Token::Comma)
+                .or_not()
                 .ignore_then(word("quant"))
                 .ignore_then(just(Token::Colon))
                 .ignore_then(expr.clone())
