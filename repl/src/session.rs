@@ -2554,6 +2554,31 @@ scene chorus keep { play c { degree: 2, dur: 0.25 } }";
     }
 
     #[test]
+    fn a_live_launch_takes_over_from_launch_triggers() {
+        let mut s = session();
+        let src = "scene a { play x { degree: 0 } }
+scene b { play y { degree: 2 } }
+scene c { play z { degree: 4 } }
+scene d keep { play w { degree: 6 } }
+launch a
+launch [b, a] on timer(2)";
+        assert!(s.eval("set.pat", src).ok);
+        assert_eq!(names(&s), ["a.x", "b.y"]);
+        // `keep` leaves the trigger-driven players on their own timeline.
+        s.launch("d").unwrap();
+        assert_eq!(names(&s), ["a.x", "b.y", "w"]);
+        // Without `keep` the live launch stops them, and saving the file unchanged does not
+        // bring them back; a changed launch line does.
+        s.launch("c").unwrap();
+        assert_eq!(names(&s), ["z"]);
+        assert!(s.eval("set.pat", src).ok);
+        assert_eq!(names(&s), ["z"]);
+        assert!(s.eval("set.pat", &src.replace("timer(2)", "timer(4)")).ok);
+        assert_eq!(names(&s), ["a.x", "b.y", "z"]);
+        s.shutdown();
+    }
+
+    #[test]
     fn live_launches_sets_and_repl_bindings_survive_a_snapshot() {
         let mut s = session();
         assert!(s.eval("set.pat", SCENES).ok);

@@ -12,6 +12,8 @@
 //! - a trigger **thinned** with a probability, or **shared** between listeners by weight
 //!   (each instant goes to exactly one of them). Both decide with a hash of (seed, ordinal
 //!   of the instant), so every listener of the same trigger agrees.
+//! - every **`n`th** instant of a trigger ([`TriggerKind::Nth`]): how a scene launch that
+//!   steps through a list hears only the firings that launch its item.
 //!
 //! MIDI input (later) fits as one more [`TriggerKind`]: a recorded list of instants.
 //!
@@ -21,6 +23,8 @@
 //! `τ` takes effect at the first multiple of `quant` at or after it (SuperCollider's
 //! `roundUp`; `quant` 0: at `τ` itself), and every event from then on sees it. The state is
 //! positional (a count from the start), so any window can be asked for in any order.
+//! Scene launches (`crate::arrange`) read the same state through [`Listen::last_at`] and
+//! [`Listen::changes_between`].
 //!
 //! Counting from the start costs work proportional to the time asked for (integrator steps,
 //! pattern cycles). A small per-thread table of checkpoints per trigger (bounded: old ones
