@@ -208,3 +208,24 @@ fn the_scene_machine_example_changes_scene_where_its_comments_say() {
     assert_eq!(lift, vec![8, 16, 24, 32, 40]);
     assert!(evs.iter().all(|e| e.whole.begin.floor_int() < 44));
 }
+
+#[test]
+fn seeking_by_scene_name_finds_the_first_launch() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scene-machine.pat");
+    let p = program(&std::fs::read_to_string(path).unwrap(), None);
+    let bar = |b: i64| Some(Time::int(4 * b));
+    assert_eq!(p.scene_start("calm"), bar(0));
+    assert_eq!(p.scene_start("drive"), bar(4));
+    assert_eq!(p.scene_start("lift"), bar(8));
+    assert_eq!(p.scene_start("open"), bar(14));
+    assert_eq!(p.scene_start("nope"), None);
+    assert_eq!(p.launched_scenes(), ["calm", "drive", "open", "lift"]);
+    // `a` on timer(2) always loses to `b` at the same boundary: `a` first plays at bar 3.
+    let q = program(
+        "scene a { play x { degree: 0 } }\nscene b { play y { degree: 1 } }\nlaunch a on timer(2)\nlaunch b on timer(2)\nlaunch a on timer(3)",
+        None,
+    );
+    assert_eq!(q.scene_start("a"), Some(Time::int(12)));
+    assert_eq!(q.scene_start("b"), Some(Time::int(8)));
+}

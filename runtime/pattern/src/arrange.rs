@@ -51,6 +51,11 @@ pub struct Cue {
     pub order: u32,
 }
 
+/// How far (cycles) seeking by scene name looks for a launch, step by step.
+const SEEK_HORIZONS: [i64; 4] = [16, 256, 4096, 65_536];
+/// Firings per launch and horizon seeking by scene name looks at.
+const SEEK_FIRINGS: usize = 64;
+
 /// Work allowed to find which cue took effect last (scanning a trigger from its last
 /// checkpoint: the first query far into a piece pays for the way there).
 const CUE_BUDGET: u64 = 1_000_000;
@@ -133,18 +138,83 @@ impl Program {
         Some(next)
     }
 
-    /// The beat where the arrangement first plays scene `name` (seek by name).
+    /// The beat where the arrangement first plays scene `name`, or where a `launch` first
+    /// launches it (seek by name).
     pub fn scene_start(&self, name: &str) -> Option<Time> {
-        let a = self.arrangement.as_ref()?;
-        a.sections
-            .iter()
-            .find(|s| &*s.scene == name)
-            .map(|s| s.start)
+        let arranged = self.arrangement.as_ref().and_then(|a| {
+            a.sections
+                .iter()
+                .find(|s| &*s.scene == name)
+                .map(|s| s.start)
+        });
+        arranged.or_else(|| self.first_launch(name))
     }
 
     /// The beat where bar `bar` starts (bars count from 0; a bar is one cycle).
     pub fn bar_start(&self, bar: i64) -> Time {
         Time::int(bar) * self.cycle_beats
+    }
+
+    /// The scenes that `launch` items launch, in the order their players appear.
+    pub fn launched_scenes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.players {
+            if p.active.as_ref().is_some_and(|a| !a.cues.is_empty()) {
+                if let Some((scene, _)) = p.name.split_once('.') {
+                    if !out.contains(&scene) {
+                        out.push(scene);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first beat where a launch starts scene `name` and it plays: the first firings
+    /// of each of its launches are looked at, over growing horizons up to
+    /// [`SEEK_HORIZONS`]'s last, while the work stays within budget.
+    fn first_launch(&self, name: &str) -> Option<Time> {
+        let cues = self.players.iter().find_map(|p| {
+            let (scene, _) = p.name.split_once('.')?;
+            let a = p.active.as_deref()?;
+            (scene == name && !a.cues.is_empty()).then_some(&a.cues)
+        })?;
+        let cycle_beats = self.cycle_beats;
+        // Another launch at the same boundary may win over this one.
+        let plays = |beat: Time| {
+            let mut budget = Budget::new(CUE_BUDGET);
+            cue_origin(cues, beat, cycle_beats, &mut budget) == Ok(Some(beat))
+        };
+        let mut best: Option<Time> = None;
+        for cue in cues.iter().filter(|c| c.starts) {
+            let Some(l) = &cue.on else {
+                if plays(Time::ZERO) {
+                    best = Some(Time::ZERO);
+                }
+                continue;
+            };
+            for horizon in SEEK_HORIZONS {
+                let mut budget = Budget::new(CUE_BUDGET);
+                let Ok(firings) = l
+                    .trigger
+                    .instants(Time::int(horizon), SEEK_FIRINGS, &mut budget)
+                else {
+                    break;
+                };
+                let first = firings
+                    .into_iter()
+                    .map(|t| match t.checked_div(l.quant) {
+                        Some(n) if l.quant > Time::ZERO => Time::int(n.ceil_int()) * l.quant,
+                        _ => t,
+                    } * cycle_beats)
+                    .find(|beat| plays(*beat));
+                if let Some(beat) = first {
+                    best = Some(best.map_or(beat, |b| b.min(beat)));
+                    break;
+                }
+            }
+        }
+        best
     }
 }
 
