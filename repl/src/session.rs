@@ -659,6 +659,9 @@ enum ItemKey {
     Setting(Setting),
     /// `let NAME` or `fn NAME`.
     Bind(String),
+    /// `launch …`, by its scenes as written (`a,b` for `[a, b]`): a later launch of the
+    /// same scenes replaces it, as a later `play` of a name does.
+    Launch(String),
     Import,
     Other,
 }
@@ -1070,6 +1073,16 @@ impl Session {
                             text,
                         });
                     }
+                }
+                ItemKind::Launch { scenes, list, .. } => {
+                    let names: Vec<&str> = scenes.iter().map(|n| n.node.as_str()).collect();
+                    let key = ItemKey::Launch(format!(
+                        "{}{}",
+                        if *list { "[]" } else { "" },
+                        names.join(",")
+                    ));
+                    self.repl.retain(|i| i.key != key);
+                    self.repl.push(ReplItem { key, text });
                 }
                 ItemKind::Error => {}
                 _ => self.repl.push(ReplItem {
@@ -2551,6 +2564,35 @@ scene chorus keep { play c { degree: 2, dur: 0.25 } }";
         let mut n = s.player_names();
         n.sort();
         n
+    }
+
+    #[test]
+    fn a_repl_launch_replaces_the_earlier_launch_of_the_same_scenes() {
+        let mut s = session();
+        let scenes = "scene a { play x { degree: 0 } }\nscene b { play y { degree: 2 } }";
+        assert!(s.eval(REPL_DOC, scenes).ok);
+        assert!(s.eval(REPL_DOC, "launch [a, b] on timer(4)").ok);
+        assert!(s.eval(REPL_DOC, "launch [a, b] on timer(8)").ok);
+        assert!(s.eval(REPL_DOC, "launch a").ok);
+        // One list launch (a start and a stop cue each) and the launch of `a` at the start.
+        let cues = |name: &str| {
+            s.merged
+                .players
+                .iter()
+                .find(|p| &*p.name == name)
+                .and_then(|p| p.active.as_ref())
+                .map(|a| a.cues.len())
+        };
+        assert_eq!(cues("a.x"), Some(3));
+        assert_eq!(cues("b.y"), Some(3));
+        assert_eq!(
+            s.repl
+                .iter()
+                .filter(|i| matches!(i.key, ItemKey::Launch(_)))
+                .count(),
+            2
+        );
+        s.shutdown();
     }
 
     #[test]
