@@ -1,7 +1,7 @@
 //! Scenes launched by triggers (`launch … on …`): the same events whether a piece is
-//! queried in one go, in a scheduler's small windows, or sought into the middle with
-//! nothing cached; launches at the exact boundaries their quant gives; the seed fixes a
-//! shared choice between scenes.
+//! queried in one go, in any tiling of windows, sought into the middle with nothing cached,
+//! or played by the live engine; launches at the exact boundaries their quant gives; the
+//! seed fixes a shared choice between scenes; seeking by scene name.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::BTreeMap;
@@ -228,4 +228,96 @@ fn seeking_by_scene_name_finds_the_first_launch() {
     );
     assert_eq!(q.scene_start("a"), Some(Time::int(12)));
     assert_eq!(q.scene_start("b"), Some(Time::int(8)));
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Any tiling of the timeline gives the events of one query: launches cut windows
+    /// anywhere (beats in sixteenths and thirds), with grooves moving onsets across them.
+    #[test]
+    fn launched_queries_are_additive(
+        cuts in proptest::collection::vec(0i64..(48 * 40), 0..24),
+    ) {
+        let p = program(PIECE, None);
+        let end = Time::int(4 * 40);
+        let mut cuts: Vec<Time> = cuts.into_iter().map(|c| Time::new(c, 12)).collect();
+        cuts.sort();
+        let whole = patter_tests::canonical(query_windows(&p, Time::ZERO, end, end));
+        let tiled = patter_tests::canonical(patter_tests::query_tiled(&p, &cuts, end));
+        proptest::prop_assert_eq!(tiled, whole);
+    }
+}
+
+/// The engine's scheduler thread keeps its own trigger checkpoints; what it plays of a
+/// launched scene must still be what the offline core computes.
+#[test]
+fn the_live_engine_plays_the_launches_the_offline_core_computes() {
+    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+    use patter_runtime::sink::collect::CollectSink;
+    use patter_runtime::{Command, Engine, EngineConfig};
+    let src = r#"
+tempo 600
+scene a { play x { degree: seq([0, 1, 2]), dur: 0.5 } }
+scene b { play y { degree: "4 5 6 7" } }
+scene c keep { play z { degree: 9, dur: 1 } }
+launch a
+launch [b, a] on timer(1)
+launch c on onsets("<~ [~ x]>"), quant: 0
+"#;
+    let p = program(src, None);
+    let mut e = Engine::start(EngineConfig {
+        tempo: 600.0,
+        tick: 0.002,
+        lookahead: 0.05,
+        ..EngineConfig::default()
+    });
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    assert!(e.send(Command::Load {
+        program: Box::new(p.clone()),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: None
+    }));
+    e.send(Command::Play);
+    // Poll for enough events (four bars' worth), never longer than 10 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while events.lock().unwrap().len() < 36 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    e.shutdown();
+    let got = events.lock().unwrap().clone();
+    assert!(got.len() >= 36, "only {} events", got.len());
+    let last = got.last().unwrap().0.beat;
+    forget_checkpoints();
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        &p,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut offline = Vec::new();
+    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
+    let live: Vec<_> = got
+        .iter()
+        .map(|(ev, _)| (ev.beat, ev.params.clone()))
+        .collect();
+    let expect: Vec<_> = offline
+        .iter()
+        .map(|s| (s.event.beat, s.event.params.clone()))
+        .collect();
+    assert_eq!(live, expect);
+    // Both scenes and the keep layer did play.
+    let degrees: std::collections::BTreeSet<i64> = got
+        .iter()
+        .filter_map(|(ev, _)| ev.get("degree").and_then(|v| v.as_num()))
+        .map(|d| d as i64)
+        .collect();
+    assert!(
+        degrees.contains(&0) && degrees.contains(&4) && degrees.contains(&9),
+        "{degrees:?}"
+    );
 }
