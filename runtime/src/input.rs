@@ -143,10 +143,7 @@ mod tests {
             assert!(q.push(m));
         }
         assert!(!q.push(m));
-        assert_eq!(
-            (q.dropped(), q.received()),
-            (1, InputQueue::CAPACITY as u64 + 1)
-        );
+        assert_eq!((q.dropped(), q.received()), (1, InputQueue::CAPACITY as u64 + 1));
         assert_eq!(q.pop(), Some(m));
     }
 }
