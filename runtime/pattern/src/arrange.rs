@@ -8,6 +8,12 @@
 //! arrangement — live, recorded and rendered alike — and seeking is just querying from
 //! another beat.
 //!
+//! Scenes launched by triggers (`launch [verse, chorus] on t`) compile the same way, with
+//! [`Cue`]s instead of fixed spans: each launched player knows the launches that start it
+//! (from its beginning) and those that stop it, and at any beat the one that took effect
+//! last decides. The trigger state is positional (see [`crate::trigger`]), so this too is
+//! a pure function of the beat.
+//!
 //! Additivity with moved onsets: a window `[a, b)` reports the events whose *final* onset
 //! (after groove and jitter) lies in it. The raw window queried is the groove's exact
 //! inverse of `[a − j, b + j)` (`j` the largest jitter), clipped to the section, and the
