@@ -101,6 +101,19 @@ pub enum ItemKind {
         /// Scene names with their lengths in bars.
         sections: Vec<(Ident, Expr)>,
     },
+    /// `launch NAME [on TRIGGER] [[,] quant: BEATS]` or `launch [A, B, …] on TRIGGER …`:
+    /// scenes launched by a trigger (or once, at the start, without `on`). `launch` is not
+    /// reserved: it is a word that starts an item only here.
+    Launch {
+        /// The scenes: one, or a list stepped through on each firing.
+        scenes: Vec<Ident>,
+        /// The scenes were written as a list (`[A, B]`).
+        list: bool,
+        /// The trigger (`on TRIGGER`).
+        on: Option<Expr>,
+        /// `quant: BEATS`.
+        quant: Option<Expr>,
+    },
     /// Where the parser recovered from an error.
     Error,
 }

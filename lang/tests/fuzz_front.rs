@@ -108,6 +108,14 @@ fn check_module(src: &str, m: &Module) {
                     check_expr(src, len);
                 }
             }
+            ItemKind::Launch {
+                scenes, on, quant, ..
+            } => {
+                scenes.iter().for_each(|n| check_span(src, n.span, "name"));
+                on.iter()
+                    .chain(quant.iter())
+                    .for_each(|e| check_expr(src, e));
+            }
             ItemKind::Hush | ItemKind::Error => {}
         }
     }
@@ -149,6 +157,10 @@ const VOCAB: &[&str] = &[
     "import",
     "scene",
     "arrange",
+    "launch",
+    "on",
+    "quant",
+    "timer(1)",
     "groove",
     "humanize",
     "loop",

@@ -200,6 +200,23 @@ fn item(i: &patter_lang::ast::Item) -> String {
                 .map(|(n, len)| format!(" {} {}", n.node, expr(len)))
                 .collect::<String>()
         ),
+        ItemKind::Launch {
+            scenes,
+            list,
+            on,
+            quant,
+        } => format!(
+            "(launch {}{}{}{})",
+            if *list { "list" } else { "one" },
+            names(scenes),
+            on.as_ref()
+                .map(|e| format!(" on {}", expr(e)))
+                .unwrap_or_default(),
+            quant
+                .as_ref()
+                .map(|e| format!(" quant {}", expr(e)))
+                .unwrap_or_default()
+        ),
         ItemKind::Hush => "(hush)".into(),
         ItemKind::Error => "<error>".into(),
     }
@@ -257,4 +274,15 @@ fn expr(e: &patter_lang::ast::Expr) -> String {
         ),
         ExprKind::Error => "<error>".into(),
     }
+}
+
+#[test]
+fn launches_and_launch_as_a_plain_name() {
+    let m = parse_ok(
+        "launch v\nlaunch [a, b,] on timer(4), quant: 2\nlaunch c on t.share([1, 1], 0) quant: 0\nlet launch = 3\nplay on { degree: launch }",
+    );
+    assert_eq!(
+        sexpr_module(&m),
+        "(launch one v)\n(launch list a b on (call timer 4) quant 2)\n(launch one c on (method t share [1 1] 0) quant 0)\n(let launch 3)\n(play on (record degree:launch))"
+    );
 }

@@ -93,8 +93,13 @@ pub fn run(argv: &[String]) -> ExitCode {
                         names.push(&s.scene);
                     }
                 }
+                for s in program.launched_scenes() {
+                    if !names.contains(&s) {
+                        names.push(s);
+                    }
+                }
                 eprintln!(
-                    "patter: --from takes a beat or a scene of the arrangement; `{scene}` is neither (scenes: {})",
+                    "patter: --from takes a beat, or a scene of the arrangement or of a `launch`; `{scene}` is neither (scenes: {})",
                     if names.is_empty() { "none".to_string() } else { names.join(", ") }
                 );
                 return ExitCode::FAILURE;

@@ -614,6 +614,28 @@ pub struct SessionState {
     pub muted: Vec<String>,
     /// Players soloed by command.
     pub solo: Vec<String>,
+    /// Players launched live from scenes (`:scene`), as `(scene, player)`, in launch order
+    /// (version 2; empty in older snapshots).
+    #[serde(default)]
+    pub launched: Vec<(String, String)>,
+    /// Document players a live launch stopped (version 2).
+    #[serde(default)]
+    pub launched_out: Vec<String>,
+    /// Live `set` overrides, in the order they were set (version 2).
+    #[serde(default)]
+    pub overrides: Vec<OverrideState>,
+}
+
+/// One `set PLAYER KEY VALUE` in a snapshot: the value as its patter source, compiled
+/// again on restore.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OverrideState {
+    /// Player.
+    pub player: String,
+    /// Key.
+    pub key: String,
+    /// The value's patter source.
+    pub value: String,
 }
 
 /// A document that evaluated without errors.
@@ -637,6 +659,9 @@ enum ItemKey {
     Setting(Setting),
     /// `let NAME` or `fn NAME`.
     Bind(String),
+    /// `launch …`, by its scenes as written (`a,b` for `[a, b]`): a later launch of the
+    /// same scenes replaces it, as a later `play` of a name does.
+    Launch(String),
     Import,
     Other,
 }
@@ -646,6 +671,8 @@ struct Override {
     player: String,
     key: Key,
     stream: StreamRef,
+    /// The value's source, for snapshots.
+    text: String,
 }
 
 /// Longest value text `set` accepts.
@@ -1047,6 +1074,16 @@ impl Session {
                         });
                     }
                 }
+                ItemKind::Launch { scenes, list, .. } => {
+                    let names: Vec<&str> = scenes.iter().map(|n| n.node.as_str()).collect();
+                    let key = ItemKey::Launch(format!(
+                        "{}{}",
+                        if *list { "[]" } else { "" },
+                        names.join(",")
+                    ));
+                    self.repl.retain(|i| i.key != key);
+                    self.repl.push(ReplItem { key, text });
+                }
                 ItemKind::Error => {}
                 _ => self.repl.push(ReplItem {
                     key: ItemKey::Other,
@@ -1353,29 +1390,7 @@ impl Session {
                 "`{key}` is not a key name (like `amp` or `degree`)"
             ));
         }
-        if value.trim().is_empty() || value.len() > MAX_SET_VALUE {
-            return Err("set PLAYER KEY VALUE: the value is a patter expression".into());
-        }
-        let text = format!("play {player} {{ {key}: {value}\n}}");
-        let compiled = patter_lang::compile_with("set", &text, &FsLoader, &self.options());
-        if compiled.has_errors() {
-            let rendered =
-                patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
-            return Err(format!("`{value}` is not a value for `{key}`:\n{rendered}"));
-        }
-        let stream = compiled
-            .program
-            .as_ref()
-            .and_then(|prog| prog.players.first())
-            .and_then(|p| match &*p.body {
-                EventPat::Bind(b) => b
-                    .keys
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, s)| s.clone()),
-                EventPat::Par(_) => None,
-            })
-            .ok_or_else(|| format!("`{value}` is not a value for `{key}`"))?;
+        let stream = self.override_stream(player, key, value)?;
         let key = Key::new(key);
         self.overrides
             .retain(|o| !(o.player == player && o.key == key));
@@ -1383,6 +1398,7 @@ impl Session {
             player: player.to_string(),
             key,
             stream,
+            text: value.to_string(),
         });
         let frontier = self.frontier_estimate();
         let waiting = self
@@ -1401,6 +1417,33 @@ impl Session {
             .next_at_or_after(frontier);
         self.reload_at(None, Some(quant));
         Ok(at.to_f64())
+    }
+
+    /// Compile a `set` value (patter source) as the stream of `key`, on its own.
+    fn override_stream(&self, player: &str, key: &str, value: &str) -> Result<StreamRef, String> {
+        if value.trim().is_empty() || value.len() > MAX_SET_VALUE {
+            return Err("set PLAYER KEY VALUE: the value is a patter expression".into());
+        }
+        let text = format!("play {player} {{ {key}: {value}\n}}");
+        let compiled = patter_lang::compile_with("set", &text, &FsLoader, &self.options());
+        if compiled.has_errors() {
+            let rendered =
+                patter_lang::diagnostic::render(&compiled.diagnostics, &compiled.sources, false);
+            return Err(format!("`{value}` is not a value for `{key}`:\n{rendered}"));
+        }
+        compiled
+            .program
+            .as_ref()
+            .and_then(|prog| prog.players.first())
+            .and_then(|p| match &*p.body {
+                EventPat::Bind(b) => b
+                    .keys
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, s)| s.clone()),
+                EventPat::Par(_) => None,
+            })
+            .ok_or_else(|| format!("`{value}` is not a value for `{key}`"))
     }
 
     fn scenes(&self) -> Vec<SceneInfo> {
@@ -1587,8 +1630,10 @@ impl Session {
         silenced.sort();
         let mut muted: Vec<String> = self.muted.iter().cloned().collect();
         muted.sort();
+        let mut launched_out: Vec<String> = self.launched_out.iter().cloned().collect();
+        launched_out.sort();
         SessionState {
-            version: 1,
+            version: 2,
             docs: self
                 .docs
                 .iter()
@@ -1603,6 +1648,21 @@ impl Session {
             silenced,
             muted,
             solo: self.solo.clone(),
+            launched: self
+                .launched
+                .iter()
+                .map(|(scene, p)| (scene.to_string(), p.name.to_string()))
+                .collect(),
+            launched_out,
+            overrides: self
+                .overrides
+                .iter()
+                .map(|o| OverrideState {
+                    player: o.player.clone(),
+                    key: o.key.to_string(),
+                    value: o.text.clone(),
+                })
+                .collect(),
         }
     }
 
@@ -1619,6 +1679,32 @@ impl Session {
         self.silenced = state.silenced.iter().cloned().collect();
         self.muted = state.muted.iter().cloned().collect();
         self.solo = state.solo.clone();
+        // What live launches and `set`s made of the documents, over them as evaluated. A
+        // scene or player that no longer exists, or a value that no longer compiles, is
+        // left out.
+        self.launched = state
+            .launched
+            .iter()
+            .filter_map(|(scene, player)| {
+                let sc = self.merged.scenes.iter().find(|s| *s.name == **scene)?;
+                let p = sc.players.iter().find(|p| *p.name == **player)?;
+                Some((sc.name.clone(), p.clone()))
+            })
+            .collect();
+        self.launched_out = state.launched_out.iter().cloned().collect();
+        self.overrides = state
+            .overrides
+            .iter()
+            .filter_map(|o| {
+                let stream = self.override_stream(&o.player, &o.key, &o.value).ok()?;
+                Some(Override {
+                    player: o.player.clone(),
+                    key: Key::new(&o.key),
+                    stream,
+                    text: o.value.clone(),
+                })
+            })
+            .collect();
         if (TEMPO_MIN..=TEMPO_MAX).contains(&state.tempo) {
             self.tempo = state.tempo;
             self.engine.send(Command::Tempo {
@@ -2478,6 +2564,123 @@ scene chorus keep { play c { degree: 2, dur: 0.25 } }";
         let mut n = s.player_names();
         n.sort();
         n
+    }
+
+    #[test]
+    fn a_repl_launch_replaces_the_earlier_launch_of_the_same_scenes() {
+        let mut s = session();
+        let scenes = "scene a { play x { degree: 0 } }\nscene b { play y { degree: 2 } }";
+        assert!(s.eval(REPL_DOC, scenes).ok);
+        assert!(s.eval(REPL_DOC, "launch [a, b] on timer(4)").ok);
+        assert!(s.eval(REPL_DOC, "launch [a, b] on timer(8)").ok);
+        assert!(s.eval(REPL_DOC, "launch a").ok);
+        // One list launch (a start and a stop cue each) and the launch of `a` at the start.
+        let cues = |name: &str| {
+            s.merged
+                .players
+                .iter()
+                .find(|p| &*p.name == name)
+                .and_then(|p| p.active.as_ref())
+                .map(|a| a.cues.len())
+        };
+        assert_eq!(cues("a.x"), Some(3));
+        assert_eq!(cues("b.y"), Some(3));
+        assert_eq!(
+            s.repl
+                .iter()
+                .filter(|i| matches!(i.key, ItemKey::Launch(_)))
+                .count(),
+            2
+        );
+        s.shutdown();
+    }
+
+    #[test]
+    fn a_live_launch_takes_over_from_launch_triggers() {
+        let mut s = session();
+        let src = "scene a { play x { degree: 0 } }
+scene b { play y { degree: 2 } }
+scene c { play z { degree: 4 } }
+scene d keep { play w { degree: 6 } }
+launch a
+launch [b, a] on timer(2)";
+        assert!(s.eval("set.pat", src).ok);
+        assert_eq!(names(&s), ["a.x", "b.y"]);
+        // `keep` leaves the trigger-driven players on their own timeline.
+        s.launch("d").unwrap();
+        assert_eq!(names(&s), ["a.x", "b.y", "w"]);
+        // Without `keep` the live launch stops them, and saving the file unchanged does not
+        // bring them back; a changed launch line does.
+        s.launch("c").unwrap();
+        assert_eq!(names(&s), ["z"]);
+        assert!(s.eval("set.pat", src).ok);
+        assert_eq!(names(&s), ["z"]);
+        assert!(s.eval("set.pat", &src.replace("timer(2)", "timer(4)")).ok);
+        assert_eq!(names(&s), ["a.x", "b.y", "z"]);
+        s.shutdown();
+    }
+
+    #[test]
+    fn live_launches_sets_and_repl_bindings_survive_a_snapshot() {
+        let mut s = session();
+        assert!(s.eval("set.pat", SCENES).ok);
+        assert!(
+            s.eval(
+                REPL_DOC,
+                "let notes = seq([0, 2, 4])\nplay d { degree: notes }"
+            )
+            .ok
+        );
+        assert!(matches!(
+            s.request(Request::Launch {
+                scene: "verse".into()
+            }),
+            Response::Done { .. }
+        ));
+        assert!(matches!(
+            s.request(Request::Launch {
+                scene: "chorus".into()
+            }),
+            Response::Done { .. }
+        ));
+        assert!(s.set("b", "amp", "\"0.2 0.4\"").is_ok());
+        assert!(
+            s.set("c", "degree", "notes.fast(2)").is_err(),
+            "a set does not see lets"
+        );
+        assert!(s.set("c", "octave", "6").is_ok());
+        let before = names(&s);
+        assert_eq!(before, ["b", "c"]);
+        // Through the session file's JSON, into a fresh session.
+        let snap = s.snapshot();
+        assert_eq!(snap.version, 2);
+        let json = serde_json::to_string(&snap).unwrap();
+        let back: SessionState = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, snap);
+        let mut t = session();
+        assert!(t.restore(&back).is_empty());
+        assert_eq!(names(&t), before);
+        assert_eq!(t.merged, s.merged, "the same players, overrides included");
+        assert_eq!(t.snapshot().launched, snap.launched);
+        assert_eq!(t.snapshot().overrides, snap.overrides);
+        // The REPL's `let` is part of its document: a new block still sees it.
+        assert!(t.eval(REPL_DOC, "play e { degree: notes }").ok);
+        // What the launch stopped stays stopped when its file is saved unchanged.
+        assert!(t.eval("set.pat", SCENES).ok);
+        assert!(!names(&t).contains(&"a".to_string()));
+        // A version 1 session file (no launch state) still restores.
+        let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+        for k in ["launched", "launched_out", "overrides"] {
+            old.as_object_mut().unwrap().remove(k);
+        }
+        old["version"] = 1.into();
+        let v1: SessionState = serde_json::from_value(old).unwrap();
+        let mut u = session();
+        assert!(u.restore(&v1).is_empty());
+        assert_eq!(names(&u), ["a", "d"]);
+        s.shutdown();
+        t.shutdown();
+        u.shutdown();
     }
 
     #[test]

@@ -18,7 +18,7 @@ use patter_pattern::{
     UnOp, Value,
 };
 
-mod trigger;
+pub(crate) mod trigger;
 
 pub(crate) use trigger::gate_player;
 

@@ -159,6 +159,26 @@ pub(crate) fn finish_player(
     }
 }
 
+/// A trigger used outside any player (a scene launch's `on`), with the program seed
+/// applied exactly as to triggers inside players, so a launch and a `step` listening to the
+/// same trigger agree.
+pub(crate) fn finish_trigger(
+    t: &patter_pattern::trigger::TriggerRef,
+    program_seed: u64,
+) -> patter_pattern::trigger::TriggerRef {
+    let mut re = Reseed {
+        salt: 0,
+        pat_seed: (program_seed % 100_000) as u32 * 7919,
+        streams: HashMap::new(),
+        pats: HashMap::new(),
+    };
+    if re.pat_seed == 0 {
+        return t.clone();
+    }
+    let off = re.pat_seed as u64;
+    t.reseeded(off, &mut |c: &PatRef| re.pat(c))
+}
+
 /// Rewrites seeds, keeping shared subtrees shared (memo by node address).
 struct Reseed {
     salt: u64,

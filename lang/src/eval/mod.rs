@@ -94,6 +94,7 @@ pub struct Evaluator<'a> {
     feel: scene::FeelSpec,
     scenes: Vec<scene::SceneDef>,
     arrangement: Option<scene::ArrangeDef>,
+    launches: Vec<scene::LaunchDef>,
     import_stack: Vec<String>,
     imported: HashSet<String>,
 }
@@ -124,6 +125,7 @@ pub fn compile(
         feel: scene::FeelSpec::default(),
         scenes: Vec::new(),
         arrangement: None,
+        launches: Vec::new(),
         import_stack: vec![name.to_string()],
         imported: HashSet::new(),
     };
@@ -271,6 +273,12 @@ impl<'a> Evaluator<'a> {
             ItemKind::Setting { .. } => {}
             ItemKind::Scene { name, flag, items } => self.scene(name, flag.as_ref(), items)?,
             ItemKind::Arrange { looped, sections } => self.arrange(*looped, sections)?,
+            ItemKind::Launch {
+                scenes,
+                list,
+                on,
+                quant,
+            } => self.launch(scenes, *list, on.as_ref(), quant.as_ref())?,
             ItemKind::Import { path } => self.import(path, span)?,
             ItemKind::Error => {}
         }

@@ -7,8 +7,9 @@
 
 use std::sync::Arc;
 
+use patter_pattern::trigger::{Listen, Trigger, TriggerKind, TriggerRef};
 use patter_pattern::{
-    Activity, Arrangement, Feel, Groove, Humanize, Player, Scene, Section, Time, Value,
+    Activity, Arrangement, Cue, Feel, Groove, Humanize, Player, Scene, Section, Time, Value,
 };
 
 use super::{suggest, Evaluator, PlayerDef, Stop, Val};
@@ -16,7 +17,7 @@ use crate::ast::{Expr, Ident, Item, ItemKind, Setting};
 use crate::diagnostic::Diagnostic;
 use crate::span::Span;
 
-/// Most sections an arrangement may have.
+/// Most sections an arrangement may have (and most scenes one `launch` may list).
 const MAX_SECTIONS: usize = 4096;
 /// Longest section, in bars.
 const MAX_BARS: f64 = 100_000.0;
@@ -71,6 +72,13 @@ pub(crate) struct SceneDef {
 pub(crate) struct ArrangeDef {
     pub(crate) looped: bool,
     pub(crate) sections: Vec<(Ident, Time)>,
+}
+
+/// A `launch` item: its scenes, and its trigger with the quant in cycles (`None`: once, at
+/// the start). Scene names are checked when the program is built.
+pub(crate) struct LaunchDef {
+    pub(crate) scenes: Vec<Ident>,
+    pub(crate) on: Option<(TriggerRef, Time)>,
 }
 
 impl Evaluator<'_> {
@@ -191,6 +199,214 @@ impl Evaluator<'_> {
             sections: out,
         });
         Ok(())
+    }
+
+    /// `launch NAME [on T] [, quant: BEATS]` and `launch [A, B, …] on T …`: the trigger and
+    /// quant are evaluated now, the scene names checked when the program is built.
+    pub(crate) fn launch(
+        &mut self,
+        scenes: &[Ident],
+        list: bool,
+        on: Option<&Expr>,
+        quant: Option<&Expr>,
+    ) -> Result<(), Stop> {
+        let help = "for example `launch chorus on timer(8)`, or `launch [verse, chorus] on onsets(\"x(3,8)\")` to step through scenes";
+        let first = scenes.first().map(|n| n.span).unwrap_or_default();
+        if scenes.len() > MAX_SECTIONS {
+            return Err(self.error(
+                Diagnostic::error("E0426", "this launch lists too many scenes", first)
+                    .with_label(format!("{} scenes", scenes.len()))
+                    .with_help(format!(
+                        "a launch may step through up to {MAX_SECTIONS} scenes"
+                    )),
+            ));
+        }
+        let trigger = match on {
+            None => {
+                let extra = if list && scenes.len() > 1 {
+                    Some(("a list of scenes needs a trigger to step through it", first))
+                } else {
+                    quant.map(|q| ("`quant` needs a trigger: without `on`, the scene launches once, at the start", q.span))
+                };
+                if let Some((message, span)) = extra {
+                    return Err(self.error(
+                        Diagnostic::error("E0426", message, span)
+                            .with_label("add `on TRIGGER`")
+                            .with_help(help),
+                    ));
+                }
+                None
+            }
+            Some(e) => match self.eval(e)? {
+                Val::Trigger(t) => Some(t),
+                other => {
+                    let what = other.describe();
+                    return Err(self.error(
+                        Diagnostic::error(
+                            "E0426",
+                            format!("`launch … on` takes a trigger, not {what}"),
+                            e.span,
+                        )
+                        .with_label("expected a trigger")
+                        .with_help("triggers come from `timer(8)`, `onsets(\"x(3,8)\")` or `integrate(sine)`: for example `launch chorus on timer(8)`"),
+                    ));
+                }
+            },
+        };
+        let on = match trigger {
+            None => None,
+            Some(t) => {
+                let q = match quant {
+                    None => Time::ONE,
+                    Some(q) => {
+                        let v = self.eval(q)?;
+                        let beats = self.const_num(&v, q.span, "a quant in beats")?;
+                        super::builtins::trigger::beats_to_quant(self, beats, q.span)?
+                    }
+                };
+                Some((t, q))
+            }
+        };
+        self.launches.push(LaunchDef {
+            scenes: scenes.to_vec(),
+            on,
+        });
+        Ok(())
+    }
+
+    /// The players of the scenes that `launch` items launch, each with its cues (see
+    /// [`Cue`]); `None` when an error was reported. A launch starts its scene's players
+    /// and stops the other launched scenes' players, except that a `keep` scene stops only
+    /// the players it replaces (same name). Each firing of a list launch takes the next
+    /// scene: firing `k` (from 1) launches item `(k − 1) mod n`.
+    fn build_launches(&mut self, scenes: &[Scene], arranged: &[Ident]) -> Option<Vec<Player>> {
+        if self.launches.is_empty() {
+            return Some(Vec::new());
+        }
+        let defs = std::mem::take(&mut self.launches);
+        // (scene index, when, order among simultaneous launches)
+        let mut rules: Vec<(usize, Option<Listen>, u32)> = Vec::new();
+        let mut ok = true;
+        for def in &defs {
+            let n = def.scenes.len() as u64;
+            for (i, name) in def.scenes.iter().enumerate() {
+                let Some(si) = scenes.iter().position(|s| *s.name == *name.node) else {
+                    let d = Diagnostic::error(
+                        "E0424",
+                        format!("there is no scene called `{}` to launch", name.node),
+                        name.span,
+                    )
+                    .with_label("not a scene");
+                    let d = match suggest(&name.node, scenes.iter().map(|s| &*s.name)) {
+                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                        None => d.with_help("declare it with `scene NAME { play … }`"),
+                    };
+                    self.diags.push(d);
+                    ok = false;
+                    continue;
+                };
+                if let Some(a) = arranged.iter().find(|a| a.node == name.node) {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "E0425",
+                            format!("scene `{}` is both arranged and launched by a trigger", name.node),
+                            name.span,
+                        )
+                        .with_label("launched here")
+                        .with_secondary(a.span, "arranged here")
+                        .with_help("a scene follows one timeline: the arrangement or its launches; make a copy of the scene under another name for the other"),
+                    );
+                    ok = false;
+                    continue;
+                }
+                let on = def.on.as_ref().map(|(t, quant)| {
+                    let t = super::convert::finish_trigger(t, self.seed);
+                    let trigger = if n > 1 {
+                        Trigger::new(TriggerKind::Nth {
+                            n,
+                            first: i as u64,
+                            of: t,
+                        })
+                    } else {
+                        t
+                    };
+                    Listen {
+                        trigger,
+                        quant: *quant,
+                    }
+                });
+                let order = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+                rules.push((si, on, order));
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let mut players = Vec::new();
+        for (si, scene) in scenes.iter().enumerate() {
+            if !rules.iter().any(|r| r.0 == si) {
+                continue;
+            }
+            self.one_tempo_warning(&scene.name, false);
+            for p in &scene.players {
+                let cues: Vec<Cue> = rules
+                    .iter()
+                    .filter_map(|(ri, on, order)| {
+                        let other = scenes.get(*ri)?;
+                        let starts = *ri == si;
+                        let replaces = other.players.iter().any(|q| q.name == p.name);
+                        (starts || !other.keep || replaces).then(|| Cue {
+                            on: on.clone(),
+                            starts,
+                            order: *order,
+                        })
+                    })
+                    .collect();
+                let mut p = p.clone();
+                p.name = Arc::from(format!("{}.{}", scene.name, p.name));
+                p.active = Some(Arc::new(Activity {
+                    spans: Vec::new(),
+                    period: None,
+                    cues,
+                }));
+                players.push(p);
+            }
+        }
+        Some(players)
+    }
+
+    /// W0104 when scene `name` sets its own tempo: arranged (or else launched by a
+    /// trigger), it plays at the program's.
+    fn one_tempo_warning(&mut self, name: &str, arranged: bool) {
+        let Some((t, span)) = self
+            .scenes
+            .iter()
+            .find(|s| &*s.name == name)
+            .and_then(|s| s.tempo)
+        else {
+            return;
+        };
+        if t == self.tempo {
+            return;
+        }
+        let (what, who, when) = if arranged {
+            (
+                "an arrangement plays at one tempo",
+                "arrangement",
+                "on its own",
+            )
+        } else {
+            (
+                "a scene launched by a trigger plays at the program's tempo",
+                "scene",
+                "live (`:scene`)",
+            )
+        };
+        self.diags.push(
+            Diagnostic::warning("W0104", format!("scene `{name}` sets tempo {t}, but {what}"), span)
+                .with_label(format!("the {who} plays at the program's {} BPM", self.tempo))
+                .with_help(format!("set the tempo at the top level of the file; the scene's tempo applies when it is launched {when}")),
+        );
     }
 
     /// The value of a `groove` setting or key: a template record, or `straight`-like
@@ -404,8 +620,14 @@ impl Evaluator<'_> {
                 keep: s.keep,
             });
         }
+        let arranged_names: Vec<Ident> = self
+            .arrangement
+            .as_ref()
+            .map(|a| a.sections.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default();
+        let launched = self.build_launches(&scenes, &arranged_names);
         let Some(def) = self.arrangement.take() else {
-            return Some((scenes, Vec::new(), None));
+            return launched.map(|l| (scenes, l, None));
         };
         let bar = self.cycle_beats;
         let mut sections = Vec::with_capacity(def.sections.len());
@@ -435,6 +657,7 @@ impl Evaluator<'_> {
             });
             start += len;
         }
+        let launched = launched?;
         if !ok {
             return None;
         }
@@ -454,22 +677,12 @@ impl Evaluator<'_> {
             if spans.is_empty() {
                 continue;
             }
-            if let Some(def) = self.scenes.iter().find(|s| s.name == scene.name) {
-                if let Some((t, span)) = def.tempo {
-                    if t != self.tempo {
-                        self.diags.push(
-                            Diagnostic::warning(
-                                "W0104",
-                                format!("scene `{}` sets tempo {t}, but an arrangement plays at one tempo", scene.name),
-                                span,
-                            )
-                            .with_label(format!("the arrangement plays at the program's {} BPM", self.tempo))
-                            .with_help("set the tempo at the top level of the file; the scene's tempo applies when it is launched on its own"),
-                        );
-                    }
-                }
-            }
-            let activity = Arc::new(Activity { spans, period });
+            self.one_tempo_warning(&scene.name, true);
+            let activity = Arc::new(Activity {
+                spans,
+                period,
+                cues: Vec::new(),
+            });
             for p in &scene.players {
                 let mut p = p.clone();
                 p.name = Arc::from(format!("{}.{}", scene.name, p.name));
@@ -477,6 +690,7 @@ impl Evaluator<'_> {
                 arranged.push(p);
             }
         }
+        arranged.extend(launched);
         Some((scenes, arranged, Some(Arc::new(arrangement))))
     }
 }

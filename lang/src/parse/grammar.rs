@@ -77,6 +77,7 @@ pub(super) mod ctx {
     pub const NAMES: &str = "list of player names";
     pub const SCENE: &str = "`scene`";
     pub const ARRANGE: &str = "`arrange`";
+    pub const LAUNCH: &str = "`launch`";
 }
 
 /// Expected-pattern labels; `super::report` matches on them.
@@ -508,6 +509,46 @@ where
         .labelled(ctx::ARRANGE)
         .as_context();
 
+    // `launch` and its words `on` and `quant` are plain names, not keywords: an item never
+    // starts with a name otherwise, so nothing that parsed before changes meaning.
+    // `select` (unlike `filter`) reports a mismatch where the name starts, so a stray name
+    // at the start of an item still reads as "expected an item".
+    let word = move |w: &'static str| {
+        chumsky::primitive::select(move |t: Token, e| {
+            let at: SimpleSpan = e.span();
+            (t == Token::Ident && src.get(at.start..at.end) == Some(w)).then_some(())
+        })
+    };
+    let scene_names = choice((
+        ident
+            .separated_by(just(Token::Comma))
+            .allow_trailing()
+            .at_least(1)
+            .collect::<Vec<_>>()
+            .delimited_by(just(Token::LBracket), just(Token::RBracket))
+            .map(|names| (names, true)),
+        ident.map(|name| (vec![name], false)),
+    ));
+    let launch = word("launch")
+        .ignore_then(scene_names)
+        .then(word("on").ignore_then(expr.clone()).or_not())
+        .then(
+            just(Token::Comma)
+                .or_not()
+                .ignore_then(word("quant"))
+                .ignore_then(just(Token::Colon))
+                .ignore_then(expr.clone())
+                .or_not(),
+        )
+        .map(|(((scenes, list), on), quant)| ItemKind::Launch {
+            scenes,
+            list,
+            on,
+            quant,
+        })
+        .labelled(ctx::LAUNCH)
+        .as_context();
+
     let import = just(Token::Import)
         .ignore_then(string.labelled(want::PATH))
         .map(|path| ItemKind::Import { path })
@@ -547,11 +588,13 @@ where
         .then(choice((group, none_of(ITEM_KEYWORDS).ignored())).repeated())
         .map_with(move |_, e| Spanned::new(ItemKind::Error, sp(e.span())));
 
-    let item = choice((let_, fn_, play, setting, scene, arrange, import, commands))
-        .labelled(want::ITEM)
-        .map_with(move |kind, e| Item::new(kind, sp(e.span())))
-        .recover_with(via_parser(skip_item))
-        .then_ignore(just(Token::Semi).repeated());
+    let item = choice((
+        let_, fn_, play, setting, scene, arrange, launch, import, commands,
+    ))
+    .labelled(want::ITEM)
+    .map_with(move |kind, e| Item::new(kind, sp(e.span())))
+    .recover_with(via_parser(skip_item))
+    .then_ignore(just(Token::Semi).repeated());
 
     just(Token::Semi)
         .repeated()

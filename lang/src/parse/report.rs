@@ -214,6 +214,7 @@ fn example(context: &str) -> &'static str {
         c::NAMES => "`stop bass, drums`",
         c::SCENE => "`scene verse { play drums { s: \"bd sn\" } }`",
         c::ARRANGE => "`arrange verse 8, chorus 8`",
+        c::LAUNCH => "`launch [verse, chorus] on timer(8)`",
         _ => "`play bass { degree: 0 }`",
     }
 }

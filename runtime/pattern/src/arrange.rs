@@ -8,6 +8,12 @@
 //! arrangement — live, recorded and rendered alike — and seeking is just querying from
 //! another beat.
 //!
+//! Scenes launched by triggers (`launch [verse, chorus] on t`) compile the same way, with
+//! [`Cue`]s instead of fixed spans: each launched player knows the launches that start it
+//! (from its beginning) and those that stop it, and at any beat the one that took effect
+//! last decides. The trigger state is positional (see [`crate::trigger`]), so this too is
+//! a pure function of the beat.
+//!
 //! Additivity with moved onsets: a window `[a, b)` reports the events whose *final* onset
 //! (after groove and jitter) lies in it. The raw window queried is the groove's exact
 //! inverse of `[a − j, b + j)` (`j` the largest jitter), clipped to the section, and the
@@ -18,13 +24,14 @@ use std::sync::Arc;
 
 use crate::feel::{scale_level, Feel};
 use crate::program::{Event, Player, Program};
-use crate::query::Overrun;
+use crate::query::{Budget, Overrun};
 use crate::time::{Time, TimeSpan};
+use crate::trigger::Listen;
 
 /// Most section repetitions one query may visit (a huge window over a short loop).
 const MAX_REPEATS: u64 = 1 << 20;
 
-/// Where an arranged player plays.
+/// Where an arranged or launched player plays.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Activity {
     /// Sections as `(start beat, length in beats)`, increasing and not overlapping. The
@@ -32,7 +39,32 @@ pub struct Activity {
     pub spans: Vec<(Time, Time)>,
     /// Loop length in beats: the spans repeat every `period` beats forever (`None`: once).
     pub period: Option<Time>,
+    /// Launches that start or stop the player (`launch verse on t`). When there are any,
+    /// they alone decide (and `spans` is empty): see [`Cue`].
+    pub cues: Vec<Cue>,
 }
+
+/// A launch that concerns one player: it starts the player (from its beginning) or stops
+/// it. At any time the cue that took effect last decides; cues taking effect at the same
+/// boundary are ordered by when they fired, then by `order`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cue {
+    /// When: each instant of this trigger, at its quant; `None`: once, at beat 0.
+    pub on: Option<Listen>,
+    /// Starts (from the beginning) rather than stops.
+    pub starts: bool,
+    /// Rank among cues taking effect at the same moment (the higher wins: source order).
+    pub order: u32,
+}
+
+/// How far (cycles) seeking by scene name looks for a launch, step by step.
+const SEEK_HORIZONS: [i64; 4] = [16, 256, 4096, 65_536];
+/// Firings per launch and horizon seeking by scene name looks at.
+const SEEK_FIRINGS: usize = 64;
+
+/// Work allowed to find which cue took effect last (scanning a trigger from its last
+/// checkpoint: the first query far into a piece pays for the way there).
+const CUE_BUDGET: u64 = 1_000_000;
 
 /// A named set of players launched together (`scene NAME { … }`).
 #[derive(Clone, Debug, PartialEq)]
@@ -112,18 +144,83 @@ impl Program {
         Some(next)
     }
 
-    /// The beat where the arrangement first plays scene `name` (seek by name).
+    /// The beat where the arrangement first plays scene `name`, or where a `launch` first
+    /// launches it (seek by name).
     pub fn scene_start(&self, name: &str) -> Option<Time> {
-        let a = self.arrangement.as_ref()?;
-        a.sections
-            .iter()
-            .find(|s| &*s.scene == name)
-            .map(|s| s.start)
+        let arranged = self.arrangement.as_ref().and_then(|a| {
+            a.sections
+                .iter()
+                .find(|s| &*s.scene == name)
+                .map(|s| s.start)
+        });
+        arranged.or_else(|| self.first_launch(name))
     }
 
     /// The beat where bar `bar` starts (bars count from 0; a bar is one cycle).
     pub fn bar_start(&self, bar: i64) -> Time {
         Time::int(bar) * self.cycle_beats
+    }
+
+    /// The scenes that `launch` items launch, in the order their players appear.
+    pub fn launched_scenes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.players {
+            if p.active.as_ref().is_some_and(|a| !a.cues.is_empty()) {
+                if let Some((scene, _)) = p.name.split_once('.') {
+                    if !out.contains(&scene) {
+                        out.push(scene);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The first beat where a launch starts scene `name` and it plays: the first firings
+    /// of each of its launches are looked at, over growing horizons up to
+    /// [`SEEK_HORIZONS`]'s last, while the work stays within budget.
+    fn first_launch(&self, name: &str) -> Option<Time> {
+        let cues = self.players.iter().find_map(|p| {
+            let (scene, _) = p.name.split_once('.')?;
+            let a = p.active.as_deref()?;
+            (scene == name && !a.cues.is_empty()).then_some(&a.cues)
+        })?;
+        let cycle_beats = self.cycle_beats;
+        // Another launch at the same boundary may win over this one.
+        let plays = |beat: Time| {
+            let mut budget = Budget::new(CUE_BUDGET);
+            cue_origin(cues, beat, cycle_beats, &mut budget) == Ok(Some(beat))
+        };
+        let mut best: Option<Time> = None;
+        for cue in cues.iter().filter(|c| c.starts) {
+            let Some(l) = &cue.on else {
+                if plays(Time::ZERO) {
+                    best = Some(Time::ZERO);
+                }
+                continue;
+            };
+            for horizon in SEEK_HORIZONS {
+                let mut budget = Budget::new(CUE_BUDGET);
+                let Ok(firings) = l
+                    .trigger
+                    .instants(Time::int(horizon), SEEK_FIRINGS, &mut budget)
+                else {
+                    break;
+                };
+                let first = firings
+                    .into_iter()
+                    .map(|t| match t.checked_div(l.quant) {
+                        Some(n) if l.quant > Time::ZERO => Time::int(n.ceil_int()) * l.quant,
+                        _ => t,
+                    } * cycle_beats)
+                    .find(|beat| plays(*beat));
+                if let Some(beat) = first {
+                    best = Some(best.map_or(beat, |b| b.min(beat)));
+                    break;
+                }
+            }
+        }
+        best
     }
 }
 
@@ -169,6 +266,9 @@ pub(crate) fn player_events(
         + feel.groove.as_ref().map_or(Time::ZERO, |g| {
             cycle_beats / Time::int(2 * i64::from(g.grid.max(1)))
         });
+    if !activity.cues.is_empty() {
+        return launched(player, feel, cycle_beats, window, reach, out, raw);
+    }
     // Whether a section's moved onsets can fall in the window (cheap, before any query).
     let meets = |origin: Time, len: Time| {
         window.end > origin - reach && window.begin < origin + len + reach
@@ -198,8 +298,8 @@ pub(crate) fn player_events(
             }
             let origin = start + Time::int(r) * period;
             if meets(origin, len) {
-                let len = Some(len);
-                section(player, feel, cycle_beats, window, origin, len, out, raw)?;
+                let clip = Some((Time::ZERO, len));
+                section(player, feel, cycle_beats, window, origin, clip, out, raw)?;
             }
             r += 1;
         }
@@ -207,8 +307,88 @@ pub(crate) fn player_events(
     Ok(())
 }
 
-/// The events of one section (origin `origin`, raw onsets in `[0, len)`, or everywhere
-/// for `None`) whose final onset is in `window`.
+/// A launched player's events with final onsets in `window`: the raw onsets that can move
+/// into it (`reach` either side) are cut where a cue may take effect, and each piece plays
+/// from the origin of the launch that holds there.
+#[allow(clippy::too_many_arguments)]
+fn launched(
+    player: &Player,
+    feel: &Feel,
+    cycle_beats: Time,
+    window: TimeSpan,
+    reach: Time,
+    out: &mut Vec<Event>,
+    raw: &mut RawQuery<'_>,
+) -> Result<(), Overrun> {
+    let Some(cues) = player.active.as_deref().map(|a| &a.cues[..]) else {
+        return Ok(());
+    };
+    let (lo, hi) = (window.begin - reach, window.end + reach);
+    let mut budget = Budget::new(CUE_BUDGET);
+    let mut cuts = vec![lo];
+    let mut found = Vec::new();
+    let cycles = |t: Time| t.checked_div(cycle_beats).unwrap_or(Time::ZERO);
+    for cue in cues {
+        match &cue.on {
+            None => {
+                if lo < Time::ZERO && Time::ZERO < hi {
+                    cuts.push(Time::ZERO);
+                }
+            }
+            Some(l) => {
+                found.clear();
+                l.changes_between(cycles(lo), cycles(hi), &mut budget, &mut found)?;
+                cuts.extend(found.iter().map(|c| *c * cycle_beats));
+            }
+        }
+    }
+    cuts.sort();
+    cuts.dedup();
+    let mut pieces: Vec<(Time, Time, Time)> = Vec::new();
+    for (i, &b) in cuts.iter().enumerate() {
+        let e = cuts.get(i + 1).copied().unwrap_or(hi);
+        let Some(origin) = cue_origin(cues, b, cycle_beats, &mut budget)? else {
+            continue;
+        };
+        match pieces.last_mut() {
+            Some(last) if last.2 == origin && last.1 == b => last.1 = e,
+            _ => pieces.push((b, e, origin)),
+        }
+    }
+    for (b, e, origin) in pieces {
+        let clip = Some((b - origin, e - origin));
+        section(player, feel, cycle_beats, window, origin, clip, out, raw)?;
+    }
+    Ok(())
+}
+
+/// Where the launch playing at beat `t` started (beats), or `None` when the player is
+/// stopped there: the cue that took effect last decides.
+fn cue_origin(
+    cues: &[Cue],
+    t: Time,
+    cycle_beats: Time,
+    budget: &mut Budget,
+) -> Result<Option<Time>, Overrun> {
+    let at = t.checked_div(cycle_beats).unwrap_or(Time::ZERO);
+    let mut best: Option<((Time, Time, u32), bool)> = None;
+    for cue in cues {
+        let last = match &cue.on {
+            None => (t >= Time::ZERO).then_some((Time::ZERO, Time::ZERO)),
+            Some(l) => l.last_at(at, budget)?,
+        };
+        if let Some((effect, instant)) = last {
+            let key = (effect, instant, cue.order);
+            if best.as_ref().is_none_or(|(k, _)| key > *k) {
+                best = Some((key, cue.starts));
+            }
+        }
+    }
+    Ok(best.and_then(|((effect, _, _), starts)| starts.then(|| effect * cycle_beats)))
+}
+
+/// The events of one section (origin `origin`, raw onsets in `[from, to)` of the
+/// player's own time, or everywhere for `None`) whose final onset is in `window`.
 #[allow(clippy::too_many_arguments)]
 fn section(
     player: &Player,
@@ -216,7 +396,7 @@ fn section(
     cycle_beats: Time,
     window: TimeSpan,
     origin: Time,
-    len: Option<Time>,
+    clip: Option<(Time, Time)>,
     out: &mut Vec<Event>,
     raw: &mut RawQuery<'_>,
 ) -> Result<(), Overrun> {
@@ -231,9 +411,9 @@ fn section(
             feel.unwarp(local.end + j, cycle_beats),
         )
     };
-    if let Some(len) = len {
-        span.begin = span.begin.max(Time::ZERO);
-        span.end = span.end.min(len);
+    if let Some((from, to)) = clip {
+        span.begin = span.begin.max(from);
+        span.end = span.end.min(to);
     }
     if span.end <= span.begin {
         return Ok(());

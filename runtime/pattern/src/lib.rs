@@ -39,7 +39,7 @@ mod time;
 pub mod trigger;
 mod value;
 
-pub use arrange::{Activity, Arrangement, Scene, Section};
+pub use arrange::{Activity, Arrangement, Cue, Scene, Section};
 pub use euclid::{bjorklund, MAX_STEPS};
 pub use feel::{Feel, Groove, Humanize};
 pub use key::Key;

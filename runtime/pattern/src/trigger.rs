@@ -12,6 +12,8 @@
 //! - a trigger **thinned** with a probability, or **shared** between listeners by weight
 //!   (each instant goes to exactly one of them). Both decide with a hash of (seed, ordinal
 //!   of the instant), so every listener of the same trigger agrees.
+//! - every **`n`th** instant of a trigger ([`TriggerKind::Nth`]): how a scene launch that
+//!   steps through a list hears only the firings that launch its item.
 //!
 //! MIDI input (later) fits as one more [`TriggerKind`]: a recorded list of instants.
 //!
@@ -21,6 +23,8 @@
 //! `τ` takes effect at the first multiple of `quant` at or after it (SuperCollider's
 //! `roundUp`; `quant` 0: at `τ` itself), and every event from then on sees it. The state is
 //! positional (a count from the start), so any window can be asked for in any order.
+//! Scene launches (`crate::arrange`) read the same state through [`Listen::last_at`] and
+//! [`Listen::changes_between`].
 //!
 //! Counting from the start costs work proportional to the time asked for (integrator steps,
 //! pattern cycles). A small per-thread table of checkpoints per trigger (bounded: old ones
@@ -80,6 +84,16 @@ pub enum TriggerKind {
         /// Seed (the same for every listener of one share).
         seed: u64,
         /// The trigger shared.
+        of: TriggerRef,
+    },
+    /// Every `n`th instant of `of`, starting with ordinal `first + 1` (the instants whose
+    /// 0-based ordinal is `first` mod `n`): item `first` of a list stepped by `of`.
+    Nth {
+        /// Cycle length (≥ 1).
+        n: u64,
+        /// Which instant of each cycle (0-based, below `n`).
+        first: u64,
+        /// The trigger counted.
         of: TriggerRef,
     },
 }
@@ -152,6 +166,11 @@ impl Trigger {
                 seed: mix(*s, seed),
                 of: of.reseeded(seed, f),
             },
+            TriggerKind::Nth { n, first, of } => TriggerKind::Nth {
+                n: *n,
+                first: *first,
+                of: of.reseeded(seed, f),
+            },
         };
         Trigger::new(kind)
     }
@@ -187,6 +206,38 @@ pub struct Listen {
     pub trigger: TriggerRef,
     /// Effect at the next multiple of this many cycles (0: at once).
     pub quant: Time,
+}
+
+impl Listen {
+    /// The last instant that has taken effect at `t` (cycles), as `(effect, instant)`:
+    /// when it takes effect and when it fired. `None` before the first.
+    pub fn last_at(&self, t: Time, budget: &mut Budget) -> Result<Option<(Time, Time)>, Overrun> {
+        let upto = if self.quant > Time::ZERO {
+            Time::int((t / self.quant).floor_int()) * self.quant
+        } else {
+            t
+        };
+        if upto <= Time::ZERO {
+            return Ok(None);
+        }
+        let (_, last) = with_tables(|tables| {
+            let tl = tables.get(&self.trigger);
+            tl.advance(&self.trigger, Time::ZERO, upto, &mut None, budget, tables)
+        })?;
+        Ok(last.map(|x| (effect(x, self.quant), x)))
+    }
+
+    /// Push the times in `(b, e)` (cycles) where what has taken effect may change: every
+    /// quant boundary, or (quant 0) every instant.
+    pub fn changes_between(
+        &self,
+        b: Time,
+        e: Time,
+        budget: &mut Budget,
+        out: &mut Vec<Time>,
+    ) -> Result<(), Overrun> {
+        effects_between(self, b, e, budget, out)
+    }
 }
 
 /// Values switched by triggers (the payload of [`Pat::Trig`]).
@@ -573,7 +624,9 @@ fn start_mark(kind: &TriggerKind) -> Mark {
                 s: 0.0,
                 crossings: 0,
             },
-            TriggerKind::Chance { .. } | TriggerKind::Share { .. } => State::Derived { base: 0 },
+            TriggerKind::Chance { .. } | TriggerKind::Share { .. } | TriggerKind::Nth { .. } => {
+                State::Derived { base: 0 }
+            }
             _ => State::Plain,
         },
     }
@@ -738,7 +791,9 @@ impl Timeline {
                 }
                 self.level = s;
             }
-            TriggerKind::Chance { of, .. } | TriggerKind::Share { of, .. } => {
+            TriggerKind::Chance { of, .. }
+            | TriggerKind::Share { of, .. }
+            | TriggerKind::Nth { of, .. } => {
                 let State::Derived { base } = m.state else {
                     return Ok((0, None));
                 };
@@ -819,6 +874,7 @@ fn takes(kind: &TriggerKind, ordinal: u64) -> bool {
             }
             chosen == *which
         }
+        TriggerKind::Nth { n, first, .. } => *n > 0 && (ordinal - 1) % *n == *first,
         _ => true,
     }
 }

@@ -232,7 +232,7 @@ fn quant_cycles(ev: &mut Evaluator<'_>, a: &mut Args, i: usize) -> Result<Time, 
     beats_to_quant(ev, q, a.span(i))
 }
 
-fn beats_to_quant(ev: &mut Evaluator<'_>, q: f64, span: Span) -> Result<Time, Stop> {
+pub(crate) fn beats_to_quant(ev: &mut Evaluator<'_>, q: f64, span: Span) -> Result<Time, Stop> {
     let t = Time::from_f64(q);
     if !(0.0..=1024.0).contains(&q) || (q > 0.0 && t.is_zero()) {
         return Err(ev.error(
