@@ -995,6 +995,22 @@ mod tests {
         std::iter::from_fn(|| q.pop()).collect()
     }
 
+    #[cfg(all(feature = "midir", target_os = "linux"))]
+    #[test]
+    fn midir_without_an_alsa_sequencer_is_a_clear_error() {
+        if std::path::Path::new("/dev/snd/seq").exists() {
+            return; // a machine with MIDI: nothing to check here
+        }
+        let report: Report = Arc::new(|_| {});
+        let mut inputs = MidiInputs::new(Arc::new(InputQueue::new()), Instant::now(), report);
+        for spec in [InputSpec::Midir("nano".into()), InputSpec::MidirAll] {
+            let e = inputs.open(&spec).unwrap_err();
+            assert!(e.contains("not available here"), "{e}");
+            assert!(e.contains("--midi-in jack"), "{e}");
+        }
+        assert!(inputs.is_empty());
+    }
+
     #[test]
     fn specs_parse() {
         assert_eq!(InputSpec::parse("jack"), Ok(InputSpec::Jack(None)));
