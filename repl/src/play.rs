@@ -49,6 +49,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "sc-threads",
             "sc-path",
             "samples",
+            "midi-in",
         ],
         &["watch"],
     ) {
@@ -73,6 +74,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
     let sample_roots = sample_roots(&args);
+    let midi_in = match crate::midi_learn::specs(&args) {
+        Ok(s) => s,
+        Err(msg) => return usage(&msg),
+    };
     if args.has("watch") {
         let outs = args
             .options
@@ -80,7 +85,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             .filter(|(k, _)| k == "out")
             .map(|(_, v)| v.clone())
             .collect();
-        return crate::watch::play(file, outs, seed, latency, seconds, sample_roots);
+        return crate::watch::play(file, outs, seed, latency, seconds, sample_roots, midi_in);
     }
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
@@ -142,6 +147,18 @@ pub fn run(argv: &[String]) -> ExitCode {
         engine.send(Command::AddSink(sink));
     }
     let name = names.join(", ");
+    let (mut inputs, problems) = crate::midi_learn::open(
+        &engine,
+        &midi_in,
+        Arc::new(|line: String| eprintln!("patter: {line}")),
+    );
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("patter play: {p}");
+        }
+        engine.shutdown();
+        return ExitCode::FAILURE;
+    }
     let tempo = program.tempo;
     engine.send(Command::Load {
         program: Box::new(program),
@@ -174,7 +191,15 @@ pub fn run(argv: &[String]) -> ExitCode {
     }
     // Releases every sounding note and closes the outputs (the MIDI file is written here).
     let metrics = engine.metrics();
+    let input_list = inputs.list();
+    inputs.close();
     engine.shutdown();
+    for i in input_list {
+        eprintln!(
+            "patter: MIDI input {}: {} messages, {} dropped",
+            i.name, i.messages, i.dropped
+        );
+    }
     for s in metrics.sinks {
         eprintln!(
             "patter: {}: {} sent, {} late, {} dropped, {} errors",
@@ -416,6 +441,6 @@ pub(crate) fn open_output_with_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]... [--midi-in jack|jack:PATTERN|NAME|all]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }
