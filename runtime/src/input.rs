@@ -143,7 +143,10 @@ mod tests {
             assert!(q.push(m));
         }
         assert!(!q.push(m));
-        assert_eq!((q.dropped(), q.received()), (1, InputQueue::CAPACITY as u64 + 1));
+        assert_eq!(
+            (q.dropped(), q.received()),
+            (1, InputQueue::CAPACITY as u64 + 1)
+        );
         assert_eq!(q.pop(), Some(m));
     }
 }
