@@ -49,6 +49,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "sc-threads",
             "sc-path",
             "samples",
+            "record-input",
         ],
         &["watch"],
     ) {
@@ -73,6 +74,11 @@ pub fn run(argv: &[String]) -> ExitCode {
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
     let sample_roots = sample_roots(&args);
+    if args.has("watch") && args.get("record-input").is_some() {
+        return usage(
+            "--record-input does not work with --watch yet; play without --watch to record",
+        );
+    }
     if args.has("watch") {
         let outs = args
             .options
@@ -150,6 +156,16 @@ pub fn run(argv: &[String]) -> ExitCode {
         phase: Phase::Continue,
         tempo: Some(tempo),
     });
+    let recorder = match args.get("record-input") {
+        None => None,
+        Some(path) => match crate::input_file::Recorder::start(&engine, path) {
+            Ok(r) => Some((r, path.to_string())),
+            Err(msg) => {
+                eprintln!("patter play: {msg}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     engine.send(Command::Play);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -175,6 +191,15 @@ pub fn run(argv: &[String]) -> ExitCode {
     // Releases every sounding note and closes the outputs (the MIDI file is written here).
     let metrics = engine.metrics();
     engine.shutdown();
+    if let Some((r, path)) = recorder {
+        match r.finish() {
+            Ok(n) => eprintln!(
+                "patter: recorded {n} input message{} to {path} (replay: patter render {file} --input {path} …)",
+                if n == 1 { "" } else { "s" }
+            ),
+            Err(msg) => eprintln!("patter play: {msg}"),
+        }
+    }
     for s in metrics.sinks {
         eprintln!(
             "patter: {}: {} sent, {} late, {} dropped, {} errors",
@@ -416,6 +441,6 @@ pub(crate) fn open_output_with_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]... [--record-input OUT.jsonl]\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }
