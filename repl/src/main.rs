@@ -5,6 +5,7 @@
 
 mod args;
 mod events;
+mod input_file;
 mod jsonl;
 mod lint;
 mod loader;

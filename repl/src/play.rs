@@ -50,6 +50,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             "sc-path",
             "samples",
             "midi-in",
+            "record-input",
         ],
         &["watch"],
     ) {
@@ -78,6 +79,11 @@ pub fn run(argv: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(msg) => return usage(&msg),
     };
+    if args.has("watch") && args.get("record-input").is_some() {
+        return usage(
+            "--record-input does not work with --watch yet; play without --watch to record",
+        );
+    }
     if args.has("watch") {
         let outs = args
             .options
@@ -167,6 +173,16 @@ pub fn run(argv: &[String]) -> ExitCode {
         phase: Phase::Continue,
         tempo: Some(tempo),
     });
+    let recorder = match args.get("record-input") {
+        None => None,
+        Some(path) => match crate::input_file::Recorder::start(&engine, path) {
+            Ok(r) => Some((r, path.to_string())),
+            Err(msg) => {
+                eprintln!("patter play: {msg}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     engine.send(Command::Play);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -194,6 +210,15 @@ pub fn run(argv: &[String]) -> ExitCode {
     let input_list = inputs.list();
     inputs.close();
     engine.shutdown();
+    if let Some((r, path)) = recorder {
+        match r.finish() {
+            Ok(n) => eprintln!(
+                "patter: recorded {n} input message{} to {path} (replay: patter render {file} --input {path} …)",
+                if n == 1 { "" } else { "s" }
+            ),
+            Err(msg) => eprintln!("patter play: {msg}"),
+        }
+    }
     for i in input_list {
         eprintln!(
             "patter: MIDI input {}: {} messages, {} dropped",
@@ -441,6 +466,6 @@ pub(crate) fn open_output_with_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]... [--midi-in jack|jack:PATTERN|NAME|all]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]... [--record-input OUT.jsonl] [--midi-in jack|jack:PATTERN|NAME|all]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }
