@@ -140,7 +140,14 @@ fn learn_binds_the_knob_that_moves_and_midi_lists_the_input() {
     let Some(server) = JackServer::start("repl-midiin", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
-    let mut repl = Repl::start(&server.name, &["--out", "null", "--midi-in", "jack:knobs"]);
+    let dir = std::env::temp_dir().join(format!("patter-learn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl = dir.join("events.jsonl");
+    let out_spec = format!("jsonl:{}", jsonl.display());
+    let mut repl = Repl::start(
+        &server.name,
+        &["--out", &out_spec, "--midi-in", "jack:knobs"],
+    );
     repl.wait_for("MIDI input on JACK port patter:midi_in", || {});
     let (ctl, outbox) = controller(&server.name, "knobs");
     repl.wait_for("MIDI input 'knobs:out' connected to patter:midi_in", || {});
@@ -154,6 +161,30 @@ fn learn_binds_the_knob_that_moves_and_midi_lists_the_input() {
         v = (v + 1) % 128;
         let _ = outbox.send([0xB2, 74, v]);
     });
+    assert!(
+        !repl.err.lock().unwrap().contains("did not evaluate"),
+        "{}",
+        repl.err.lock().unwrap()
+    );
+    // A player follows the learned knob: turned all the way up, its amp reaches 1.
+    repl.send("play a { amp: cutoff, dur: 1/4 }");
+    repl.wait_for("a starts at beat", || {});
+    let full = || {
+        std::fs::read_to_string(&jsonl)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .any(|v| v["player"] == "a" && v["amp"].as_f64() == Some(1.0))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !full() {
+        assert!(
+            Instant::now() < deadline,
+            "the player never followed the knob"
+        );
+        let _ = outbox.send([0xB2, 74, 127]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
     repl.send(":midi");
     repl.wait_for("← knobs:out", || {});
     repl.send(":stats");
@@ -177,6 +208,7 @@ fn learn_binds_the_knob_that_moves_and_midi_lists_the_input() {
     repl.quit();
     let _ = ctl.deactivate();
     drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -307,3 +307,106 @@ fn a_restarted_jack_server_is_rejoined_and_its_sources_reconnected() {
     inputs.close();
     drop(server);
 }
+
+/// Like [`settle`], for an input whose queue the engine's scheduler drains: the probe is
+/// seen in the input's counters.
+fn settle_counted(outbox: &Outbox, inputs: &MidiInputs) {
+    assert!(
+        eventually(|| {
+            let _ = outbox.push((0, [0xBF, 127, 0]));
+            std::thread::sleep(Duration::from_millis(20));
+            inputs.list()[0].messages > 0
+        }),
+        "nothing gets through the new connection"
+    );
+}
+
+/// Numbers of `key` in the collected events of player slot `player` at or after `from`.
+fn values(
+    events: &patter_runtime::sink::collect::Collected,
+    player: u32,
+    key: &str,
+    from: f64,
+) -> Vec<(f64, f64)> {
+    events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(e, _)| e.player == player && e.beat.to_f64() >= from)
+        .filter_map(|(e, _)| Some((e.beat.to_f64(), e.get(key)?.as_num()?)))
+        .collect()
+}
+
+#[test]
+fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() {
+    use patter_runtime::scheduler::{LoadMode, Phase};
+    use patter_runtime::sink::collect::CollectSink;
+    use patter_runtime::{Command, Engine, EngineConfig};
+
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start("midiin-e2e", 48000, 256) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let mut engine = Engine::start(EngineConfig::default());
+    let (sink, events, _) = CollectSink::new("collect");
+    engine.send(Command::AddSink(Box::new(sink)));
+    let src = "play k { amp: cc(74, channel: 1), dur: 1/4 }\nplay h { midinote: held(), dur: 1/4 }";
+    let program = patter_tests::compile(src).program.unwrap();
+    engine.send(Command::Load {
+        program: Box::new(program),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo: None,
+    });
+    engine.send(Command::Play);
+
+    let (report, seen) = reports();
+    let mut inputs = MidiInputs::new(engine.input(), engine.origin(), report);
+    inputs.open(&InputSpec::Jack(Some("ctl".into()))).unwrap();
+    let (client, outbox, _) = sender("ctl", engine.origin());
+    assert!(eventually(|| said(&seen, "'ctl:out' connected") == 1));
+    settle_counted(&outbox, &inputs);
+    // Before any knob moves, `cc` reads its default.
+    assert!(eventually(|| !values(&events, 0, "amp", 0.0).is_empty()));
+    assert!(values(&events, 0, "amp", 0.0)
+        .iter()
+        .all(|(_, a)| *a == 0.0));
+
+    // The knob all the way up, and a two-note chord held down.
+    for m in [[0xB0, 74, 127], [0x90, 60, 100], [0x90, 64, 100]] {
+        outbox.push((0, m)).unwrap();
+    }
+    assert!(
+        eventually(|| values(&events, 0, "amp", 0.0)
+            .iter()
+            .any(|(_, a)| *a == 1.0)),
+        "the player never followed the knob"
+    );
+    assert!(
+        eventually(|| {
+            let notes = values(&events, 1, "midinote", 0.0);
+            notes.iter().any(|(_, n)| *n == 60.0) && notes.iter().any(|(_, n)| *n == 64.0)
+        }),
+        "the player never played the held notes: {:?}",
+        values(&events, 1, "midinote", 0.0)
+    );
+
+    // The keyboard goes away with the chord held: its notes are let go.
+    let _ = client.deactivate();
+    assert!(eventually(|| said(&seen, "MIDI input 'ctl:out' lost") == 1));
+    let lost_at = engine.transport().beat;
+    // A bar later nothing is held any more: `h` is silent from shortly after the loss
+    // (what was already scheduled ahead still plays), while `k` goes on at full amp.
+    assert!(eventually(|| values(&events, 0, "amp", lost_at + 4.0)
+        .iter()
+        .any(|(_, a)| *a == 1.0)));
+    let late = values(&events, 1, "midinote", lost_at + 1.0);
+    assert!(late.is_empty(), "notes still held after the loss: {late:?}");
+    assert_eq!(inputs.list()[0].held, 0);
+
+    inputs.close();
+    engine.shutdown();
+    drop(server);
+}
