@@ -398,6 +398,16 @@ mod tests {
     }
 
     #[test]
+    fn the_status_crosses_the_protocol() {
+        let r = status(Some(9));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["reply"], "midi");
+        assert_eq!(json["last_cc"]["number"], 21);
+        let back: Response = serde_json::from_value(json).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
     fn learn_cancels_times_out_and_needs_an_input() {
         let r = learn(|_| status(None), "k", Duration::from_secs(5), || true);
         assert_eq!(r, Learned::Cancelled);

@@ -10,7 +10,8 @@
 //!   part of their name or `all`, stamped from midir's own timestamps.
 //!
 //! Devices come and go during a set. A supervisor thread per input looks at the port lists
-//! about four times a second (never on a real-time path): a source that disappears is
+//! (JACK's four times a second, the system's about once a second; never on a real-time
+//! path): a source that disappears is
 //! reported once ("MIDI input 'X' lost — will reconnect") and connected again when it
 //! returns; a JACK server that goes away is rejoined when it comes back. When a source is
 //! lost, the notes it held are released (note-offs, and sustain pedal up) so nothing stays
@@ -908,8 +909,14 @@ mod midir_in {
         let mut lost: Vec<String> = Vec::new();
         let mut known: Vec<(String, Receiver)> = Vec::new();
         let mut first = true;
+        let mut tick = 0u32;
         while first || ctx.wait() {
             first = false;
+            // Listing the ports opens a sequencer client: about once a second is enough.
+            tick = tick.wrapping_add(1);
+            if tick % 4 != 1 {
+                continue;
+            }
             let Ok(names) = port_names() else { continue };
             // Gone devices: report, release their notes, close (here, off any real-time path).
             let mut i = 0;
