@@ -410,3 +410,51 @@ fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() 
     engine.shutdown();
     drop(server);
 }
+
+#[test]
+fn a_source_connected_by_hand_is_reconnected_when_it_returns_but_not_after_a_disconnect() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(server) = JackServer::start("midiin-hand", 48000, 256) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let origin = Instant::now();
+    let queue = Arc::new(InputQueue::new());
+    let (report, seen) = reports();
+    let mut inputs = MidiInputs::new(queue.clone(), origin, report);
+    inputs.open(&InputSpec::Jack(None)).unwrap();
+    assert!(eventually(|| inputs.list()[0].state == InputState::Open));
+
+    // `jack` alone connects nothing by itself: the performer patches the source in.
+    let (client, outbox, _) = sender("seq", origin);
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(inputs.list()[0].sources.is_empty());
+    client
+        .as_client()
+        .connect_ports_by_name("seq:out", "patter:midi_in")
+        .unwrap();
+    settle(&outbox, &queue);
+    assert!(eventually(|| inputs.list()[0].sources == ["seq:out"]));
+
+    // It vanishes and returns: patched in again without a hand.
+    let _ = client.deactivate();
+    assert!(eventually(|| said(&seen, "MIDI input 'seq:out' lost") == 1));
+    let (client, outbox, _) = sender("seq", origin);
+    assert!(eventually(|| said(&seen, "MIDI input 'seq:out' back") == 1));
+    settle(&outbox, &queue);
+
+    // Disconnected by hand: it stays disconnected (and is not reported as lost).
+    client
+        .as_client()
+        .disconnect_ports_by_name("seq:out", "patter:midi_in")
+        .unwrap();
+    assert!(eventually(|| inputs.list()[0].sources.is_empty()));
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(inputs.list()[0].sources.is_empty());
+    assert_eq!(said(&seen, "lost"), 1);
+    assert_eq!(inputs.list()[0].state, InputState::Open);
+
+    let _ = client.deactivate();
+    inputs.close();
+    drop(server);
+}
