@@ -215,6 +215,8 @@ impl CcMonitor {
 pub struct InputCounters {
     messages: AtomicU64,
     dropped: AtomicU64,
+    /// The latest stamp handed on (f64 bits), so that an input's stamps never go back.
+    last_at: AtomicU64,
 }
 
 /// What a device callback needs to hand messages on: the engine's queue, the input's port
@@ -249,9 +251,15 @@ impl Receiver {
     /// Hand one raw message, received at `at` (engine seconds), to the engine. Anything
     /// but a channel message is ignored; false when ignored or dropped.
     pub fn receive(&self, at: f64, raw: &[u8]) -> bool {
+        // JACK's cycle clock is a filtered estimate: on a loaded machine a cycle can start
+        // a little before the last one's late frames. One device's messages keep their order
+        // in time as they do in the queue. (One writer per receiver: load then store.)
+        let last = f64::from_bits(self.counters.last_at.load(Ordering::Relaxed));
+        let at = at.max(last);
         let Some(msg) = MidiIn::from_bytes(at, self.port, raw) else {
             return false;
         };
+        self.counters.last_at.store(at.to_bits(), Ordering::Relaxed);
         self.counters.messages.fetch_add(1, Ordering::Relaxed);
         self.held.follow(&msg);
         self.monitor.note(&msg);
@@ -1096,5 +1104,16 @@ mod tests {
         let got = drain(&q);
         assert_eq!(got.len(), 2);
         assert!(got[0].at < got[1].at);
+    }
+
+    #[test]
+    fn an_inputs_stamps_never_go_back() {
+        let q = Arc::new(InputQueue::new());
+        let rx = Receiver::new(q.clone(), 0);
+        rx.receive(2.0, &[0x90, 60, 1]);
+        rx.receive(1.999, &[0x80, 60, 0]);
+        rx.receive(2.5, &[0x90, 62, 1]);
+        let at: Vec<f64> = drain(&q).iter().map(|m| m.at).collect();
+        assert_eq!(at, vec![2.0, 2.0, 2.5]);
     }
 }

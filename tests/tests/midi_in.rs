@@ -20,19 +20,27 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// (frame offset in the next cycle, message) to send.
 type Outbox = Arc<ArrayQueue<(u32, [u8; 3])>>;
-/// (engine seconds when the process callback wrote it, message).
-type Sent = Arc<ArrayQueue<(f64, [u8; 3])>>;
+/// (engine seconds when the process callback wrote it, engine seconds of the frame it was
+/// written at by the sender's own reading of JACK's clock, message).
+type Sent = Arc<ArrayQueue<(f64, f64, [u8; 3])>>;
 
 struct Sender {
     out: jack::Port<jack::MidiOut>,
     outbox: Outbox,
     sent: Sent,
     origin: Instant,
+    /// JACK microseconds minus engine microseconds, measured by the sender.
+    offset_us: f64,
 }
 
 impl jack::ProcessHandler for Sender {
     fn process(&mut self, _: &jack::Client, ps: &jack::ProcessScope) -> jack::Control {
         let now = self.origin.elapsed().as_secs_f64();
+        let Ok(t) = ps.cycle_times() else {
+            return jack::Control::Continue;
+        };
+        let frame_us =
+            t.next_usecs.saturating_sub(t.current_usecs) as f64 / f64::from(ps.n_frames().max(1));
         let mut w = self.out.writer(ps);
         // A few per cycle, so that a run spans many cycles.
         for _ in 0..4 {
@@ -40,13 +48,17 @@ impl jack::ProcessHandler for Sender {
                 break;
             };
             let len = if bytes[0] & 0xF0 == 0xC0 { 2 } else { 3 };
+            let frame = frame.min(ps.n_frames().saturating_sub(1));
             if w.write(&jack::RawMidi {
-                time: frame.min(ps.n_frames() - 1),
+                time: frame,
                 bytes: &bytes[..len],
             })
             .is_ok()
             {
-                let _ = self.sent.push((now, bytes));
+                let jack_us = t.current_usecs as f64 + f64::from(frame) * frame_us;
+                let _ = self
+                    .sent
+                    .push((now, (jack_us - self.offset_us) / 1e6, bytes));
             }
         }
         jack::Control::Continue
@@ -60,6 +72,7 @@ fn sender(name: &str, origin: Instant) -> (jack::AsyncClient<(), Sender>, Outbox
     let out = client
         .register_port("out", jack::MidiOut::default())
         .unwrap();
+    let offset_us = client.time() as f64 - origin.elapsed().as_micros() as f64;
     let outbox: Outbox = Arc::new(ArrayQueue::new(10_000));
     let sent: Sent = Arc::new(ArrayQueue::new(10_000));
     let active = client
@@ -70,6 +83,7 @@ fn sender(name: &str, origin: Instant) -> (jack::AsyncClient<(), Sender>, Outbox
                 outbox: outbox.clone(),
                 sent: sent.clone(),
                 origin,
+                offset_us,
             },
         )
         .unwrap();
@@ -172,14 +186,25 @@ fn controls_and_notes_arrive_in_order_stamped_within_a_period() {
     let sent = drain(&sent);
     assert_eq!(sent.len(), expect.len());
     let period = 256.0 / 48000.0;
-    for (m, (wall, b)) in got.iter().zip(&sent) {
+    let mut wall_gaps = Vec::new();
+    for (m, (wall, at, b)) in got.iter().zip(&sent) {
         assert_eq!(m.bytes, *b);
+        // Against the frame it was written at: the same cycle, the same place in it.
         assert!(
-            (m.at - wall).abs() <= period,
-            "{b:?} sent at {wall:.6} s, stamped {:.6} s: more than one period ({period:.6} s) apart",
+            (m.at - at).abs() <= period,
+            "{b:?} sent at {at:.6} s (frame time), stamped {:.6} s: more than one period ({period:.6} s) apart",
             m.at
         );
+        wall_gaps.push((m.at - wall).abs());
     }
+    // Against the wall clock of the sender's callback: that runs some time into its cycle,
+    // later on a loaded machine, so only the typical message is held to one period.
+    wall_gaps.sort_by(f64::total_cmp);
+    let median = wall_gaps[wall_gaps.len() / 2];
+    assert!(
+        median <= period,
+        "median stamp {median:.6} s from the wall clock of sending: {wall_gaps:?}"
+    );
     let info = inputs.list();
     assert_eq!(info.len(), 1);
     assert_eq!(info[0].name, "patter:midi_in");
@@ -198,7 +223,7 @@ fn controls_and_notes_arrive_in_order_stamped_within_a_period() {
 #[test]
 fn a_vanished_source_is_reported_releases_its_notes_and_reconnects_when_it_returns() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start("midiin-vanish", 48000, 256) else {
+    let Some(server) = JackServer::start_realtime("midiin-vanish", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     use_server(&server);
@@ -258,8 +283,9 @@ fn a_vanished_source_is_reported_releases_its_notes_and_reconnects_when_it_retur
 #[test]
 fn a_restarted_jack_server_is_rejoined_and_its_sources_reconnected() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let name = format!("patter-midiin-restart-{}", std::process::id());
-    let Some(server) = JackServer::start_named(&name, 48000, 256) else {
+    // Real-time server threads where granted: a starved client can be dropped by the server
+    // on a loaded machine. The same tag brings it back under the same name.
+    let Some(server) = JackServer::start_realtime("midiin-restart", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     use_server(&server);
@@ -286,7 +312,7 @@ fn a_restarted_jack_server_is_rejoined_and_its_sources_reconnected() {
     receive(&queue, &mut got, 2);
     assert_eq!(got[1].bytes, [0x89, 36, 0]);
 
-    let server = JackServer::start_named(&name, 48000, 256).unwrap();
+    let server = JackServer::start_realtime("midiin-restart", 48000, 256).unwrap();
     assert!(
         eventually(|| said(&seen, "MIDI input 'jack' back") == 1),
         "{:?}",
@@ -344,7 +370,7 @@ fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() 
     use patter_runtime::{Command, Engine, EngineConfig};
 
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start("midiin-e2e", 48000, 256) else {
+    let Some(server) = JackServer::start_realtime("midiin-e2e", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     use_server(&server);
@@ -414,7 +440,7 @@ fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() 
 #[test]
 fn a_source_connected_by_hand_is_reconnected_when_it_returns_but_not_after_a_disconnect() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start("midiin-hand", 48000, 256) else {
+    let Some(server) = JackServer::start_realtime("midiin-hand", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     use_server(&server);
