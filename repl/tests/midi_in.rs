@@ -137,7 +137,7 @@ impl Repl {
 
 #[test]
 fn learn_binds_the_knob_that_moves_and_midi_lists_the_input() {
-    let Some(server) = JackServer::start("repl-midiin", 48000, 256) else {
+    let Some(server) = JackServer::start_realtime("repl-midiin", 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     let dir = std::env::temp_dir().join(format!("patter-learn-{}", std::process::id()));
