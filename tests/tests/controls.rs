@@ -369,3 +369,41 @@ play b { degree: swell.chance(0.5).count(quant: 1), dur: 1, start: press(2) }
         .fold(0.0, f64::max);
     assert!(top >= 4.0, "the integrator hardly fired: {top}");
 }
+
+/// After a seek back (a loop, a stop), the knobs and keys keep their state and new input
+/// takes effect from the new position, not after the old frontier.
+#[test]
+fn a_seek_back_keeps_the_input_state_and_takes_new_input_at_once() {
+    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+    let p = program("play a { midinote: held(), amp: cc(1), dur: 1 }");
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        &p,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut out = Vec::new();
+    core.advance(Time::int(8), &mut out, &mut Vec::new());
+    core.push_input(Time::int(7), [0x90, 60, 100]);
+    core.seek(Time::ZERO);
+    assert_eq!(core.push_input(Time::int(1), [0xB0, 1, 127]), Time::int(1));
+    out.clear();
+    core.advance(Time::int(3), &mut out, &mut Vec::new());
+    let got: Vec<(Time, f64)> = out
+        .iter()
+        .map(|s| {
+            (
+                s.event.beat,
+                s.event.get("amp").and_then(|v| v.as_num()).unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(Time::ZERO, 0.0), (Time::ONE, 1.0), (Time::int(2), 1.0)]
+    );
+    assert!(out
+        .iter()
+        .all(|s| s.event.get("midinote").and_then(|v| v.as_num()) == Some(60.0)));
+}

@@ -208,7 +208,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl ControlLog {
     /// Beats of history kept before the frontier; older messages are folded into the
     /// checkpoint by [`ControlLog::compact`].
-    pub const HORIZON: i64 = 256;
+    pub const HORIZON: i64 = 64;
     /// Messages kept at most; beyond this the oldest are folded whatever their age.
     pub const MAX_MESSAGES: usize = 16_384;
 
@@ -285,6 +285,19 @@ impl ControlLog {
             self.checkpoint.apply(&m);
             self.checkpoint.at = self.checkpoint.at.max(m.at);
         }
+    }
+
+    /// Start again from `beat` with everything received so far (a seek back, a loop, a
+    /// stop): all messages are folded into the checkpoint, which then holds from `beat`
+    /// on, so the knobs and keys keep their state and new messages take effect from
+    /// `beat`. A new identity: cached trigger states from before are dropped.
+    pub fn rebase(&mut self, beat: Time) {
+        self.compacted += self.msgs.len() as u64;
+        for m in self.msgs.drain(..) {
+            self.checkpoint.apply(&m);
+        }
+        self.checkpoint.at = beat;
+        self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Messages taking effect at or before `t` (beats).
