@@ -16,7 +16,8 @@
 //! Input (MIDI controllers, keys, pedals) enters through [`SchedulerCore::push_input`]: each
 //! message takes effect at the frontier or later, so nothing already produced changes, and
 //! every query reads the input log as it stands ([`patter_pattern::control`]). A render
-//! that replays the log produces the same events.
+//! that replays the log produces the same events (for a take without seeks: a seek back
+//! starts the log again from the input's present state).
 
 use std::sync::Arc;
 
@@ -183,6 +184,10 @@ impl SchedulerCore {
     /// Move the frontier without producing events (seek). Pending swaps whose boundary is
     /// passed are applied at once; players keep their phase rule.
     pub fn seek(&mut self, beat: Time) {
+        if beat < self.frontier {
+            // The input's present state holds from the new position on.
+            Arc::make_mut(&mut self.input).rebase(beat);
+        }
         self.frontier = beat;
         for slot in &mut self.slots {
             if let Some((b, _)) = &mut slot.pending {

@@ -18,8 +18,9 @@
 //! last value, the held notes and pedal of each channel, and the counts of note-ons and
 //! controller crossings (the trigger counts). Everything is exact across a compaction except
 //! a smoothed controller's glide, which restarts from the controller's value at the
-//! checkpoint: with `smooth` under a sixteenth of the horizon the difference is below 1e-7.
-//! Times before the checkpoint read the checkpoint's state.
+//! checkpoint; at the frontier, a horizon later, the difference has decayed by
+//! `e^(−horizon/smooth)` (below 1e-7 for `smooth` under a sixteenth of the horizon). Times
+//! before the checkpoint read the checkpoint's state.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -207,7 +208,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 impl ControlLog {
     /// Beats of history kept before the frontier; older messages are folded into the
     /// checkpoint by [`ControlLog::compact`].
-    pub const HORIZON: i64 = 256;
+    pub const HORIZON: i64 = 64;
     /// Messages kept at most; beyond this the oldest are folded whatever their age.
     pub const MAX_MESSAGES: usize = 16_384;
 
@@ -284,6 +285,19 @@ impl ControlLog {
             self.checkpoint.apply(&m);
             self.checkpoint.at = self.checkpoint.at.max(m.at);
         }
+    }
+
+    /// Start again from `beat` with everything received so far (a seek back, a loop, a
+    /// stop): all messages are folded into the checkpoint, which then holds from `beat`
+    /// on, so the knobs and keys keep their state and new messages take effect from
+    /// `beat`. A new identity: cached trigger states from before are dropped.
+    pub fn rebase(&mut self, beat: Time) {
+        self.compacted += self.msgs.len() as u64;
+        for m in self.msgs.drain(..) {
+            self.checkpoint.apply(&m);
+        }
+        self.checkpoint.at = beat;
+        self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Messages taking effect at or before `t` (beats).
@@ -785,5 +799,143 @@ impl InputTrigger {
             out.extend(beats.into_iter().map(cycles));
         }
         Ok((count, last.map(cycles)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A deterministic stream of notes, pedal, button and knob messages on two channels,
+    /// a few per beat.
+    fn script(n: usize) -> Vec<Stamped> {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut at = Time::ZERO;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                at += Time::new((x % 5) as i64, 8);
+                let ch = (x >> 8) as u8 % 2;
+                let v = ((x >> 16) % 128) as u8;
+                let bytes = match (x >> 24) % 6 {
+                    0 => [0x90 | ch, 48 + (v % 12), 100],
+                    1 => [0x80 | ch, 48 + (v % 12), 0],
+                    2 => [0x90 | ch, 48 + (v % 12), 0],
+                    3 => [0xB0 | ch, 64, v],
+                    4 => [0xB0 | ch, 20, v],
+                    _ => [0xB0 | ch, 74, v],
+                };
+                Stamped { at, bytes }
+            })
+            .collect()
+    }
+
+    fn sources() -> Vec<InputSource> {
+        let mut v = Vec::new();
+        for channel in [None, Some(0), Some(1)] {
+            v.push(InputSource::Notes {
+                channel,
+                lo: 50,
+                hi: 55,
+            });
+            for edge in [Edge::Rise, Edge::Fall, Edge::ToggleOn, Edge::ToggleOff] {
+                v.push(InputSource::Cc {
+                    channel,
+                    number: 20,
+                    edge,
+                });
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn compacting_keeps_every_value_and_count_and_bounds_memory() {
+        let msgs = script(3000);
+        let full = ControlLog::from_messages(msgs.clone());
+        let mut live = ControlLog::new();
+        for m in &msgs {
+            live.push(m.at, m.bytes);
+            // A short horizon stand-in: fold everything 8 beats behind.
+            live.compact(m.at + Time::int(ControlLog::HORIZON - 8));
+        }
+        assert!(live.compacted > 2000 && live.len() < 200, "{}", live.len());
+        let end = msgs.last().unwrap().at;
+        let mut t = live.checkpoint.at;
+        while t <= end + Time::ONE {
+            for ch in [None, Some(0), Some(1)] {
+                assert_eq!(live.cc_raw(ch, 74, t), full.cc_raw(ch, 74, t));
+                for pedal in [false, true] {
+                    assert_eq!(live.held(ch, pedal, t), full.held(ch, pedal, t), "{t}");
+                }
+                // The glide restarts from the value at the checkpoint: exact again once
+                // many time constants have passed (here 32).
+                if t >= live.checkpoint.at + Time::int(8) {
+                    let a = live.cc_value(ch, 74, 0.25, 0.5, t);
+                    let b = full.cc_value(ch, 74, 0.25, 0.5, t);
+                    assert!((a - b).abs() < 1e-7, "{a} {b} at {t}");
+                }
+            }
+            for src in sources() {
+                let (mut x, mut y) = (Vec::new(), Vec::new());
+                let a = live.instants(&src, t - Time::ONE, t, &mut x);
+                let b = full.instants(&src, t - Time::ONE, t, &mut y);
+                assert_eq!(a, b, "{src:?} at {t}");
+                if t - Time::ONE >= live.checkpoint.at {
+                    assert_eq!(x, y);
+                }
+            }
+            t += Time::new(3, 4);
+        }
+        // However long the set, the log keeps at most its cap.
+        let mut log = ControlLog::new();
+        for (i, m) in script(40_000).iter().enumerate() {
+            log.push(Time::new(i as i64, 1000), m.bytes);
+            log.compact(Time::new(i as i64, 1000));
+        }
+        assert!(log.len() <= ControlLog::MAX_MESSAGES);
+    }
+
+    #[test]
+    fn the_pedal_holds_released_notes_until_it_lifts() {
+        let at = |n| Time::int(n);
+        let log = ControlLog::from_messages(vec![
+            Stamped {
+                at: at(0),
+                bytes: [0x90, 60, 1],
+            },
+            Stamped {
+                at: at(1),
+                bytes: [0xB0, 64, 127],
+            },
+            Stamped {
+                at: at(2),
+                bytes: [0x80, 60, 0],
+            },
+            Stamped {
+                at: at(2),
+                bytes: [0x90, 62, 9],
+            },
+            Stamped {
+                at: at(3),
+                bytes: [0x90, 62, 0],
+            },
+            Stamped {
+                at: at(4),
+                bytes: [0xB0, 64, 0],
+            },
+        ]);
+        assert_eq!(log.held(None, true, at(2)), [60, 62]);
+        assert_eq!(log.held(None, false, at(2)), [62]);
+        assert_eq!(log.held(None, true, at(3)), [60, 62]);
+        assert_eq!(log.held(Some(1), true, at(3)), Vec::<u8>::new());
+        assert_eq!(log.held(None, true, at(4)), Vec::<u8>::new());
+        // Stamps never go back.
+        let mut l = ControlLog::new();
+        assert_eq!(l.push(at(5), [0x90, 1, 1]), at(5));
+        assert_eq!(l.push(at(4), [0x90, 2, 1]), at(5));
     }
 }

@@ -46,7 +46,7 @@ pub(super) fn run_cc(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     if !(0.0..=MAX_SMOOTH).contains(&smooth) {
         return Err(ev.error(
             Diagnostic::error(
-                "E0438",
+                "E0440",
                 format!("a glide of {smooth} beats is out of range"),
                 a.span(2),
             )
@@ -60,7 +60,7 @@ pub(super) fn run_cc(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     if !default.is_finite() {
         return Err(ev.error(
             Diagnostic::error(
-                "E0438",
+                "E0440",
                 "a controller's default must be a number",
                 a.span(3),
             )
@@ -116,7 +116,7 @@ pub(super) fn run_notes(ev: &mut Evaluator<'_>, a: &mut Args) -> EvalResult {
     if lo > hi {
         return Err(ev.error(
             Diagnostic::error(
-                "E0439",
+                "E0441",
                 format!("no note is from {lo} up to {hi}"),
                 a.call_span,
             )
