@@ -205,8 +205,13 @@ fn learn_binds_the_knob_that_moves_and_midi_lists_the_input() {
     repl.send(":learn other 0.3");
     repl.wait_for("(no control moved; nothing was bound)", || {});
 
-    repl.quit();
+    // The controller is unplugged: the REPL says so, and `:midi` shows it lost.
     let _ = ctl.deactivate();
+    repl.wait_for("MIDI input 'knobs:out' lost — will reconnect", || {});
+    repl.send(":midi");
+    repl.wait_for("lost (knobs:out), will reconnect", || {});
+
+    repl.quit();
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
