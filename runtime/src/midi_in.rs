@@ -580,6 +580,7 @@ fn set_state(status: &Mutex<Status>, state: InputState) {
 #[cfg(feature = "jack")]
 mod jack_in {
     use super::*;
+    use jack::PortSpec as _;
 
     /// The client and port names (`patter:midi_in`; JACK renames the client if `patter`
     /// is taken, and the real name is shown).
@@ -625,12 +626,27 @@ mod jack_in {
 
     type Active = jack::AsyncClient<Notify, Process>;
 
-    fn open_client(ctx: &Context, rx: Receiver, alive: &Arc<AtomicBool>) -> Result<Active, String> {
+    /// Why a client could not open: no library at all (nothing to wait for), or no server.
+    enum OpenError {
+        NoLibrary(String),
+        Other(String),
+    }
+
+    fn open_client(
+        ctx: &Context,
+        rx: Receiver,
+        alive: &Arc<AtomicBool>,
+    ) -> Result<Active, OpenError> {
         let (client, _) = jack::Client::new(CLIENT, jack::ClientOptions::NO_START_SERVER)
-            .map_err(|e| format!("no JACK server ({e}); start one with `jackd -d dummy -r 48000 -p 256` or `jackd -d alsa`"))?;
+            .map_err(|e| match e {
+                jack::Error::LibraryError(why) => OpenError::NoLibrary(format!(
+                    "the JACK library is not installed ({why}); install JACK (libjack-jackd2-0)"
+                )),
+                e => OpenError::Other(format!("no JACK server ({e}); start one with `jackd -d dummy -r 48000 -p 256` or `jackd -d alsa`")),
+            })?;
         let port = client
             .register_port(PORT, jack::MidiIn::default())
-            .map_err(|e| format!("cannot create the JACK port `{PORT}`: {e}"))?;
+            .map_err(|e| OpenError::Other(format!("cannot create the JACK port `{PORT}`: {e}")))?;
         // Both clocks are the monotonic clock, a constant offset apart: map them once.
         let offset_us = client.time() as i64 - ctx.origin.elapsed().as_micros() as i64;
         alive.store(true, Ordering::Release);
@@ -645,7 +661,7 @@ mod jack_in {
                     offset_us,
                 },
             )
-            .map_err(|e| format!("cannot start the JACK client: {e}"))
+            .map_err(|e| OpenError::Other(format!("cannot start the JACK client: {e}")))
     }
 
     fn full_name(active: &Active) -> String {
@@ -667,7 +683,8 @@ mod jack_in {
         let alive = Arc::new(AtomicBool::new(false));
         let first = match open_client(&ctx, rx.clone(), &alive) {
             Ok(a) => Some(a),
-            Err(e) => {
+            Err(OpenError::NoLibrary(e)) => return Err(e),
+            Err(OpenError::Other(e)) => {
                 (ctx.report)(format!("MIDI input 'jack': {e}; waiting for one"));
                 set_state(&status, InputState::Waiting("no JACK server".into()));
                 None
@@ -807,8 +824,6 @@ mod jack_in {
             let _ = a.deactivate();
         }
     }
-
-    use jack::PortSpec as _;
 }
 
 /// midir input ports (ALSA sequencer, CoreMIDI, WinMM).
