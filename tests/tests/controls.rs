@@ -407,3 +407,52 @@ fn a_seek_back_keeps_the_input_state_and_takes_new_input_at_once() {
         .iter()
         .all(|s| s.event.get("midinote").and_then(|v| v.as_num()) == Some(60.0)));
 }
+
+/// A structure that follows the pedal (`mask(switch(64))`): the pedal going down in the
+/// middle of a cycle opens the rest of that cycle, live as in the replay.
+#[test]
+fn a_structure_masked_by_the_pedal_follows_it_within_a_cycle() {
+    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+    let p = program(r#"play hats { s: "hh*8".mask(switch(64)), n: seq([0, 1, 2]) }"#);
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        &p,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut live = Vec::new();
+    let mut t = Time::ZERO;
+    for (beat, v) in [(5, 127), (7, 0), (10, 100), (13, 0)] {
+        while t < Time::int(beat) {
+            t += Time::new(1, 8);
+            core.advance(t, &mut live, &mut Vec::new());
+        }
+        core.push_input(t, [0xB0, 64, v]);
+    }
+    core.advance(Time::int(16), &mut live, &mut Vec::new());
+    let beats: Vec<Time> = live.iter().map(|s| s.event.beat).collect();
+    let expect: Vec<Time> = [
+        (10, 2),
+        (11, 2),
+        (12, 2),
+        (13, 2),
+        (20, 2),
+        (21, 2),
+        (22, 2),
+        (23, 2),
+        (24, 2),
+        (25, 2),
+    ]
+    .iter()
+    .map(|(n, d)| Time::new(*n, *d))
+    .collect();
+    assert_eq!(beats, expect);
+    let log = core.input().clone();
+    let replay = with_input(&log, || events(&p, Time::ZERO, Time::int(16)));
+    let key = |e: &patter_pattern::Event| (e.beat, format!("{:?}", e.params));
+    assert_eq!(
+        live.iter().map(|s| key(&s.event)).collect::<Vec<_>>(),
+        replay.iter().map(key).collect::<Vec<_>>()
+    );
+}

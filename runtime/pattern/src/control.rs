@@ -674,7 +674,8 @@ impl ControlPat {
         }
     }
 
-    /// Like a signal: one hap without a whole for the span, valued at its start.
+    /// Like a signal: haps without a whole, valued at their start; the span is cut where
+    /// a message for this source takes effect (so `mask(switch(64))` follows the pedal).
     pub(crate) fn query(
         &self,
         span: TimeSpan,
@@ -682,15 +683,56 @@ impl ControlPat {
         out: &mut Vec<Hap>,
     ) -> Result<(), Overrun> {
         budget.spend(1)?;
-        if let Some(value) = self.value_at(span.begin) {
-            out.push(Hap {
-                whole: None,
-                part: span,
-                value,
-                gain: 1.0,
+        let mut cuts = vec![span.begin];
+        if span.end > span.begin && self.cycle_beats > Time::ZERO {
+            let cb = self.cycle_beats;
+            read(|log, origin| {
+                let (b, e) = (span.begin * cb + origin, span.end * cb + origin);
+                let from = log.msgs.partition_point(|m| m.at <= b);
+                for m in log.msgs.get(from..).unwrap_or(&[]) {
+                    if m.at >= e {
+                        break;
+                    }
+                    let t = (m.at - origin) / cb;
+                    if self.reads(m) && cuts.last() != Some(&t) {
+                        cuts.push(t);
+                    }
+                }
             });
         }
+        for (i, &b) in cuts.iter().enumerate() {
+            let e = cuts.get(i + 1).copied().unwrap_or(span.end);
+            budget.spend(1)?;
+            if let Some(value) = self.value_at(b) {
+                out.push(Hap {
+                    whole: None,
+                    part: TimeSpan::new(b, e),
+                    value,
+                    gain: 1.0,
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// True when `m` may change this value.
+    fn reads(&self, m: &Stamped) -> bool {
+        let on = |channel: Option<u8>| channel.is_none_or(|c| c as usize == m.channel());
+        match self.source {
+            ControlSource::Cc {
+                number, channel, ..
+            }
+            | ControlSource::Switch { number, channel }
+            | ControlSource::Toggle { number, channel } => {
+                on(channel) && m.cc().is_some_and(|(_, n, _)| n == number)
+            }
+            ControlSource::Held { channel, .. } => {
+                on(channel)
+                    && (m.note_on().is_some()
+                        || m.note_off().is_some()
+                        || m.cc().is_some_and(|(_, n, _)| n == PEDAL))
+            }
+        }
     }
 
     /// The trigger of this value's switching on (`rising`) or off, if it switches.
