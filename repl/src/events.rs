@@ -14,9 +14,22 @@ use crate::output::{write_event, Format};
 const BUDGET_PER_CYCLE: u64 = 2_000_000;
 
 pub fn run(argv: &[String]) -> ExitCode {
+    // `--input FILE.jsonl`: the queries read a recorded performance's input.
+    match crate::input_file::with_recording(argv, || run_args(argv)) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("patter events: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_args(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
-        &["e", "cycles", "beats", "from", "player", "seed", "format"],
+        &[
+            "e", "cycles", "beats", "from", "player", "seed", "format", "input",
+        ],
     ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
@@ -192,6 +205,6 @@ pub fn run(argv: &[String]) -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B|SCENE] [--player NAME] [--seed S] [--format table|jsonl|count]");
+    eprintln!("patter events: {msg}\nusage: patter events FILE.pat|-e 'CODE' [--cycles N | --beats N] [--from B|SCENE] [--player NAME] [--seed S] [--format table|jsonl|count] [--input IN.jsonl]");
     ExitCode::from(2)
 }

@@ -5,9 +5,11 @@
 
 mod args;
 mod events;
+mod input_file;
 mod jsonl;
 mod lint;
 mod loader;
+mod midi_learn;
 mod null;
 mod offline;
 mod osc_in;
@@ -33,6 +35,10 @@ usage:
   patter [repl] [--out OUTPUT]...      the live REPL (:help inside lists its commands)
       --seed S  --latency SECONDS  --tempo BPM  --watch FILE.pat  --history FILE|none
       --samples DIR                    sample folders for the synth (repeatable)
+      --midi-in SPEC                   a MIDI input (repeatable): jack (the port
+                                       patter:midi_in), jack:PATTERN (connect JACK
+                                       sources containing PATTERN), NAME (the MIDI
+                                       port containing NAME), all (every MIDI port)
   patter events FILE.pat [options]     print the events a program produces
   patter events -e 'CODE' [options]
       --cycles N | --beats N           how much to print (default: 1 cycle)
@@ -48,6 +54,7 @@ usage:
       --seconds N  --seed S  --latency SECONDS  --connect JACKPORT  --clock on
       --sc-latency S  --synthdefs DIR  --sc-block N  --sc-threads N  --sc-path PROGRAM
       --watch                          re-evaluate FILE.pat on every save
+      --midi-in SPEC                   a MIDI input (repeatable; as for the REPL)
       --samples DIR                    sample folders for the synth (repeatable)
   patter render FILE.pat -o out.mid    write the events to a Standard MIDI File,
   patter render FILE.pat -o out.wav    or render them through the built-in synth

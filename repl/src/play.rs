@@ -49,6 +49,8 @@ pub fn run(argv: &[String]) -> ExitCode {
             "sc-threads",
             "sc-path",
             "samples",
+            "midi-in",
+            "record-input",
         ],
         &["watch"],
     ) {
@@ -73,6 +75,15 @@ pub fn run(argv: &[String]) -> ExitCode {
         _ => return usage("--latency takes seconds between -1 and 10"),
     };
     let sample_roots = sample_roots(&args);
+    let midi_in = match crate::midi_learn::specs(&args) {
+        Ok(s) => s,
+        Err(msg) => return usage(&msg),
+    };
+    if args.has("watch") && args.get("record-input").is_some() {
+        return usage(
+            "--record-input does not work with --watch yet; play without --watch to record",
+        );
+    }
     if args.has("watch") {
         let outs = args
             .options
@@ -80,7 +91,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             .filter(|(k, _)| k == "out")
             .map(|(_, v)| v.clone())
             .collect();
-        return crate::watch::play(file, outs, seed, latency, seconds, sample_roots);
+        return crate::watch::play(file, outs, seed, latency, seconds, sample_roots, midi_in);
     }
     let Some(program) = load_program(file, seed) else {
         return ExitCode::FAILURE;
@@ -142,6 +153,18 @@ pub fn run(argv: &[String]) -> ExitCode {
         engine.send(Command::AddSink(sink));
     }
     let name = names.join(", ");
+    let (mut inputs, problems) = crate::midi_learn::open(
+        &engine,
+        &midi_in,
+        Arc::new(|line: String| eprintln!("patter: {line}")),
+    );
+    if !problems.is_empty() {
+        for p in problems {
+            eprintln!("patter play: {p}");
+        }
+        engine.shutdown();
+        return ExitCode::FAILURE;
+    }
     let tempo = program.tempo;
     engine.send(Command::Load {
         program: Box::new(program),
@@ -150,6 +173,16 @@ pub fn run(argv: &[String]) -> ExitCode {
         phase: Phase::Continue,
         tempo: Some(tempo),
     });
+    let recorder = match args.get("record-input") {
+        None => None,
+        Some(path) => match crate::input_file::Recorder::start(&engine, path) {
+            Ok(r) => Some((r, path.to_string())),
+            Err(msg) => {
+                eprintln!("patter play: {msg}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     engine.send(Command::Play);
 
     let interrupted = Arc::new(AtomicBool::new(false));
@@ -174,7 +207,24 @@ pub fn run(argv: &[String]) -> ExitCode {
     }
     // Releases every sounding note and closes the outputs (the MIDI file is written here).
     let metrics = engine.metrics();
+    let input_list = inputs.list();
+    inputs.close();
     engine.shutdown();
+    if let Some((r, path)) = recorder {
+        match r.finish() {
+            Ok(n) => eprintln!(
+                "patter: recorded {n} input message{} to {path} (replay: patter render {file} --input {path} …)",
+                if n == 1 { "" } else { "s" }
+            ),
+            Err(msg) => eprintln!("patter play: {msg}"),
+        }
+    }
+    for i in input_list {
+        eprintln!(
+            "patter: MIDI input {}: {} messages, {} dropped",
+            i.name, i.messages, i.dropped
+        );
+    }
     for s in metrics.sinks {
         eprintln!(
             "patter: {}: {} sent, {} late, {} dropped, {} errors",
@@ -416,6 +466,6 @@ pub(crate) fn open_output_with_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
+    eprintln!("patter play: {msg}\nusage: patter play FILE.pat [--watch] [--out OUTPUT] [--seconds N] [--seed S] [--latency SECONDS] [--connect JACKPORT] [--clock on|off] [--midi-rate N] [--samples DIR]... [--record-input OUT.jsonl] [--midi-in jack|jack:PATTERN|NAME|all]...\n\nOutputs:\n{OUTPUTS}\n{}", crate::sc::OUTPUTS);
     ExitCode::from(2)
 }

@@ -183,6 +183,7 @@ pub const SESSION_COMMANDS: &[&str] = &[
     "launch",
     "scenes",
     "set",
+    "midi",
 ];
 
 /// An error reply line's value.
@@ -558,6 +559,7 @@ mod tests {
                 key: "amp".into(),
                 value: "0.5".into(),
             },
+            Request::Midi,
         ];
         assert_eq!(all.len(), SESSION_COMMANDS.len());
         for r in all {

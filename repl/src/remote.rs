@@ -375,6 +375,7 @@ pub fn repl(argv: &[String]) -> ExitCode {
                 .filter(|(k, _)| k == "watch")
                 .map(|(_, v)| v.clone())
                 .collect(),
+            printer: None,
         },
     )
 }

@@ -10,9 +10,21 @@ use crate::args::Args;
 use crate::loader::{load_program, seed_arg};
 
 pub fn run(argv: &[String]) -> ExitCode {
+    // `--input FILE.jsonl`: the queries read a recorded performance's input.
+    match crate::input_file::with_recording(argv, || run_args(argv)) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("patter render: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_args(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
+            "input",
             "o",
             "output",
             "beats",
@@ -304,6 +316,6 @@ fn load_samples(
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] [--samples DIR]... [--stems DIR] -o out.mid|out.wav | --score out.osc [--synthdefs DIR]");
+    eprintln!("patter render: {msg}\nusage: patter render FILE.pat (--beats N | --bars N | --cycles N | --seconds N) [--seed S] [--rate HZ] [--bits 16|24|32] [--channels 1|2] [--samples DIR]... [--stems DIR] -o out.mid|out.wav | --score out.osc [--synthdefs DIR] [--input IN.jsonl]");
     ExitCode::from(2)
 }

@@ -100,6 +100,16 @@ const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (":sinks", "", "list the outputs"),
     (
+        ":midi",
+        "",
+        "the MIDI inputs (--midi-in): state, sources, message and drop counts",
+    ),
+    (
+        ":learn",
+        "NAME [SECONDS]",
+        "move a control: NAME becomes `let NAME = cc(NUMBER, channel: CH)` (Esc cancels)",
+    ),
+    (
         ":connect",
         "OUTPUT",
         "open an output (synth, midi:NAME, jack-midi, smf:F.mid, dirt, osc:…, scsynth, null, …)",
@@ -123,6 +133,8 @@ pub struct ReplOptions {
     pub history: Option<PathBuf>,
     /// Files to watch from the start.
     pub watch: Vec<String>,
+    /// Where lines printed from other threads go: the REPL points it at the line editor.
+    pub printer: Option<Printer>,
 }
 
 /// `patter repl [--out OUTPUT]… [--seed S] [--latency S] [--tempo BPM] [--watch FILE]…
@@ -131,7 +143,7 @@ pub fn run(argv: &[String]) -> ExitCode {
     let args = match Args::parse(
         argv,
         &[
-            "out", "seed", "latency", "tempo", "watch", "history", "samples", "osc-in",
+            "out", "seed", "latency", "tempo", "watch", "history", "samples", "osc-in", "midi-in",
         ],
     ) {
         Ok(a) => a,
@@ -156,6 +168,10 @@ pub fn run(argv: &[String]) -> ExitCode {
     };
     let osc_in = match args.get("osc-in").map(crate::osc_in::port_arg).transpose() {
         Ok(p) => p,
+        Err(msg) => return usage(&msg),
+    };
+    let midi_in = match crate::midi_learn::specs(&args) {
+        Ok(s) => s,
         Err(msg) => return usage(&msg),
     };
     let mut outputs: Vec<String> = values(&args, "out");
@@ -184,6 +200,17 @@ pub fn run(argv: &[String]) -> ExitCode {
             eprintln!("patter: {p}");
         }
     }
+    // MIDI input reports print through the line editor once it runs (see `run_with`).
+    let printer: Printer = Arc::new(Mutex::new(Box::new(|s: String| eprint!("{s}"))));
+    let mut session = session;
+    if !midi_in.is_empty() {
+        let out = printer.clone();
+        let report: patter_runtime::midi_in::Report =
+            Arc::new(move |line: String| say(&out, format!("patter: {line}\n")));
+        for p in session.open_midi_inputs(&midi_in, report) {
+            eprintln!("patter: {p}");
+        }
+    }
     let shared: SharedSession = Arc::new(Mutex::new(session));
     if let Some(port) = osc_in {
         let mut backend = shared.clone();
@@ -203,6 +230,7 @@ pub fn run(argv: &[String]) -> ExitCode {
             color: std::io::stdout().is_terminal(),
             history,
             watch: values(&args, "watch"),
+            printer: Some(printer),
         },
     );
     // Every sounding note is released and recordings are written.
@@ -222,7 +250,7 @@ fn values(args: &Args, name: &str) -> Vec<String> {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]… [--osc-in PORT]");
+    eprintln!("patter repl: {msg}\nusage: patter [repl] [--out OUTPUT]… [--seed S] [--latency SECONDS] [--tempo BPM] [--watch FILE]… [--history FILE|none] [--samples DIR]… [--osc-in PORT] [--midi-in jack|jack:PATTERN|NAME|all]…");
     ExitCode::from(2)
 }
 
@@ -513,7 +541,7 @@ fn refresh(backend: &SharedBackend, known: &Arc<Mutex<Known>>) {
 
 /// Where the REPL's output goes: lines printed while the editor waits for input must go
 /// through rustyline's external printer, or they garble the line being typed.
-type Printer = Arc<Mutex<Box<dyn FnMut(String) + Send>>>;
+pub type Printer = Arc<Mutex<Box<dyn FnMut(String) + Send>>>;
 
 fn say(printer: &Printer, text: String) {
     if let Ok(mut p) = printer.lock() {
@@ -551,13 +579,21 @@ pub fn run_with(backend: SharedBackend, options: ReplOptions) -> ExitCode {
     if let Some(h) = &options.history {
         let _ = rl.load_history(h);
     }
-    let printer: Printer = match rl.create_external_printer() {
-        Ok(mut p) if std::io::stdin().is_terminal() => {
-            Arc::new(Mutex::new(Box::new(move |s: String| {
-                let _ = p.print(s);
-            })))
+    let direct: Box<dyn FnMut(String) + Send> = match rl.create_external_printer() {
+        Ok(mut p) if std::io::stdin().is_terminal() => Box::new(move |s: String| {
+            let _ = p.print(s);
+        }),
+        _ => Box::new(|s: String| eprint!("{s}")),
+    };
+    // A printer handed in (already used by MIDI input reports) now prints through the editor.
+    let printer: Printer = match options.printer {
+        Some(p) => {
+            if let Ok(mut slot) = p.lock() {
+                *slot = direct;
+            }
+            p
         }
-        _ => Arc::new(Mutex::new(Box::new(|s: String| eprint!("{s}")))),
+        None => Arc::new(Mutex::new(direct)),
     };
     refresh(&backend, &known);
     let mut watches: Vec<crate::watch::Watch> = Vec::new();
@@ -931,6 +967,11 @@ fn command(
             None => usage_error(":record FILE.mid  or  :record stop"),
         },
         ":sinks" => request(backend, Request::Sinks),
+        ":midi" => request(backend, Request::Midi),
+        ":learn" => {
+            learn(backend, &args);
+            return false;
+        }
         ":connect" => match args.first() {
             Some(spec) => request(
                 backend,
@@ -977,6 +1018,49 @@ fn command(
     false
 }
 
+/// `:learn NAME [SECONDS]`: wait for a control to move and bind NAME to it.
+fn learn(backend: &SharedBackend, args: &[&str]) {
+    use crate::midi_learn::{Learned, LEARN_TIMEOUT};
+    let (Some(name), true) = (args.first(), args.len() <= 2) else {
+        print_response(usage_error(":learn NAME [SECONDS]"));
+        return;
+    };
+    if !crate::midi_learn::valid_name(name) {
+        eprintln!("patter: `{name}` cannot be a name (a letter or _, then letters, digits or _; not a built-in)");
+        return;
+    }
+    let timeout = match args.get(1).map(|s| s.parse::<f64>()) {
+        None => LEARN_TIMEOUT,
+        Some(Ok(s)) if s > 0.0 && s <= 3600.0 => std::time::Duration::from_secs_f64(s),
+        Some(_) => {
+            print_response(usage_error(
+                ":learn NAME [SECONDS] (seconds between 0 and 3600)",
+            ));
+            return;
+        }
+    };
+    println!(
+        "move a control… (`{name}` takes the next one; Esc cancels, or wait {} s)",
+        patter_pattern::fmt_num(timeout.as_secs_f64())
+    );
+    let mut keys = crate::midi_learn::KeyWatch::start();
+    let result =
+        crate::midi_learn::learn(|r| request(backend, r), name, timeout, || keys.cancelled());
+    drop(keys);
+    match result {
+        Learned::Bound(line) => println!("{line}"),
+        Learned::Failed(line, why) => {
+            eprint!("{why}");
+            eprintln!("patter: `{line}` did not evaluate");
+        }
+        Learned::Cancelled => println!("(learn cancelled)"),
+        Learned::TimedOut => println!("(no control moved; nothing was bound)"),
+        Learned::NoInput => eprintln!(
+            "patter: no MIDI input is open; start patter with --midi-in jack (or jack:PATTERN, NAME, all)"
+        ),
+    }
+}
+
 fn usage_error(usage: &str) -> Response {
     Response::Error {
         message: format!("usage: {usage}"),
@@ -1018,6 +1102,10 @@ fn print_response(r: Response) {
                 s.query_us.p50,
                 s.query_us.p99,
                 s.query_us.max
+            );
+            println!(
+                "  {:<24} received {}  dropped {}",
+                "MIDI input", s.input.received, s.input.dropped
             );
             for k in s.sinks {
                 println!(
@@ -1104,6 +1192,7 @@ fn print_response(r: Response) {
                 );
             }
         }
+        Response::Midi(s) => print!("{}", crate::midi_learn::render(&s)),
         Response::Notices { notices } => {
             for n in notices {
                 println!(

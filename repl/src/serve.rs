@@ -41,14 +41,16 @@ const MAX_BAD_IN_A_ROW: usize = 32;
 /// How often the session is saved while nothing else saves it.
 const SAVE_EVERY: Duration = Duration::from_secs(2);
 
-const USAGE: &str = "usage: patter serve [--listen ADDR] [--socket PATH] [--allow-remote] [--out OUTPUT]... [--state FILE] [--resume] [--osc-in PORT]
+const USAGE: &str = "usage: patter serve [--listen ADDR] [--socket PATH] [--allow-remote] [--out OUTPUT]... [--state FILE] [--resume] [--osc-in PORT] [--midi-in SPEC]...
   --listen ADDR     TCP address (default 127.0.0.1:57140 when no --socket is given)
   --socket PATH     a Unix socket (owner-only permissions)
   --allow-remote    accept connections from other machines (off: loopback only)
   --out OUTPUT      as for `patter play` (jack-midi, midi:NAME, smf:FILE.mid, null, ...)
   --state FILE      where the session is saved (default $XDG_STATE_HOME/patter/session.json)
   --resume          restore the saved session first
-  --osc-in PORT     take /patter/set and /patter/launch as OSC on UDP 127.0.0.1:PORT";
+  --osc-in PORT     take /patter/set and /patter/launch as OSC on UDP 127.0.0.1:PORT
+  --midi-in SPEC    a MIDI input: jack (port patter:midi_in), jack:PATTERN (auto-connect
+                    JACK sources whose name contains PATTERN), NAME (a MIDI port), all";
 
 /// State every client thread shares.
 struct Shared {
@@ -138,7 +140,10 @@ pub fn run(argv: &[String]) -> ExitCode {
         .collect();
     let allow_remote = argv.iter().any(|a| a == "--allow-remote");
     let resume = argv.iter().any(|a| a == "--resume");
-    let args = match Args::parse(&flags, &["listen", "socket", "out", "state", "osc-in"]) {
+    let args = match Args::parse(
+        &flags,
+        &["listen", "socket", "out", "state", "osc-in", "midi-in"],
+    ) {
         Ok(a) => a,
         Err(msg) => return usage(&msg),
     };
@@ -147,6 +152,10 @@ pub fn run(argv: &[String]) -> ExitCode {
     }
     let osc_in = match args.get("osc-in").map(crate::osc_in::port_arg).transpose() {
         Ok(p) => p,
+        Err(msg) => return usage(&msg),
+    };
+    let midi_in = match crate::midi_learn::specs(&args) {
+        Ok(s) => s,
         Err(msg) => return usage(&msg),
     };
     let socket = args.get("socket").map(PathBuf::from);
@@ -212,6 +221,12 @@ pub fn run(argv: &[String]) -> ExitCode {
         ..SessionConfig::default()
     });
     for p in problems {
+        eprintln!("patter serve: {p}");
+    }
+    for p in session.open_midi_inputs(
+        &midi_in,
+        Arc::new(|line: String| eprintln!("patter serve: {line}")),
+    ) {
         eprintln!("patter serve: {p}");
     }
     if resume {

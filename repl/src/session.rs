@@ -221,6 +221,9 @@ pub enum Request {
         /// The snapshot.
         state: SessionState,
     },
+    /// The MIDI inputs, their state and counters, and the latest control change (`:midi`,
+    /// `:learn`).
+    Midi,
 }
 
 /// Which stage `show` prints.
@@ -287,6 +290,8 @@ pub enum Response {
         /// The notices.
         notices: Vec<NoticeData>,
     },
+    /// The MIDI inputs.
+    Midi(crate::midi_learn::MidiStatus),
 }
 
 /// A declared scene.
@@ -542,6 +547,9 @@ pub struct Stats {
     pub sinks: Vec<SinkStats>,
     /// Per player.
     pub players: Vec<PlayerStats>,
+    /// The engine's MIDI input queue.
+    #[serde(default)]
+    pub input: crate::midi_learn::InputCountersData,
 }
 
 /// An output as listed.
@@ -745,6 +753,8 @@ pub struct Session {
     last_errors: usize,
     last_warnings: usize,
     notices: Vec<Notice>,
+    /// MIDI inputs (`--midi-in`), closed before the engine.
+    midi_in: Option<patter_runtime::midi_in::MidiInputs>,
 }
 
 impl Session {
@@ -783,6 +793,7 @@ impl Session {
             last_errors: 0,
             last_warnings: 0,
             notices: Vec::new(),
+            midi_in: None,
         };
         let mut problems = Vec::new();
         for spec in &config.outputs {
@@ -808,6 +819,31 @@ impl Session {
     /// The engine (for tests and for the network service's subscriptions).
     pub fn engine(&self) -> &Engine {
         &self.engine
+    }
+
+    /// Open MIDI inputs (`--midi-in`); `report` hears when one is lost or returns. Returns a
+    /// message for each that could not open.
+    pub fn open_midi_inputs(
+        &mut self,
+        specs: &[patter_runtime::midi_in::InputSpec],
+        report: patter_runtime::midi_in::Report,
+    ) -> Vec<String> {
+        let inputs = self.midi_in.get_or_insert_with(|| {
+            patter_runtime::midi_in::MidiInputs::new(
+                self.engine.input(),
+                self.engine.origin(),
+                report,
+            )
+        });
+        specs
+            .iter()
+            .filter_map(|s| {
+                inputs
+                    .open(s)
+                    .err()
+                    .map(|e| format!("MIDI input '{s}': {e}"))
+            })
+            .collect()
     }
 
     /// Names of the outputs.
@@ -839,6 +875,7 @@ impl Session {
 
     /// Release every note and stop the engine (files being recorded are written).
     pub fn shutdown(&mut self) {
+        self.midi_in = None;
         self.engine.shutdown();
     }
 
@@ -1765,6 +1802,7 @@ impl Session {
                     muted: p.muted,
                 })
                 .collect(),
+            input: crate::midi_learn::queue_counters(&self.engine),
         }
     }
 
@@ -2161,6 +2199,10 @@ impl Backend for Session {
                     ))
                 }
             }
+            Request::Midi => Response::Midi(crate::midi_learn::status(
+                self.midi_in.as_ref(),
+                &self.engine,
+            )),
         }
     }
 }

@@ -275,6 +275,7 @@ pub fn play(
     latency: f64,
     seconds: Option<f64>,
     samples: Vec<std::path::PathBuf>,
+    midi_in: Vec<patter_runtime::midi_in::InputSpec>,
 ) -> std::process::ExitCode {
     use crate::session::{Session, SessionConfig};
     if outputs.is_empty() {
@@ -283,13 +284,17 @@ pub fn play(
             .map(String::from)
             .collect();
     }
-    let (session, problems) = Session::start(SessionConfig {
+    let (mut session, mut problems) = Session::start(SessionConfig {
         seed,
         outputs,
         latency,
         samples,
         ..SessionConfig::default()
     });
+    problems.extend(session.open_midi_inputs(
+        &midi_in,
+        Arc::new(|line: String| eprintln!("patter: {line}")),
+    ));
     if !problems.is_empty() {
         for p in problems {
             eprintln!("patter play: {p}");

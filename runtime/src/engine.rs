@@ -6,6 +6,13 @@
 //! compiled and compared off this thread; a failed evaluation never reaches it. Old
 //! programs are dropped here, on the scheduler thread, never on a dispatch thread or an
 //! audio callback. Every stop, pause, seek, panic and shutdown releases every sounding note.
+//!
+//! Input: each tick the scheduler drains [`Engine::input`] and stamps every message to take
+//! effect at the beat it arrived at, or at the frontier (the first beat not yet queried)
+//! if that is later, so nothing already sent changes. The last [`RECENT_INPUT`] messages
+//! are readable with [`Engine::recent_input`] (learn mode, `:stats`), and
+//! [`Engine::record_input`] hands every stamped message to a recorder, whose file a render
+//! replays to the same events.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -13,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use patter_pattern::control::Stamped;
 use patter_pattern::{Program, Time};
 
 use crate::clock::{TapTempo, TempoClock};
@@ -127,6 +135,28 @@ struct Shared {
     metrics: Mutex<Metrics>,
     notices: Mutex<Vec<Notice>>,
     subscribers: Mutex<Vec<Sender<Metrics>>>,
+    recent_input: Mutex<Vec<InputRecord>>,
+    input_tap: Mutex<Option<Sender<Stamped>>>,
+}
+
+/// Input messages kept for [`Engine::recent_input`].
+pub const RECENT_INPUT: usize = 64;
+
+/// One input message as the scheduler took it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InputRecord {
+    /// The input it came from (see [`crate::input::MidiIn::port`]).
+    pub port: u16,
+    /// MIDI channel, 0–15 (shown to people as 1–16).
+    pub channel: u8,
+    /// Status high nibble: 0x80 note off, 0x90 note on, 0xB0 control change, …
+    pub kind: u8,
+    /// Note or controller number (first data byte).
+    pub number: u8,
+    /// Velocity or controller value (second data byte; 0 when there is none).
+    pub value: u8,
+    /// The beat it takes effect at.
+    pub beat: Time,
 }
 
 /// A scene: builds a program when launched.
@@ -168,9 +198,12 @@ impl Engine {
             metrics: Mutex::new(Metrics::default()),
             notices: Mutex::new(Vec::new()),
             subscribers: Mutex::new(Vec::new()),
+            recent_input: Mutex::new(Vec::with_capacity(RECENT_INPUT)),
+            input_tap: Mutex::new(None),
         });
         let alive = Arc::new(AtomicBool::new(true));
         let input = Arc::new(crate::input::InputQueue::new());
+        let thread_input = input.clone();
         let thread_shared = shared.clone();
         let thread_alive = alive.clone();
         let thread = std::thread::Builder::new()
@@ -178,6 +211,7 @@ impl Engine {
             .spawn(move || {
                 crate::priority::raise_current_thread();
                 let mut s = SchedulerThread::new(config, origin, rx, thread_shared, session);
+                s.input = thread_input;
                 // A panic inside the loop must not leave notes sounding.
                 let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| s.run()));
                 if result.is_err() {
@@ -201,6 +235,26 @@ impl Engine {
     /// The queue that MIDI inputs push into (see [`crate::input`]).
     pub fn input(&self) -> Arc<crate::input::InputQueue> {
         self.input.clone()
+    }
+
+    /// The last [`RECENT_INPUT`] input messages, oldest first.
+    pub fn recent_input(&self) -> Vec<InputRecord> {
+        match self.shared.recent_input.lock() {
+            Ok(r) => r.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Receive every input message from now on, stamped with the beat it takes effect at
+    /// (write them out to replay the performance with a render). A new call replaces the
+    /// previous recorder.
+    pub fn record_input(&self) -> Receiver<Stamped> {
+        let (tx, rx) = channel();
+        match self.shared.input_tap.lock() {
+            Ok(mut t) => *t = Some(tx),
+            Err(p) => *p.into_inner() = Some(tx),
+        }
+        rx
     }
 
     /// Send a command (false if the engine has stopped).
@@ -335,6 +389,12 @@ struct SchedulerThread {
     events_total: u64,
     query_us: LatenessHistogram,
     last_publish: f64,
+    input: Arc<crate::input::InputQueue>,
+    /// Newest last; at most [`RECENT_INPUT`].
+    recent: std::collections::VecDeque<InputRecord>,
+    recent_changed: bool,
+    /// Stamped messages not yet handed to the recorder (its lock was busy).
+    to_record: Vec<Stamped>,
 }
 
 impl SchedulerThread {
@@ -367,6 +427,60 @@ impl SchedulerThread {
             events_total: 0,
             query_us: LatenessHistogram::default(),
             last_publish: 0.0,
+            input: Arc::new(crate::input::InputQueue::new()),
+            recent: std::collections::VecDeque::with_capacity(RECENT_INPUT),
+            recent_changed: false,
+            to_record: Vec::with_capacity(256),
+        }
+    }
+
+    /// Take the queued input messages into the core's log (see the module docs).
+    fn drain_input(&mut self) {
+        // At most one queue's worth per tick: a flooding device cannot hold the tick up.
+        for _ in 0..crate::input::InputQueue::CAPACITY {
+            let Some(msg) = self.input.pop() else { break };
+            let arrived = if self.running {
+                // Input times are seconds since the engine's origin, as the clock's are.
+                Time::from_f64_bounded(self.clock.beat_at(msg.at), 1 << 20)
+            } else {
+                self.core.frontier()
+            };
+            let mut bytes = [0u8; 3];
+            let n = (msg.len as usize).min(3);
+            if let (Some(dst), Some(src)) = (bytes.get_mut(..n), msg.bytes.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            let at = self.core.push_input(arrived, bytes);
+            if self.recent.len() >= RECENT_INPUT {
+                self.recent.pop_front();
+            }
+            self.recent.push_back(InputRecord {
+                port: msg.port,
+                channel: msg.channel(),
+                kind: msg.kind(),
+                number: bytes[1],
+                value: bytes[2],
+                beat: at,
+            });
+            self.recent_changed = true;
+            if self.to_record.len() < 1 << 16 {
+                self.to_record.push(Stamped { at, bytes });
+            }
+        }
+        if self.to_record.is_empty() {
+            return;
+        }
+        if let Ok(mut tap) = self.shared.input_tap.try_lock() {
+            if let Some(tx) = tap.as_ref() {
+                for m in self.to_record.drain(..) {
+                    if tx.send(m).is_err() {
+                        // The recorder has gone.
+                        *tap = None;
+                        break;
+                    }
+                }
+            }
+            self.to_record.clear();
         }
     }
 
@@ -533,6 +647,7 @@ impl SchedulerThread {
                 self.wake_lateness
                     .record(woke.duration_since(next_wake).as_micros() as u64);
             }
+            self.drain_input();
             if self.running {
                 self.step();
             }
@@ -611,6 +726,13 @@ impl SchedulerThread {
                 n.append(&mut self.notices);
             }
         }
+        if self.recent_changed {
+            if let Ok(mut r) = self.shared.recent_input.try_lock() {
+                r.clear();
+                r.extend(self.recent.iter().copied());
+                self.recent_changed = false;
+            }
+        }
         let format = self.sinks.iter().find_map(|s| s.audio_format());
         if let Ok(mut t) = self.shared.transport.try_lock() {
             let beat = self.beat_now();
@@ -636,6 +758,8 @@ impl SchedulerThread {
                 events: self.events_total,
                 late_events: self.late_events,
                 players: self.core.player_costs(),
+                input_received: self.input.received(),
+                input_dropped: self.input.dropped(),
             };
             if let Ok(mut subs) = self.shared.subscribers.try_lock() {
                 subs.retain(|tx| tx.send(m.clone()).is_ok());

@@ -13,6 +13,7 @@ pub mod input;
 pub mod library;
 pub mod metrics;
 pub mod midi;
+pub mod midi_in;
 pub mod priority;
 pub mod render;
 pub mod scheduler;

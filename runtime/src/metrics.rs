@@ -109,6 +109,10 @@ pub struct Metrics {
     pub late_events: u64,
     /// Per player.
     pub players: Vec<PlayerMetrics>,
+    /// MIDI input messages pushed into the engine's input queue.
+    pub input_received: u64,
+    /// MIDI input messages dropped because the input queue was full.
+    pub input_dropped: u64,
 }
 
 #[cfg(test)]

@@ -12,9 +12,16 @@
 //! quantization boundary — never before what has already been scheduled. A changed player
 //! either continues in phase (its streams positioned at the absolute beat) or restarts at
 //! the boundary, as chosen per player.
+//!
+//! Input (MIDI controllers, keys, pedals) enters through [`SchedulerCore::push_input`]: each
+//! message takes effect at the frontier or later, so nothing already produced changes, and
+//! every query reads the input log as it stands ([`patter_pattern::control`]). A render
+//! that replays the log produces the same events (for a take without seeks: a seek back
+//! starts the log again from the input's present state).
 
 use std::sync::Arc;
 
+use patter_pattern::control::{with_input_at, ControlLog};
 use patter_pattern::{Budget, Event, Player, Program, QueryCache, Time, TimeSpan};
 
 /// How a changed player enters at its boundary.
@@ -132,6 +139,8 @@ pub struct SchedulerCore {
     budget: u64,
     /// One player's events of one window, kept so that windows reuse its memory.
     scratch: Vec<Event>,
+    /// The input so far (only this core holds it, so appending does not copy).
+    input: Arc<ControlLog>,
 }
 
 /// Steps allowed per player per window (far above any musical pattern).
@@ -146,7 +155,25 @@ impl SchedulerCore {
             cycle_beats: Time::int(4),
             budget: DEFAULT_BUDGET,
             scratch: Vec::new(),
+            input: Arc::new(ControlLog::new()),
         }
+    }
+
+    /// Add an input message that arrived at `beat`: it takes effect at the frontier if
+    /// that is later (the events before it are already out), never earlier than a message
+    /// added before. Returns the beat it takes effect at. History older than the log's
+    /// horizon is folded into its checkpoint, so memory stays bounded.
+    pub fn push_input(&mut self, beat: Time, bytes: [u8; 3]) -> Time {
+        let at = beat.max(self.frontier);
+        let log = Arc::make_mut(&mut self.input);
+        let at = log.push(at, bytes);
+        log.compact(self.frontier);
+        at
+    }
+
+    /// The input log (for a recording or a render to replay).
+    pub fn input(&self) -> &Arc<ControlLog> {
+        &self.input
     }
 
     /// Beats up to which events have been produced.
@@ -157,6 +184,10 @@ impl SchedulerCore {
     /// Move the frontier without producing events (seek). Pending swaps whose boundary is
     /// passed are applied at once; players keep their phase rule.
     pub fn seek(&mut self, beat: Time) {
+        if beat < self.frontier {
+            // The input's present state holds from the new position on.
+            Arc::make_mut(&mut self.input).rebase(beat);
+        }
         self.frontier = beat;
         for slot in &mut self.slots {
             if let Some((b, _)) = &mut slot.pending {
@@ -335,13 +366,16 @@ impl SchedulerCore {
                 events.clear();
                 let mut failed = Vec::new();
                 let t0 = std::time::Instant::now();
-                v.program.query(
-                    local,
-                    &mut slot.cache,
-                    Budget::new(self.budget),
-                    events,
-                    &mut failed,
-                );
+                // Player time 0 sits at beat `origin` of the input.
+                with_input_at(&self.input, v.origin, || {
+                    v.program.query(
+                        local,
+                        &mut slot.cache,
+                        Budget::new(self.budget),
+                        events,
+                        &mut failed,
+                    )
+                });
                 slot.cost.record(t0.elapsed().as_micros() as u64);
                 if !failed.is_empty() {
                     slot.muted = true;

@@ -20,7 +20,7 @@ syn iskeyword @,48-57,_
 syn match patterName      "\<\h\w*\>"
 syn match patterCall      "\<\h\w*\ze\s*("
 syn match patterMethod    "\(\.\s*\)\@<=\h\w*"
-syn match patterBuiltin   "\<\(fast\|slow\|early\|late\|shift\|rev\|every\|whenmod\|sometimesBy\|sometimes\|often\|rarely\|almostNever\|almostAlways\|always\|never\|degrade\|degradeBy\|unDegradeBy\|iter\|iterBack\|palindrome\|ply\|chunk\|within\|off\|superimpose\|stut\|echo\|stack\|cat\|slowcat\|fastcat\|struct\|mask\|segment\|range\|arp\|euclid\|period\|sine\|cosine\|tri\|saw\|isaw\|square\|perlin\|rand\|seq\|Pseq\|Prand\|choose\|xrand\|Pxrand\|shuf\|Pshuf\|wrand\|Pwrand\|white\|Pwhite\|exprand\|Pexprand\|brown\|Pbrown\|series\|Pseries\|geom\|Pgeom\|n\|Pn\|ppar\|Ppar\|ptpar\|Ptpar\|chance\|integrate\|charge\|count\|onsets\|share\|step\|timer\)\>"
+syn match patterBuiltin   "\<\(fast\|slow\|early\|late\|shift\|rev\|every\|whenmod\|sometimesBy\|sometimes\|often\|rarely\|almostNever\|almostAlways\|always\|never\|degrade\|degradeBy\|unDegradeBy\|iter\|iterBack\|palindrome\|ply\|chunk\|within\|off\|superimpose\|stut\|echo\|stack\|cat\|slowcat\|fastcat\|struct\|mask\|segment\|range\|arp\|euclid\|period\|sine\|cosine\|tri\|saw\|isaw\|square\|perlin\|rand\|seq\|Pseq\|Prand\|choose\|xrand\|Pxrand\|shuf\|Pshuf\|wrand\|Pwrand\|white\|Pwhite\|exprand\|Pexprand\|brown\|Pbrown\|series\|Pseries\|geom\|Pgeom\|n\|Pn\|ppar\|Ppar\|ptpar\|Ptpar\|chance\|integrate\|charge\|count\|onsets\|share\|step\|timer\|cc\|held\|switch\|toggle\|notes\|press\)\>"
 syn match patterFuncName  "\(\<fn\s\+\)\@<=\h\w*"
 syn match patterPlayer    "\(\<\(play\|scene\)\s\+\)\@<=\h\w*\>\(\s*:\)\@!"
 syn match patterDeclare   "\<\(let\|fn\)\>"

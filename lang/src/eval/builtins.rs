@@ -18,8 +18,10 @@ use patter_pattern::{
     UnOp, Value,
 };
 
+mod control;
 pub(crate) mod trigger;
 
+pub(crate) use control::switch_edges;
 pub(crate) use trigger::gate_player;
 
 use super::value::{Func, Val};
@@ -576,6 +578,9 @@ pub static BUILTINS: &[Builtin] = &[
                     return Err(ev.error(d));
                 }
             };
+            if let Some(s) = control::stream_arp(mode, &a.get(1)) {
+                return Ok(Val::Stream(s));
+            }
             let p = a.pat(ev, 1)?;
             Ok(Val::Pat(Pat::Arp { mode, pat: p }.rc()))
         },
@@ -946,6 +951,54 @@ pub static BUILTINS: &[Builtin] = &[
         0,
         "an integrator's state as a continuous value (0 up to its threshold)",
         trigger::run_charge,
+    ),
+    // --- MIDI input (see builtins/control.rs) ---
+    b(
+        "cc",
+        &[
+            P("number", R),
+            P("channel", D(0.0)),
+            P("smooth", D(0.0)),
+            P("default", D(0.0)),
+        ],
+        0,
+        "a MIDI controller's value, 0..1 (channel 1-16, 0 any; smooth: glide in beats)",
+        control::run_cc,
+    ),
+    b(
+        "held",
+        &[P("channel", D(0.0)), P("pedal", Def::True)],
+        0,
+        "the MIDI notes held now, as a chord (the sustain pedal holds released notes)",
+        control::run_held,
+    ),
+    b(
+        "switch",
+        &[P("number", R), P("channel", D(0.0))],
+        0,
+        "true while a MIDI controller is at 64 or above (switch(64): the sustain pedal)",
+        control::run_switch,
+    ),
+    b(
+        "toggle",
+        &[P("number", R), P("channel", D(0.0))],
+        0,
+        "a latching button: flips each time a MIDI controller goes up past 64",
+        control::run_toggle,
+    ),
+    b(
+        "notes",
+        &[P("channel", D(0.0)), P("lo", D(0.0)), P("hi", D(127.0))],
+        0,
+        "a trigger firing at each MIDI note-on from lo to hi",
+        control::run_notes,
+    ),
+    b(
+        "press",
+        &[P("number", R), P("channel", D(0.0))],
+        0,
+        "a trigger firing each time a MIDI controller goes up past 64 (a button press)",
+        control::run_press,
     ),
 ];
 
@@ -1342,7 +1395,9 @@ fn reads_time(s: &Stream, fuel: &mut u32) -> bool {
         }
         Stream::Series { start, step, .. } => reads_time(start, fuel) || reads_time(step, fuel),
         Stream::Geom { start, grow, .. } => reads_time(start, fuel) || reads_time(grow, fuel),
-        Stream::Repeat { stream, .. } | Stream::Un { stream, .. } => reads_time(stream, fuel),
+        Stream::Repeat { stream, .. } | Stream::Un { stream, .. } | Stream::Arp { stream, .. } => {
+            reads_time(stream, fuel)
+        }
         Stream::Bin { left, right, .. } => reads_time(left, fuel) || reads_time(right, fuel),
     }
 }

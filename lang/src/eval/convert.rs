@@ -320,6 +320,10 @@ impl Reseed {
                 op: *op,
                 stream: self.stream(stream),
             }),
+            Stream::Arp { mode, stream } => Arc::new(Stream::Arp {
+                mode: *mode,
+                stream: self.stream(stream),
+            }),
         };
         self.streams.insert(key, out.clone());
         out

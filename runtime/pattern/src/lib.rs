@@ -21,6 +21,7 @@
 
 mod arrange;
 pub mod build;
+pub mod control;
 mod euclid;
 mod feel;
 mod key;

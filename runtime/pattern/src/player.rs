@@ -117,6 +117,9 @@ struct BindCache {
     structure_key: Option<Option<usize>>,
     /// Cycle mode: whether any value stream reads the event index, once computed.
     needs_index: Option<bool>,
+    /// Cycle mode: whether the structure reads MIDI input, once computed (its cycles are
+    /// then not kept: input arriving within a cycle changes the rest of it).
+    reads_input: Option<bool>,
     /// Stream mode: whether the timing streams are constants, once computed.
     constant_timing: Option<bool>,
 }
@@ -784,6 +787,9 @@ impl Query<'_> {
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
         let cb = self.cycle_beats;
+        let reads_input = *bc
+            .reads_input
+            .get_or_insert_with(|| crate::trigger::pat_input(pat, &mut 4096).is_some());
         for cyc in span.cycles() {
             let c = cyc.begin.floor_int();
             let base = if needs_index {
@@ -794,7 +800,7 @@ impl Query<'_> {
             // Whole cycles are queried (ranks inside the cycle give indices) and kept, so
             // that the small windows of a scheduler query each cycle once.
             let mut haps = match bc.cycle_haps.take() {
-                Some((cc, hs)) if cc == c => hs,
+                Some((cc, hs)) if cc == c && !reads_input => hs,
                 other => {
                     let mut hs = other
                         .map(|(_, v)| v)
@@ -808,7 +814,8 @@ impl Query<'_> {
                         hs.sort_by_key(|h| h.onset());
                     }
                     // Counts only serve `cycle_base`, which index-free binds never call.
-                    if needs_index {
+                    // A count taken before the cycle is over may change with input.
+                    if needs_index && !reads_input {
                         if bc.counts.len() >= MAX_COUNTS {
                             bc.counts.clear();
                         }

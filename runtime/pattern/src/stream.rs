@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::pat::{BinOp, PatRef, UnOp};
+use crate::pat::{ArpMode, BinOp, PatRef, UnOp};
 use crate::time::Time;
 use crate::value::Value;
 
@@ -159,6 +159,15 @@ pub enum Stream {
         /// Operator.
         op: UnOp,
         /// Operand.
+        stream: StreamRef,
+    },
+    /// An arpeggiator over a chord stream (`held().arp(updown)`): value `i` is note
+    /// `i mod k` of the arpeggio order of the chord at value `i` (k: the order's length),
+    /// so each event plays the next note of whatever chord is there. A rest stays a rest.
+    Arp {
+        /// Order.
+        mode: ArpMode,
+        /// The chords.
         stream: StreamRef,
     },
 }

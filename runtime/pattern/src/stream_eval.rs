@@ -329,7 +329,7 @@ fn static_len_f(s: &Stream, fuel: &mut u32) -> Option<Len> {
         Stream::Bin { left, right, .. } => {
             Some(static_len_f(left, fuel)?.min(static_len_f(right, fuel)?))
         }
-        Stream::Un { stream, .. } => static_len_f(stream, fuel),
+        Stream::Un { stream, .. } | Stream::Arp { stream, .. } => static_len_f(stream, fuel),
     }
 }
 
@@ -482,7 +482,7 @@ fn len_of(s: &Stream, salt: u64, ev: &mut Ev) -> Result<Len, Overrun> {
             mix(salt, TAG_RIGHT),
             ev,
         )?)),
-        Stream::Un { stream, .. } => len_of(stream, salt, ev),
+        Stream::Un { stream, .. } | Stream::Arp { stream, .. } => len_of(stream, salt, ev),
         Stream::Const(_) | Stream::Cycle(_) => Ok(Len::Inf),
     }
 }
@@ -994,6 +994,8 @@ pub(crate) fn eval(
         Stream::Un { op, stream } => {
             Ok(eval(stream, idx, salt, cycle, ev)?.map(|v| apply_un(*op, &v)))
         }
+        Stream::Arp { mode, stream } => Ok(eval(stream, idx, salt, cycle, ev)?
+            .map(|v| crate::query::arp_pick(*mode, &v, idx, cycle))),
     }
 }
 

@@ -15,7 +15,9 @@
 //! - every **`n`th** instant of a trigger ([`TriggerKind::Nth`]): how a scene launch that
 //!   steps through a list hears only the firings that launch its item.
 //!
-//! MIDI input (later) fits as one more [`TriggerKind`]: a recorded list of instants.
+//! - **input**: note-ons or controller presses read from the thread's current input
+//!   ([`crate::control`]). Cached checkpoints of triggers that read input (directly or
+//!   through a pattern) are dropped from the first beat where the input changed since.
 //!
 //! A [`TrigPat`] turns a trigger into values (a [`Pat::Trig`] node): `Step` plays item
 //! `count mod n` (or the last one, holding) of a list, where `count` is the number of
@@ -35,6 +37,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
+use crate::control::{ControlPat, InputTrigger};
 use crate::pat::{Hap, Pat, PatRef};
 use crate::query::{Budget, Overrun};
 use crate::time::{Time, TimeSpan};
@@ -44,10 +47,12 @@ use crate::value::Value;
 pub type TriggerRef = Arc<Trigger>;
 
 /// A trigger: its definition and a content hash (the key of its checkpoint table).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Trigger {
     kind: TriggerKind,
     key: u64,
+    /// Beats per cycle when the trigger reads input (see [`crate::control`]).
+    input: Option<Time>,
 }
 
 /// Where a trigger's instants come from. See the module docs.
@@ -96,6 +101,8 @@ pub enum TriggerKind {
         /// The trigger counted.
         of: TriggerRef,
     },
+    /// Note-ons or controller presses from the input.
+    Input(InputTrigger),
 }
 
 /// A leaky integrator (see the module docs).
@@ -123,7 +130,8 @@ impl Trigger {
     /// A trigger with its content hash.
     pub fn new(kind: TriggerKind) -> TriggerRef {
         let key = fnv(format!("{kind:?}").as_bytes());
-        Arc::new(Trigger { kind, key })
+        let input = kind_input(&kind, &mut 10_000);
+        Arc::new(Trigger { kind, key, input })
     }
 
     /// The content hash (equal definitions have equal keys).
@@ -171,6 +179,7 @@ impl Trigger {
                 first: *first,
                 of: of.reseeded(seed, f),
             },
+            TriggerKind::Input(i) => TriggerKind::Input(i.clone()),
         };
         Trigger::new(kind)
     }
@@ -196,6 +205,17 @@ impl Trigger {
             Ok(())
         })?;
         Ok(out)
+    }
+}
+
+// The content hash of derived triggers (and so their seeds) is taken over this text: it
+// leaves out `input`, which follows from `kind`, so seeds stay as they were before it.
+impl std::fmt::Debug for Trigger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trigger")
+            .field("kind", &self.kind)
+            .field("key", &self.key)
+            .finish()
     }
 }
 
@@ -267,6 +287,9 @@ pub enum TrigPat {
     Charge(TriggerRef),
     /// The number of instants that have taken effect, as a number (sampled, like a signal).
     Count(Listen),
+    /// A value read from the input (`cc`, `held`, `switch`, `toggle`), sampled like a
+    /// signal: see [`crate::control`].
+    Control(ControlPat),
 }
 
 impl TrigPat {
@@ -275,7 +298,9 @@ impl TrigPat {
     pub fn is_sampled(&self) -> bool {
         match self {
             TrigPat::Step { items, .. } => items.iter().all(|p| is_constant(p)),
-            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) => true,
+            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) | TrigPat::Control(_) => {
+                true
+            }
         }
     }
 
@@ -283,7 +308,9 @@ impl TrigPat {
     pub fn items(&self) -> &[PatRef] {
         match self {
             TrigPat::Step { items, .. } => items,
-            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) => &[],
+            TrigPat::Gate { .. } | TrigPat::Charge(_) | TrigPat::Count(_) | TrigPat::Control(_) => {
+                &[]
+            }
         }
     }
 
@@ -309,6 +336,7 @@ impl TrigPat {
             },
             TrigPat::Charge(t) => TrigPat::Charge(t.reseeded(seed, f)),
             TrigPat::Count(l) => TrigPat::Count(listen(l, f)),
+            TrigPat::Control(c) => TrigPat::Control(c.clone()),
         }
     }
 
@@ -320,6 +348,9 @@ impl TrigPat {
         budget: &mut Budget,
         out: &mut Vec<Hap>,
     ) -> Result<(), Overrun> {
+        if let TrigPat::Control(c) = self {
+            return c.query(span, budget, out);
+        }
         if let TrigPat::Charge(trig) = self {
             // Like a signal: one value for the span, without a whole.
             budget.spend(1)?;
@@ -339,7 +370,7 @@ impl TrigPat {
             let listens: [Option<&Listen>; 2] = match self {
                 TrigPat::Step { listen, .. } => [Some(listen), None],
                 TrigPat::Gate { start, stop } => [start.as_ref(), stop.as_ref()],
-                TrigPat::Charge(_) => [None, None],
+                TrigPat::Charge(_) | TrigPat::Control(_) => [None, None],
                 TrigPat::Count(listen) => [Some(listen), None],
             };
             for l in listens.into_iter().flatten() {
@@ -355,7 +386,7 @@ impl TrigPat {
             budget.spend(1)?;
             let piece = TimeSpan::new(b, e);
             match self {
-                TrigPat::Charge(_) => {}
+                TrigPat::Charge(_) | TrigPat::Control(_) => {}
                 TrigPat::Count(listen) => {
                     let (count, _) = state_at(listen, b, budget)?;
                     out.push(Hap {
@@ -413,6 +444,51 @@ impl TrigPat {
         }
         Ok(())
     }
+}
+
+/// Beats per cycle of the first input a trigger reads, directly or through its patterns
+/// (`None`: it reads none). Out of `fuel`, it assumes it does (its checkpoints are then
+/// only dropped more often).
+fn kind_input(kind: &TriggerKind, fuel: &mut u32) -> Option<Time> {
+    match kind {
+        TriggerKind::Input(i) => Some(i.cycle_beats),
+        TriggerKind::Integrate(i) => pat_input(&i.signal, fuel),
+        TriggerKind::Onsets(p) => pat_input(p, fuel),
+        TriggerKind::Every { .. } => None,
+        TriggerKind::Chance { of, .. }
+        | TriggerKind::Share { of, .. }
+        | TriggerKind::Nth { of, .. } => of.input,
+    }
+}
+
+/// Beats per cycle of the first input a pattern reads (see [`kind_input`]).
+pub(crate) fn pat_input(p: &Pat, fuel: &mut u32) -> Option<Time> {
+    if *fuel == 0 {
+        return Some(Time::ONE);
+    }
+    *fuel -= 1;
+    if let Pat::Trig(t) = p {
+        let listen = |l: &Listen| l.trigger.input;
+        let own = match &**t {
+            TrigPat::Control(c) => Some(c.cycle_beats),
+            TrigPat::Step { listen: l, .. } | TrigPat::Count(l) => listen(l),
+            TrigPat::Gate { start, stop } => start
+                .as_ref()
+                .and_then(listen)
+                .or_else(|| stop.as_ref().and_then(listen)),
+            TrigPat::Charge(t) => t.input,
+        };
+        if own.is_some() {
+            return own;
+        }
+    }
+    let mut found = None;
+    p.for_each_child(|c| {
+        if found.is_none() {
+            found = pat_input(c, fuel);
+        }
+    });
+    found
 }
 
 /// A constant or a chord of constants (a chord is a stack of them).
@@ -539,6 +615,10 @@ struct Timeline {
     used: u64,
     /// Integrator: the state at the end of the last advance.
     level: f64,
+    /// The input (id, message count) the marks were computed with.
+    seen: (u64, u64),
+    /// The beat of the input at the query's time 0.
+    seen_origin: Time,
 }
 
 #[derive(Debug, Default)]
@@ -588,18 +668,40 @@ impl Tables {
             .lines
             .iter()
             .position(|l| l.trigger.key == trig.key && l.trigger.kind == trig.kind);
-        match found {
+        let mut tl = match found {
             Some(i) => self.lines.swap_remove(i),
             None => Timeline {
                 trigger: Trigger {
                     kind: trig.kind.clone(),
                     key: trig.key,
+                    input: trig.input,
                 },
                 marks: Vec::new(),
                 used: 0,
                 level: 0.0,
+                seen: (0, 0),
+                seen_origin: Time::ZERO,
             },
+        };
+        if let Some(cycle_beats) = trig.input {
+            // Checkpoints from where the input changed since (or all, for another input)
+            // no longer hold.
+            let (now, changed, origin) = crate::control::changes_since(tl.seen);
+            // Checkpoints are in the query's own time: another origin, another timeline.
+            let changed = if origin == tl.seen_origin {
+                changed
+            } else {
+                None
+            };
+            tl.seen_origin = origin;
+            match changed {
+                Some(None) => {}
+                Some(Some(beat)) => tl.marks.retain(|m| m.t * cycle_beats + origin < beat),
+                None => tl.marks.clear(),
+            }
+            tl.seen = now;
         }
+        tl
     }
 
     fn put(&mut self, mut tl: Timeline) {
@@ -716,6 +818,17 @@ impl Timeline {
                 }
                 return Ok((count, last));
             }
+            TriggerKind::Input(input) => {
+                // Read straight from the log: nothing to remember.
+                let out = collect.as_mut().map(|(v, _)| &mut **v);
+                let mut times = Vec::new();
+                let (count, last) =
+                    input.advance(from, to, out.is_some().then_some(&mut times), budget)?;
+                for t in times {
+                    keep(t, collect);
+                }
+                return Ok((count, last));
+            }
             TriggerKind::Onsets(pat) => {
                 let mut haps = crate::query::Scratch::take();
                 let mut marks_added = 0;
@@ -808,7 +921,9 @@ impl Timeline {
                         budget,
                         tables,
                     )?;
-                    let mut ordinal = base;
+                    // Instants before the input's checkpoint are not listed: number the
+                    // listed ones from the base count.
+                    let mut ordinal = base.max(base_to.saturating_sub(times.len() as u64));
                     for t in times {
                         budget.spend(1)?;
                         ordinal += 1;

@@ -25,6 +25,10 @@ impl Args {
     fn trigger(&mut self, ev: &mut Evaluator<'_>, i: usize) -> Result<TriggerRef, Stop> {
         match self.get(i) {
             Val::Trigger(t) => Ok(t),
+            // A switch or toggle fires when it turns on.
+            other if super::switch_edges(&other, true).is_some() => {
+                super::switch_edges(&other, true).ok_or(Stop)
+            }
             other => Err(ev.error(
                 Diagnostic::error(
                     "E0330",
@@ -334,12 +338,18 @@ impl Evaluator<'_> {
                     continue;
                 }
             };
+            // A switch or toggle starts a player when it turns on and stops it when it
+            // turns off.
+            let edges = super::switch_edges(val, k.node == "start");
             match val {
                 Val::Trigger(t) => {
                     *slot = Some(Listen {
                         trigger: t.clone(),
                         quant: q,
                     })
+                }
+                _ if edges.is_some() => {
+                    *slot = edges.map(|trigger| Listen { trigger, quant: q });
                 }
                 other => {
                     let d = other.describe();
@@ -349,7 +359,7 @@ impl Evaluator<'_> {
                             format!("`{}` takes a trigger, not {d}", k.node),
                             *span,
                         )
-                        .with_help("for example `start: timer(8)` or `stop: onsets(\"x(3,8)\")`"),
+                        .with_help("for example `start: timer(8)`, `stop: onsets(\"x(3,8)\")` or `start: switch(64)`"),
                     ));
                 }
             }

@@ -18,6 +18,7 @@ mod structure;
 use crate::pat::{Hap, Pat};
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
+pub(crate) use structure::arp_pick;
 
 /// Work allowance for one query: each hap produced or visited costs one step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -379,6 +379,40 @@ fn arp_order(mode: ArpMode, group: &[Hap], onset: Time) -> Vec<usize> {
     }
 }
 
+/// Note `idx mod k` of the arpeggio order of a chord (k: the order's length); a single
+/// value is itself and a rest stays a rest (the stream form of `arp`, see
+/// [`crate::Stream::Arp`]).
+pub(crate) fn arp_pick(mode: ArpMode, v: &Value, idx: u64, onset: Time) -> Value {
+    let Value::Chord(notes) = v else {
+        return v.clone();
+    };
+    let mut sorted: Vec<&Value> = notes.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.as_num()
+            .unwrap_or(f64::NAN)
+            .total_cmp(&b.as_num().unwrap_or(f64::NAN))
+    });
+    let blank = Hap {
+        whole: None,
+        part: TimeSpan::new(onset, onset),
+        value: Value::Rest,
+        gain: 1.0,
+    };
+    let mut order = arp_order(mode, &vec![blank; sorted.len()], onset);
+    if order.is_empty() {
+        // `updown` of one note is empty in Tidal; an arpeggiator keeps playing it.
+        order = (0..sorted.len()).collect();
+    }
+    if order.is_empty() {
+        return Value::Rest;
+    }
+    let at = (idx % order.len() as u64) as usize;
+    order
+        .get(at)
+        .and_then(|i| sorted.get(*i))
+        .map_or(Value::Rest, |v| (*v).clone())
+}
+
 /// Tidal's `converge`: first, last, second, second-to-last, ...
 fn converge(xs: &[usize]) -> Vec<usize> {
     let mut out = Vec::with_capacity(xs.len());
