@@ -17,8 +17,9 @@
 //! [`ControlLog::MAX_MESSAGES`] of them) into the checkpoint, which holds each controller's
 //! last value, the held notes and pedal of each channel, and the counts of note-ons and
 //! controller crossings (the trigger counts). Everything is exact across a compaction except
-//! a smoothed controller's glide, which restarts from the controller's value at the
-//! checkpoint; at the frontier, a horizon later, the difference has decayed by
+//! a smoothed controller's glide when computed afresh (a thread that has been following it
+//! goes on exactly), which restarts from the controller's value at the checkpoint; at the
+//! frontier, a horizon later, the difference has decayed by
 //! `e^(−horizon/smooth)` (below 1e-7 for `smooth` under a sixteenth of the horizon). Times
 //! before the checkpoint read the checkpoint's state.
 
@@ -392,10 +393,30 @@ impl ControlLog {
             .filter(|v| *v != 255);
         // The filter follows a piecewise-constant target exactly: between two messages
         // y moves toward the target by 1 − e^(−Δ/smooth).
-        let mut y = start.map_or(default, scale);
-        let mut target = y;
-        let mut since = self.checkpoint.at;
-        for m in self.upto(t) {
+        let y0 = start.map_or(default, scale);
+        let key = GlideKey {
+            id: self.id,
+            row,
+            number,
+            smooth: smooth.to_bits(),
+            default: default.to_bits(),
+        };
+        let p = self.upto_len(t);
+        // Resume from this thread's last glide of the same controller when it is not
+        // past `t`: the same steps in the same order, so the same bits.
+        let resume = GLIDES
+            .try_with(|g| {
+                g.try_borrow().ok().and_then(|g| {
+                    g.iter()
+                        .find(|m| m.key == key)
+                        .filter(|m| m.abs >= self.compacted && m.abs - self.compacted <= p as u64)
+                        .map(|m| ((m.abs - self.compacted) as usize, m.y, m.target, m.since))
+                })
+            })
+            .ok()
+            .flatten();
+        let (i, mut y, mut target, mut since) = resume.unwrap_or((0, y0, y0, self.checkpoint.at));
+        for m in self.msgs.get(i..p).unwrap_or(&[]) {
             if let Some((ch, n, v)) = m.cc() {
                 if n == number && (row == ANY || ch == row) {
                     y = glide(y, target, (m.at - since).to_f64(), smooth);
@@ -404,6 +425,26 @@ impl ControlLog {
                 }
             }
         }
+        let memo = GlideMemo {
+            key,
+            abs: self.compacted + p as u64,
+            y,
+            target,
+            since,
+        };
+        let _ = GLIDES.try_with(|g| {
+            if let Ok(mut g) = g.try_borrow_mut() {
+                match g.iter_mut().find(|m| m.key == key) {
+                    Some(m) => *m = memo,
+                    None => {
+                        if g.len() >= MAX_GLIDES {
+                            g.remove(0);
+                        }
+                        g.push(memo);
+                    }
+                }
+            }
+        });
         glide(y, target, (t - since).to_f64(), smooth)
     }
 
@@ -576,6 +617,33 @@ impl ControlLog {
 
 fn row(channel: Option<u8>) -> usize {
     channel.map_or(ANY, |c| (c as usize).min(15))
+}
+
+/// Glides remembered per thread.
+const MAX_GLIDES: usize = 32;
+
+/// Which glide a [`GlideMemo`] is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct GlideKey {
+    id: u64,
+    row: usize,
+    number: u8,
+    smooth: u64,
+    default: u64,
+}
+
+/// A glide's state after the log's first `abs` messages (counting folded ones).
+#[derive(Clone, Copy, Debug)]
+struct GlideMemo {
+    key: GlideKey,
+    abs: u64,
+    y: f64,
+    target: f64,
+    since: Time,
+}
+
+thread_local! {
+    static GLIDES: RefCell<Vec<GlideMemo>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One-pole glide from `y` toward `target` over `dt` beats with time constant `tau`.
