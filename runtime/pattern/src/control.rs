@@ -347,12 +347,6 @@ impl ControlLog {
         self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Messages taking effect at or before `t` (beats).
-    fn upto(&self, t: Time) -> &[Stamped] {
-        let n = self.msgs.partition_point(|m| m.at <= t);
-        self.msgs.get(..n).unwrap_or(&[])
-    }
-
     /// A controller's raw value (0–127) at `t`, if it was ever received.
     pub fn cc_raw(&self, channel: Option<u8>, number: u8, t: Time) -> Option<u8> {
         let row = row(channel);
