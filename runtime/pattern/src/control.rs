@@ -17,8 +17,9 @@
 //! [`ControlLog::MAX_MESSAGES`] of them) into the checkpoint, which holds each controller's
 //! last value, the held notes and pedal of each channel, and the counts of note-ons and
 //! controller crossings (the trigger counts). Everything is exact across a compaction except
-//! a smoothed controller's glide, which restarts from the controller's value at the
-//! checkpoint; at the frontier, a horizon later, the difference has decayed by
+//! a smoothed controller's glide when computed afresh (a thread that has been following it
+//! goes on exactly), which restarts from the controller's value at the checkpoint; at the
+//! frontier, a horizon later, the difference has decayed by
 //! `e^(−horizon/smooth)` (below 1e-7 for `smooth` under a sixteenth of the horizon). Times
 //! before the checkpoint read the checkpoint's state.
 
@@ -189,7 +190,13 @@ pub struct ControlLog {
     pushed: u64,
     /// Messages folded into the checkpoint.
     compacted: u64,
+    /// The state after `msgs[..i]` every [`SNAP_EVERY`] messages, so that a read replays
+    /// at most that many messages (results never depend on them).
+    snaps: Vec<(usize, Checkpoint)>,
 }
+
+/// Messages between two snapshots of a log's state.
+const SNAP_EVERY: usize = 256;
 
 impl PartialEq for ControlLog {
     fn eq(&self, other: &Self) -> bool {
@@ -219,6 +226,7 @@ impl ControlLog {
             msgs: Vec::new(),
             pushed: 0,
             compacted: 0,
+            snaps: Vec::new(),
         }
     }
 
@@ -230,6 +238,7 @@ impl ControlLog {
             msgs: Vec::new(),
             pushed: 0,
             compacted: 0,
+            snaps: Vec::new(),
         }
     }
 
@@ -239,7 +248,36 @@ impl ControlLog {
         let mut log = ControlLog::new();
         log.pushed = msgs.len() as u64;
         log.msgs = msgs;
+        let mut i = SNAP_EVERY;
+        while i <= log.msgs.len() {
+            log.snap(i);
+            i += SNAP_EVERY;
+        }
         log
+    }
+
+    /// Take a snapshot of the state after `msgs[..i]` (snapshots are taken in order).
+    fn snap(&mut self, i: usize) {
+        let (j, base) = self.base(i);
+        let mut cp = base.clone();
+        for m in self.msgs.get(j..i).unwrap_or(&[]) {
+            cp.apply(m);
+            cp.at = cp.at.max(m.at);
+        }
+        self.snaps.push((i, cp));
+    }
+
+    /// The latest state known at or before message `i`: (its position, the state).
+    fn base(&self, i: usize) -> (usize, &Checkpoint) {
+        match self.snaps.iter().rev().find(|(j, _)| *j <= i) {
+            Some((j, cp)) => (*j, cp),
+            None => (0, &self.checkpoint),
+        }
+    }
+
+    /// The number of messages taking effect at or before `t` (beats).
+    fn upto_len(&self, t: Time) -> usize {
+        self.msgs.partition_point(|m| m.at <= t)
     }
 
     /// Add a message taking effect at `at`, or at the last message's beat if that is
@@ -249,6 +287,10 @@ impl ControlLog {
         let at = at.max(last);
         self.msgs.push(Stamped { at, bytes });
         self.pushed += 1;
+        let last = self.snaps.last().map_or(0, |(i, _)| *i);
+        if self.msgs.len() >= last + SNAP_EVERY {
+            self.snap(self.msgs.len());
+        }
         at
     }
 
@@ -285,6 +327,10 @@ impl ControlLog {
             self.checkpoint.apply(&m);
             self.checkpoint.at = self.checkpoint.at.max(m.at);
         }
+        self.snaps.retain(|(i, _)| *i > n);
+        for (i, _) in &mut self.snaps {
+            *i -= n;
+        }
     }
 
     /// Start again from `beat` with everything received so far (a seek back, a loop, a
@@ -296,27 +342,24 @@ impl ControlLog {
         for m in self.msgs.drain(..) {
             self.checkpoint.apply(&m);
         }
+        self.snaps.clear();
         self.checkpoint.at = beat;
         self.id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// Messages taking effect at or before `t` (beats).
-    fn upto(&self, t: Time) -> &[Stamped] {
-        let n = self.msgs.partition_point(|m| m.at <= t);
-        self.msgs.get(..n).unwrap_or(&[])
     }
 
     /// A controller's raw value (0–127) at `t`, if it was ever received.
     pub fn cc_raw(&self, channel: Option<u8>, number: u8, t: Time) -> Option<u8> {
         let row = row(channel);
-        for m in self.upto(t).iter().rev() {
+        let p = self.upto_len(t);
+        let (i, cp) = self.base(p);
+        for m in self.msgs.get(i..p).unwrap_or(&[]).iter().rev() {
             if let Some((ch, n, v)) = m.cc() {
                 if n == number && (row == ANY || ch == row) {
                     return Some(v);
                 }
             }
         }
-        let v = *self.checkpoint.cc.get(row)?.get(number as usize)?;
+        let v = *cp.cc.get(row)?.get(number as usize)?;
         (v != 255).then_some(v)
     }
 
@@ -344,10 +387,30 @@ impl ControlLog {
             .filter(|v| *v != 255);
         // The filter follows a piecewise-constant target exactly: between two messages
         // y moves toward the target by 1 − e^(−Δ/smooth).
-        let mut y = start.map_or(default, scale);
-        let mut target = y;
-        let mut since = self.checkpoint.at;
-        for m in self.upto(t) {
+        let y0 = start.map_or(default, scale);
+        let key = GlideKey {
+            id: self.id,
+            row,
+            number,
+            smooth: smooth.to_bits(),
+            default: default.to_bits(),
+        };
+        let p = self.upto_len(t);
+        // Resume from this thread's last glide of the same controller when it is not
+        // past `t`: the same steps in the same order, so the same bits.
+        let resume = GLIDES
+            .try_with(|g| {
+                g.try_borrow().ok().and_then(|g| {
+                    g.iter()
+                        .find(|m| m.key == key)
+                        .filter(|m| m.abs >= self.compacted && m.abs - self.compacted <= p as u64)
+                        .map(|m| ((m.abs - self.compacted) as usize, m.y, m.target, m.since))
+                })
+            })
+            .ok()
+            .flatten();
+        let (i, mut y, mut target, mut since) = resume.unwrap_or((0, y0, y0, self.checkpoint.at));
+        for m in self.msgs.get(i..p).unwrap_or(&[]) {
             if let Some((ch, n, v)) = m.cc() {
                 if n == number && (row == ANY || ch == row) {
                     y = glide(y, target, (m.at - since).to_f64(), smooth);
@@ -356,24 +419,45 @@ impl ControlLog {
                 }
             }
         }
+        let memo = GlideMemo {
+            key,
+            abs: self.compacted + p as u64,
+            y,
+            target,
+            since,
+        };
+        let _ = GLIDES.try_with(|g| {
+            if let Ok(mut g) = g.try_borrow_mut() {
+                match g.iter_mut().find(|m| m.key == key) {
+                    Some(m) => *m = memo,
+                    None => {
+                        if g.len() >= MAX_GLIDES {
+                            g.remove(0);
+                        }
+                        g.push(memo);
+                    }
+                }
+            }
+        });
         glide(y, target, (t - since).to_f64(), smooth)
     }
 
     /// The notes held on a channel (or any) at `t`, ascending; with `pedal`, notes
     /// released while the sustain pedal is down count until it lifts.
     pub fn held(&self, channel: Option<u8>, pedal: bool, t: Time) -> Vec<u8> {
-        let mut down = self.checkpoint.down;
-        let mut sustained = self.checkpoint.sustained;
+        let p = self.upto_len(t);
+        let (i, cp) = self.base(p);
+        let mut down = cp.down;
+        let mut sustained = cp.sustained;
         let mut ped = [false; 16];
         for (ch, p) in ped.iter_mut().enumerate() {
-            *p = self
-                .checkpoint
+            *p = cp
                 .cc
                 .get(ch)
                 .and_then(|r| r.get(PEDAL as usize))
                 .is_some_and(|v| *v != 255 && *v >= ON);
         }
-        for m in self.upto(t) {
+        for m in self.msgs.get(i..p).unwrap_or(&[]) {
             let ch = m.channel();
             let (Some(d), Some(s), Some(p)) =
                 (down.get_mut(ch), sustained.get_mut(ch), ped.get_mut(ch))
@@ -429,7 +513,8 @@ impl ControlLog {
         to: Time,
         out: &mut Vec<Time>,
     ) -> (u64, Option<Time>) {
-        let cp = &self.checkpoint;
+        let p_to = self.upto_len(to);
+        let (i, cp) = self.base(self.upto_len(from).min(p_to));
         let mut count = 0u64;
         let mut last: Option<Time> = None;
         let mut take = |e: Option<&(u64, Time)>| {
@@ -472,7 +557,7 @@ impl ControlLog {
                 rises = cp.count(RISE, row, number);
             }
         }
-        for m in self.upto(to) {
+        for m in self.msgs.get(i..p_to).unwrap_or(&[]) {
             let fired = match *src {
                 InputSource::Notes { channel, lo, hi } => m.note_on().is_some_and(|(ch, n)| {
                     channel.is_none_or(|c| c as usize == ch) && (lo..=hi).contains(&n)
@@ -526,6 +611,33 @@ impl ControlLog {
 
 fn row(channel: Option<u8>) -> usize {
     channel.map_or(ANY, |c| (c as usize).min(15))
+}
+
+/// Glides remembered per thread.
+const MAX_GLIDES: usize = 32;
+
+/// Which glide a [`GlideMemo`] is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct GlideKey {
+    id: u64,
+    row: usize,
+    number: u8,
+    smooth: u64,
+    default: u64,
+}
+
+/// A glide's state after the log's first `abs` messages (counting folded ones).
+#[derive(Clone, Copy, Debug)]
+struct GlideMemo {
+    key: GlideKey,
+    abs: u64,
+    y: f64,
+    target: f64,
+    since: Time,
+}
+
+thread_local! {
+    static GLIDES: RefCell<Vec<GlideMemo>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One-pole glide from `y` toward `target` over `dt` beats with time constant `tau`.
@@ -898,13 +1010,27 @@ mod tests {
     fn compacting_keeps_every_value_and_count_and_bounds_memory() {
         let msgs = script(3000);
         let full = ControlLog::from_messages(msgs.clone());
-        let mut live = ControlLog::new();
-        for m in &msgs {
-            live.push(m.at, m.bytes);
-            // A short horizon stand-in: fold everything 8 beats behind.
-            live.compact(m.at + Time::int(ControlLog::HORIZON - 8));
+        // Keep 8 beats (no snapshots survive), then 100 (snapshots shift as it folds).
+        for keep in [8, 100] {
+            let mut live = ControlLog::new();
+            for m in &msgs {
+                live.push(m.at, m.bytes);
+                live.compact(m.at + Time::int(ControlLog::HORIZON - keep));
+            }
+            assert!(live.compacted > 2000, "{}", live.len());
+            assert_eq!(live.snaps.is_empty(), keep == 8);
+            compare(&live, &full, &msgs);
         }
-        assert!(live.compacted > 2000 && live.len() < 200, "{}", live.len());
+        // However long the set, the log keeps at most its cap.
+        let mut log = ControlLog::new();
+        for (i, m) in script(40_000).iter().enumerate() {
+            log.push(Time::new(i as i64, 1000), m.bytes);
+            log.compact(Time::new(i as i64, 1000));
+        }
+        assert!(log.len() <= ControlLog::MAX_MESSAGES);
+    }
+
+    fn compare(live: &ControlLog, full: &ControlLog, msgs: &[Stamped]) {
         let end = msgs.last().unwrap().at;
         let mut t = live.checkpoint.at;
         while t <= end + Time::ONE {
@@ -932,13 +1058,6 @@ mod tests {
             }
             t += Time::new(3, 4);
         }
-        // However long the set, the log keeps at most its cap.
-        let mut log = ControlLog::new();
-        for (i, m) in script(40_000).iter().enumerate() {
-            log.push(Time::new(i as i64, 1000), m.bytes);
-            log.compact(Time::new(i as i64, 1000));
-        }
-        assert!(log.len() <= ControlLog::MAX_MESSAGES);
     }
 
     #[test]
