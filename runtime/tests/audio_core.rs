@@ -259,6 +259,32 @@ fn drift_moves_the_mapping_only_past_the_limit_and_slowly() {
 }
 
 #[test]
+fn a_stream_that_does_not_run_at_its_rate_is_followed_at_every_callback() {
+    let (mut core, shared) = core(2);
+    let mut out = vec![0.0f32; BLOCK * 2];
+    // Buffers taken ten times as fast as they play (ALSA's null device): the stream's
+    // clock moves a tenth of a buffer per callback.
+    let tenth = |frame: u64| CallbackTiming {
+        engine_now_ns: T0 + (frame as f64 * 1e8 / f64::from(RATE)) as i64,
+        latency_ns: 0,
+        stream_ns: Some(5_000 + (frame as f64 * 1e8 / f64::from(RATE)) as i64),
+    };
+    for _ in 0..400 {
+        core.process(&mut out, tenth(core.frame()), |x| x);
+    }
+    assert_eq!(shared.corrections.load(Ordering::Relaxed), 1);
+    // A note due now on the engine's clock lands within a buffer of now, not seconds behind
+    // (the mapping was taken at the start of the last buffer).
+    let now_ns = T0 + (core.frame() as f64 * 1e8 / f64::from(RATE)) as i64;
+    let f = core.frame_at(now_ns).unwrap();
+    assert!(
+        (f - core.frame() as i64).abs() <= BLOCK as i64,
+        "{f} vs {}",
+        core.frame()
+    );
+}
+
+#[test]
 fn a_large_offset_is_corrected_at_once() {
     let (mut core, shared) = core(2);
     let mut out = vec![0.0f32; BLOCK * 2];

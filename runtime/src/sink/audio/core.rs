@@ -55,6 +55,11 @@ pub const DRIFT_TAU_S: f64 = 1.0;
 /// cycle times settle for a moment after a client starts, and an origin taken then reads as
 /// a constant offset of a millisecond or two, which is not drift at all.
 pub const WARMUP_S: f64 = 1.0;
+/// A stream whose frames and clock disagree by more than this fraction over 100 ms is not
+/// drifting: it does not run at its rate (ALSA's `null` device takes buffers as fast as
+/// they come). The mapping then follows its clock at every callback, so notes still play
+/// when they are due.
+pub const UNPACED: f64 = 0.05;
 /// Notes this late are dropped rather than played at once (a stream that stalled or came
 /// back after a server restart must not burst out a backlog).
 pub const STALE_NS: i64 = 200_000_000;
@@ -178,6 +183,10 @@ pub struct AudioCore {
     stream_origin: Option<(i64, u64)>,
     /// Until this stream frame, the stream origin is re-taken at every callback.
     warm_until: u64,
+    /// The first callback's stream timestamp and frame (never re-taken).
+    first_stream: Option<(i64, u64)>,
+    /// The stream does not run at its rate (see [`UNPACED`]).
+    unpaced: bool,
 
     mix: Vec<f32>,
     fade_mix: Vec<f32>,
@@ -226,6 +235,8 @@ impl AudioCore {
             drift_ns: 0.0,
             stream_origin: None,
             warm_until: 0,
+            first_stream: None,
+            unpaced: false,
             mix: vec![0.0; MAX_BLOCK * 2],
             fade_mix: vec![0.0; MAX_BLOCK * 2],
         }
@@ -292,9 +303,23 @@ impl AudioCore {
             self.first_anchor_ns = Some(anchor);
             self.anchor_ns = Some(anchor);
             self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
+            self.first_stream = self.stream_origin;
             self.warm_until = self.frame + (WARMUP_S * self.rate) as u64;
             return;
         };
+        if let (Some((ns0, f0)), Some(now)) = (self.first_stream, t.stream_ns) {
+            let elapsed = (now - ns0) as f64;
+            let played = (self.frame - f0) as f64 * 1e9 / self.rate;
+            if self.unpaced || (elapsed > 1e8 && (played - elapsed).abs() > UNPACED * elapsed) {
+                if !self.unpaced {
+                    self.unpaced = true;
+                    self.shared.corrections.fetch_add(1, Ordering::Relaxed);
+                }
+                self.correction_ns = (elapsed - played) as i64;
+                self.anchor_ns = Some(anchor0 + self.correction_ns);
+                return;
+            }
+        }
         if self.frame < self.warm_until {
             self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
             return;
