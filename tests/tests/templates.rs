@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-use patter_tests::compile;
+use patter_tests::{canonical, compile};
 use proptest::prelude::*;
 
 /// Windows `[0, end)` cut at `cuts` and at every cycle boundary (beats).
@@ -189,10 +189,19 @@ fn periodic_shapes_equal_fresh_queries() {
         let Some(p) = compiled.program else {
             panic!("{src}: {:?}", compiled.diagnostics);
         };
-        let windows = pieces(&p, &[], p.cycle_beats * Time::int(40));
-        let kept = run(&p, &windows, false);
-        let fresh = run(&p, &windows, true);
-        assert!(!kept.is_empty(), "{src}");
-        assert_eq!(kept, fresh, "{src}");
+        let end = p.cycle_beats * Time::int(40);
+        // Whole cycles, then a scheduler's small windows (3/8 of a beat, across cycles).
+        let small: Vec<Time> = (0..1000).map(|i| Time::new(3 * i, 8)).collect();
+        let mut by_tiling = Vec::new();
+        for cuts in [&[][..], &small[..]] {
+            let windows = pieces(&p, cuts, end);
+            let kept = run(&p, &windows, false);
+            let fresh = run(&p, &windows, true);
+            assert!(!kept.is_empty(), "{src}");
+            assert_eq!(kept, fresh, "{src}");
+            by_tiling.push(canonical(kept));
+        }
+        // Small windows take their events from the kept cycles by onset: the same events.
+        assert_eq!(by_tiling[0], by_tiling[1], "{src}");
     }
 }

@@ -140,6 +140,8 @@ struct BindCache {
 struct Template {
     /// The cycle they were built for.
     cycle: i64,
+    /// The events are in onset order (as cycle mode emits them).
+    sorted: bool,
     events: Vec<Event>,
 }
 
@@ -940,7 +942,12 @@ impl Query<'_> {
                 return Ok(false);
             }
             if let Some(t) = bc.templates.get_mut(slot) {
-                *t = Some(Template { cycle: c, events });
+                let sorted = events.is_sorted_by_key(|e| e.whole.begin);
+                *t = Some(Template {
+                    cycle: c,
+                    sorted,
+                    events,
+                });
             }
         }
         let Some(Some(t)) = bc.templates.get(slot) else {
@@ -964,8 +971,16 @@ impl Query<'_> {
                 offset / cb
             } - shift;
             let (lo, hi) = (cyc.begin + back, cyc.end + back);
-            for e in &t.events {
-                if lo <= e.whole.begin && e.whole.begin < hi {
+            let inside = |e: &&Event| lo <= e.whole.begin && e.whole.begin < hi;
+            if t.sorted {
+                // A scheduler's small windows take a few events of a long cycle each.
+                let first = t.events.partition_point(|e| e.whole.begin < lo);
+                let end = t.events.partition_point(|e| e.whole.begin < hi);
+                let run = t.events.get(first..end).unwrap_or_default();
+                self.budget.spend(run.len() as u64)?;
+                self.out.extend_from_slice(run);
+            } else {
+                for e in t.events.iter().filter(inside) {
                     self.budget.spend(1)?;
                     self.out.push(e.clone());
                 }
@@ -977,7 +992,11 @@ impl Query<'_> {
             e.player = player;
             if k != 0 {
                 e.whole = TimeSpan::new(e.whole.begin.add_int(k), e.whole.end.add_int(k));
-                e.beat += shift_beats;
+                e.beat = if shift_beats.den() == 1 {
+                    e.beat.add_int(shift_beats.num())
+                } else {
+                    e.beat + shift_beats
+                };
             }
         }
         Ok(true)
