@@ -25,6 +25,9 @@
 //!
 //! Seeking to a beat is O(1) when the rhythm is constant, and otherwise resumes from
 //! checkpoints in the [`QueryCache`]; a fresh cache gives identical events, only slower.
+//! A cycle-mode bind whose events repeat every `P` cycles (see [`crate::period`]) keeps the
+//! finished events of each of its `P` cycles in the cache and serves later cycles from
+//! them, moved by whole cycles: the same events, built once per swap instead of per cycle.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -55,8 +58,9 @@ const TEMPLATE_EVENTS: usize = 1024;
 /// could in principle need terms past 64 bits, which a fresh query would approximate.
 const TEMPLATE_CYCLES: u64 = 1 << 32;
 
-/// Per-player memo of stream positions; carried between queries by the runtime so that
-/// successive windows cost O(events). Results never depend on it.
+/// Per-player memo of stream positions and of the finished events of periodic players'
+/// cycles; carried between queries by the runtime so that successive windows cost
+/// O(events). Results never depend on it.
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
     /// By player index (a program has few players; no hashing per query).
