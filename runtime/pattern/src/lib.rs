@@ -27,6 +27,7 @@ mod feel;
 mod key;
 mod params;
 mod pat;
+mod period;
 pub mod pitch;
 mod player;
 mod program;

@@ -25,6 +25,9 @@
 //!
 //! Seeking to a beat is O(1) when the rhythm is constant, and otherwise resumes from
 //! checkpoints in the [`QueryCache`]; a fresh cache gives identical events, only slower.
+//! A cycle-mode bind whose events repeat every `P` cycles (see [`crate::period`]) keeps the
+//! finished events of each of its `P` cycles in the cache and serves later cycles from
+//! them, moved by whole cycles: the same events, built once per swap instead of per cycle.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ use std::sync::Arc;
 use crate::key::Key;
 use crate::params::Params;
 use crate::pat::{BinOp, Hap, Pat, PatRef};
+use crate::period;
 use crate::pitch::{self, Slot};
 use crate::program::{Bind, Event, EventPat, Player, Program};
 use crate::query::{Budget, Overrun};
@@ -48,9 +52,15 @@ const MAX_CHECKPOINTS: usize = 1 << 14;
 const LEN_ALLOWANCE: u64 = 4096;
 /// Per-cycle event counts kept per bind.
 const MAX_COUNTS: usize = 1 << 12;
+/// Most events kept per bind as templates of periodic cycles (about 330 bytes each).
+const TEMPLATE_EVENTS: usize = 1024;
+/// Templates serve cycles whose number is below this in magnitude: far out, exact time
+/// could in principle need terms past 64 bits, which a fresh query would approximate.
+const TEMPLATE_CYCLES: u64 = 1 << 32;
 
-/// Per-player memo of stream positions; carried between queries by the runtime so that
-/// successive windows cost O(events). Results never depend on it.
+/// Per-player memo of stream positions and of the finished events of periodic players'
+/// cycles; carried between queries by the runtime so that successive windows cost
+/// O(events). Results never depend on it.
 #[derive(Clone, Debug, Default)]
 pub struct QueryCache {
     /// By player index (a program has few players; no hashing per query).
@@ -122,6 +132,24 @@ struct BindCache {
     reads_input: Option<bool>,
     /// Stream mode: whether the timing streams are constants, once computed.
     constant_timing: Option<bool>,
+    /// Cycle mode: the period of the bind's events in cycles, once computed (`Some(None)`:
+    /// unknown, or too many events to keep).
+    period: Option<Option<u64>>,
+    /// Cycle mode with a period: the finished events of cycle `c mod period`, by `c mod
+    /// period`, once built.
+    templates: Vec<Option<Template>>,
+    /// Events kept in `templates`.
+    template_events: usize,
+}
+
+/// The events of one whole cycle of a periodic bind, as emitted.
+#[derive(Clone, Debug)]
+struct Template {
+    /// The cycle they were built for.
+    cycle: i64,
+    /// The events are in onset order (as cycle mode emits them).
+    sorted: bool,
+    events: Vec<Event>,
 }
 
 impl BindCache {
@@ -341,20 +369,26 @@ fn merge_runs(runs: &mut [(u32, Vec<Event>)], rank: &[u32], out: &mut Vec<Event>
             (r, b.drain(..))
         })
         .collect();
+    // By rank (stable: equal ranks keep list order), so that the events of one beat are
+    // taken list by list: players mostly share beats, and a beat then costs two passes
+    // over the lists instead of one per event.
+    heads.sort_by_key(|(r, _)| *r);
     loop {
-        let mut best: Option<(usize, Time, u32)> = None;
-        for (i, (r, d)) in heads.iter().enumerate() {
+        let mut least: Option<Time> = None;
+        for (_, d) in heads.iter() {
             if let Some(e) = d.as_slice().first() {
-                if best.is_none_or(|(_, b, br)| (e.beat, *r) < (b, br)) {
-                    best = Some((i, e.beat, *r));
+                if least.is_none_or(|b| e.beat < b) {
+                    least = Some(e.beat);
                 }
             }
         }
-        let Some((i, _, _)) = best else {
+        let Some(beat) = least else {
             break;
         };
-        if let Some(e) = heads.get_mut(i).and_then(|(_, d)| d.next()) {
-            out.push(e);
+        for (_, d) in heads.iter_mut() {
+            let n = d.as_slice().iter().take_while(|e| e.beat == beat).count();
+            // A counted run extends without a check per event.
+            out.extend(d.by_ref().take(n));
         }
     }
 }
@@ -418,6 +452,28 @@ fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
         }
         _ => None,
     }
+}
+
+/// The period in cycles of a cycle-mode bind's events: every key's values and the
+/// structure repeat with it. `None` when unknown (see [`crate::period`]).
+fn bind_period(
+    bind: &Bind,
+    pat: &Pat,
+    ops: &[(BinOp, &StreamRef)],
+    structure_key: usize,
+) -> Option<u64> {
+    let mut p = period::pat_period(pat)?;
+    let others = bind
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(ki, _)| *ki != structure_key)
+        .map(|(_, (_, s))| s)
+        .chain(ops.iter().map(|(_, s)| *s));
+    for s in others {
+        p = period::lcm(p, period::stream_period(s)?)?;
+    }
+    Some(p)
 }
 
 /// True for a pattern whose structure comes from a continuous signal: it has no onsets of
@@ -786,71 +842,253 @@ impl Query<'_> {
         order: &[KeyInfo],
         values: &mut Vec<Value>,
     ) -> Result<(), Overrun> {
-        let cb = self.cycle_beats;
         let reads_input = *bc
             .reads_input
             .get_or_insert_with(|| crate::trigger::pat_input(pat, &mut 4096).is_some());
+        let period = match bc.period {
+            Some(p) => p,
+            None => {
+                // Input is not periodic: a cycle that reads it is built afresh each time.
+                let p = if needs_index || reads_input {
+                    None
+                } else {
+                    bind_period(bind, pat, ops, structure_key)
+                };
+                bc.period = Some(p);
+                p
+            }
+        };
         for cyc in span.cycles() {
             let c = cyc.begin.floor_int();
-            let base = if needs_index {
-                self.cycle_base(pat, c, bc)?
-            } else {
-                0
-            };
-            // Whole cycles are queried (ranks inside the cycle give indices) and kept, so
-            // that the small windows of a scheduler query each cycle once.
-            let mut haps = match bc.cycle_haps.take() {
-                Some((cc, hs)) if cc == c && !reads_input => hs,
-                other => {
-                    let mut hs = other
-                        .map(|(_, v)| v)
-                        .unwrap_or_else(|| std::mem::take(&mut bc.spare_haps));
-                    hs.clear();
-                    let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
-                    pat.query(whole_cycle, self.budget, &mut hs)?;
-                    hs.retain(|h| h.has_onset());
-                    // Sequences come out in onset order; a stable sort would keep them.
-                    if !hs.is_sorted_by_key(|h| h.onset()) {
-                        hs.sort_by_key(|h| h.onset());
-                    }
-                    // Counts only serve `cycle_base`, which index-free binds never call.
-                    // A count taken before the cycle is over may change with input.
-                    if needs_index && !reads_input {
-                        if bc.counts.len() >= MAX_COUNTS {
-                            bc.counts.clear();
-                        }
-                        bc.counts.insert(c, hs.len() as u64);
-                    }
-                    hs
+            if let Some(p) = period.filter(|_| c.unsigned_abs() < TEMPLATE_CYCLES) {
+                if self.kept_cycle(
+                    bind,
+                    pat,
+                    ops,
+                    cyc,
+                    c,
+                    p,
+                    offset,
+                    salt,
+                    bc,
+                    structure_key,
+                    order,
+                    values,
+                )? {
+                    continue;
                 }
-            };
-            // A window that reaches the cycle's end is its last visit in playing order:
-            // the haps' values then move into the events, and the list is not kept.
-            let last_visit = cyc.end == Time::int(c) + Time::ONE;
-            let r = self.cycle_haps(
+            }
+            self.cycle_piece(
                 bind,
+                pat,
                 ops,
                 cyc,
+                c,
                 offset,
                 salt,
                 bc,
                 structure_key,
-                base,
-                &mut haps,
-                last_visit,
+                needs_index,
+                reads_input,
+                order,
+                values,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The events of `cyc`, a piece of cycle `c`, from the kept events of cycle `c mod
+    /// period` moved by whole cycles (built first if not kept yet). False, with nothing
+    /// emitted, when the cycle's events are too many to keep: templates are then given up
+    /// for this bind.
+    #[allow(clippy::too_many_arguments)]
+    fn kept_cycle(
+        &mut self,
+        bind: &Bind,
+        pat: &PatRef,
+        ops: &[(BinOp, &StreamRef)],
+        cyc: TimeSpan,
+        c: i64,
+        period: u64,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        order: &[KeyInfo],
+        values: &mut Vec<Value>,
+    ) -> Result<bool, Overrun> {
+        let Ok(p) = i64::try_from(period) else {
+            return Ok(false);
+        };
+        let slot = c.rem_euclid(p) as usize;
+        if bc.templates.len() != period as usize {
+            bc.templates.clear();
+            bc.templates.resize_with(period as usize, || None);
+            bc.template_events = 0;
+        }
+        if bc.templates.get(slot).is_some_and(Option::is_none) {
+            // Build the whole cycle as a fresh query would, into a list of its own.
+            let mut events = Vec::new();
+            std::mem::swap(self.out, &mut events);
+            let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
+            let r = self.cycle_piece(
+                bind,
+                pat,
+                ops,
+                whole_cycle,
+                c,
+                offset,
+                salt,
+                bc,
+                structure_key,
+                false,
+                false,
                 order,
                 values,
             );
-            if last_visit {
-                haps.clear();
-                bc.spare_haps = std::mem::take(&mut haps);
-            } else {
-                bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
-            }
+            std::mem::swap(self.out, &mut events);
             r?;
+            bc.template_events += events.len();
+            if bc.template_events > TEMPLATE_EVENTS {
+                bc.period = Some(None);
+                bc.templates = Vec::new();
+                return Ok(false);
+            }
+            if let Some(t) = bc.templates.get_mut(slot) {
+                let sorted = events.is_sorted_by_key(|e| e.whole.begin);
+                *t = Some(Template {
+                    cycle: c,
+                    sorted,
+                    events,
+                });
+            }
         }
-        let _ = cb;
-        Ok(())
+        let Some(Some(t)) = bc.templates.get(slot) else {
+            return Ok(false);
+        };
+        let cb = self.cycle_beats;
+        let k = c - t.cycle;
+        let shift = Time::int(k);
+        let shift_beats = cb * shift;
+        let whole_piece = cyc.begin == Time::int(c) && cyc.end == Time::int(c) + Time::ONE;
+        let start = self.out.len();
+        if whole_piece {
+            self.budget.spend(t.events.len() as u64)?;
+            self.out.extend_from_slice(&t.events);
+        } else {
+            // Onsets were kept as emitted (moved by the bind's offset): compare them with
+            // the piece moved the same way, back to the template's cycle.
+            let back = if offset.is_zero() {
+                Time::ZERO
+            } else {
+                offset / cb
+            } - shift;
+            let (lo, hi) = (cyc.begin + back, cyc.end + back);
+            let inside = |e: &&Event| lo <= e.whole.begin && e.whole.begin < hi;
+            if t.sorted {
+                // A scheduler's small windows take a few events of a long cycle each.
+                let first = t.events.partition_point(|e| e.whole.begin < lo);
+                let end = t.events.partition_point(|e| e.whole.begin < hi);
+                let run = t.events.get(first..end).unwrap_or_default();
+                self.budget.spend(run.len() as u64)?;
+                self.out.extend_from_slice(run);
+            } else {
+                for e in t.events.iter().filter(inside) {
+                    self.budget.spend(1)?;
+                    self.out.push(e.clone());
+                }
+            }
+        }
+        // Moved in place: an event is large, and only its times change.
+        let player = self.player;
+        for e in self.out.iter_mut().skip(start) {
+            e.player = player;
+            if k != 0 {
+                e.whole = TimeSpan::new(e.whole.begin.add_int(k), e.whole.end.add_int(k));
+                e.beat = if shift_beats.den() == 1 {
+                    e.beat.add_int(shift_beats.num())
+                } else {
+                    e.beat + shift_beats
+                };
+            }
+        }
+        Ok(true)
+    }
+
+    /// The events of `cyc`, a piece of cycle `c`, built from the pattern's haps.
+    #[allow(clippy::too_many_arguments)]
+    fn cycle_piece(
+        &mut self,
+        bind: &Bind,
+        pat: &PatRef,
+        ops: &[(BinOp, &StreamRef)],
+        cyc: TimeSpan,
+        c: i64,
+        offset: Time,
+        salt: u64,
+        bc: &mut BindCache,
+        structure_key: usize,
+        needs_index: bool,
+        reads_input: bool,
+        order: &[KeyInfo],
+        values: &mut Vec<Value>,
+    ) -> Result<(), Overrun> {
+        let base = if needs_index {
+            self.cycle_base(pat, c, bc)?
+        } else {
+            0
+        };
+        // Whole cycles are queried (ranks inside the cycle give indices) and kept, so
+        // that the small windows of a scheduler query each cycle once.
+        let mut haps = match bc.cycle_haps.take() {
+            Some((cc, hs)) if cc == c && !reads_input => hs,
+            other => {
+                let mut hs = other
+                    .map(|(_, v)| v)
+                    .unwrap_or_else(|| std::mem::take(&mut bc.spare_haps));
+                hs.clear();
+                let whole_cycle = TimeSpan::new(Time::int(c), Time::int(c) + Time::ONE);
+                pat.query(whole_cycle, self.budget, &mut hs)?;
+                hs.retain(|h| h.has_onset());
+                // Sequences come out in onset order; a stable sort would keep them.
+                if !hs.is_sorted_by_key(|h| h.onset()) {
+                    hs.sort_by_key(|h| h.onset());
+                }
+                // Counts only serve `cycle_base`, which index-free binds never call.
+                // A count taken before the cycle is over may change with input.
+                if needs_index && !reads_input {
+                    if bc.counts.len() >= MAX_COUNTS {
+                        bc.counts.clear();
+                    }
+                    bc.counts.insert(c, hs.len() as u64);
+                }
+                hs
+            }
+        };
+        // A window that reaches the cycle's end is its last visit in playing order:
+        // the haps' values then move into the events, and the list is not kept.
+        let last_visit = cyc.end == Time::int(c) + Time::ONE;
+        let r = self.cycle_haps(
+            bind,
+            ops,
+            cyc,
+            offset,
+            salt,
+            bc,
+            structure_key,
+            base,
+            &mut haps,
+            last_visit,
+            order,
+            values,
+        );
+        if last_visit {
+            haps.clear();
+            bc.spare_haps = std::mem::take(&mut haps);
+        } else {
+            bc.cycle_haps = Some((c, std::mem::take(&mut haps)));
+        }
+        r
     }
 
     /// Events of one cycle's onset haps that fall in `cyc`.

@@ -112,6 +112,22 @@ impl Time {
         Time { num: n, den: 1 }
     }
 
+    /// `self + k` for an integer `k`: the fraction stays reduced (`gcd(n + k·d, d) =
+    /// gcd(n, d)`), so no gcd is needed unless a term overflows.
+    #[inline]
+    pub(crate) fn add_int(self, k: i64) -> Time {
+        match k
+            .checked_mul(self.den)
+            .and_then(|x| x.checked_add(self.num))
+        {
+            Some(n) if n != i64::MIN => Time {
+                num: n,
+                den: self.den,
+            },
+            _ => self + Time::int(k),
+        }
+    }
+
     /// Numerator (sign carrier).
     pub const fn num(self) -> i64 {
         self.num

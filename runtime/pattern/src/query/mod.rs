@@ -15,6 +15,8 @@ mod ops;
 mod random;
 mod structure;
 
+pub(crate) use combine::unary;
+
 use crate::pat::{Hap, Pat};
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
