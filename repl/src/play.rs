@@ -226,12 +226,24 @@ pub fn run(argv: &[String]) -> ExitCode {
         );
     }
     for s in metrics.sinks {
-        eprintln!(
-            "patter: {}: {} sent, {} late, {} dropped, {} errors",
-            s.name, s.sent, s.late, s.dropped, s.errors
-        );
+        eprintln!("{}", sink_summary(&s));
     }
     ExitCode::SUCCESS
+}
+
+/// The line a sink gets when playing ends.
+pub(crate) fn sink_summary(s: &patter_runtime::sink::SinkMetrics) -> String {
+    let mut line = format!(
+        "patter: {}: {} sent, {} late, {} dropped, {} errors",
+        s.name, s.sent, s.late, s.dropped, s.errors
+    );
+    if s.clock_corrections > 0 {
+        line.push_str(&format!(
+            ", {} clock corrections (the device's clock drifted)",
+            s.clock_corrections
+        ));
+    }
+    line
 }
 
 /// The warning for a sound name that is neither a built-in instrument nor a sample folder;

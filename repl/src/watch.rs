@@ -365,10 +365,7 @@ pub fn play(
     let metrics = session.engine().metrics();
     session.shutdown();
     for s in metrics.sinks {
-        eprintln!(
-            "patter: {}: {} sent, {} late, {} dropped, {} errors",
-            s.name, s.sent, s.late, s.dropped, s.errors
-        );
+        eprintln!("{}", crate::play::sink_summary(&s));
     }
     std::process::ExitCode::SUCCESS
 }

@@ -12,8 +12,8 @@ use patter_tests::listen::{
 
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// Late notes and xruns from the summary line `synth:jack: N sent, L late, D dropped, E
-/// errors` on patter's stderr.
+/// Late notes, xruns and clock corrections from the summary line `synth:jack: N sent, L
+/// late, D dropped, E errors[, C clock corrections …]` on patter's stderr.
 fn trouble(err: &str) -> u64 {
     let line = err
         .lines()
@@ -29,7 +29,12 @@ fn trouble(err: &str) -> u64 {
     let (Some(late), Some(errors)) = (count("late"), count("errors")) else {
         panic!("no summary line for synth:jack in:\n{err}");
     };
-    late + errors
+    let corrections = line
+        .and_then(|l| l.split(", ").find(|p| p.contains("clock corrections")))
+        .and_then(|p| p.split_whitespace().next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    late + errors + corrections
 }
 
 #[test]

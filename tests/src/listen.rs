@@ -142,7 +142,8 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
 }
 
 /// Check the spacing of the onsets heard: consecutive ones `expect` frames apart, exactly,
-/// when the sink saw no xrun (`xruns` 0).
+/// when the sink saw no xrun, no late note and made no clock correction (`xruns` counts
+/// all three).
 ///
 /// After xruns the dummy server's frames and clock part ways (a stalled server loses time
 /// its frames never make up, and its cycle times jump and settle), so no spacing is right

@@ -188,6 +188,7 @@ impl Sink for ShmSink {
             queue_depth: 0,
             connected: self.writer.is_some(),
             server: None,
+            clock_corrections: 0,
         }
     }
 

@@ -99,6 +99,7 @@ impl SinkCounters {
             queue_depth,
             connected: true,
             server: None,
+            clock_corrections: 0,
         }
     }
 }
@@ -142,6 +143,9 @@ pub struct SinkMetrics {
     pub connected: bool,
     /// The server's own last report, for sinks that drive a sound server.
     pub server: Option<ServerLoad>,
+    /// Times the sink moved its mapping from engine time to device frames to follow the
+    /// device's clock (the built-in synth; 0 elsewhere).
+    pub clock_corrections: u64,
 }
 
 /// Something that receives scheduled events.

@@ -323,6 +323,7 @@ impl Sink for AudioSink {
             .counters
             .snapshot(&self.name, s.depth.load(Ordering::Relaxed));
         m.connected = s.connected.load(Ordering::Acquire);
+        m.clock_corrections = s.corrections.load(Ordering::Relaxed);
         m
     }
 
