@@ -72,6 +72,13 @@ impl jack::NotificationHandler for Notify {
     unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
         self.shared.connected.store(false, Ordering::Release);
     }
+
+    /// An xrun: the server missed a cycle, and messages of that time may have moved by a
+    /// cycle or been lost with it. Counted as a device error, as the audio sink does.
+    fn xrun(&mut self, _: &jack::Client) -> jack::Control {
+        self.shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+        jack::Control::Continue
+    }
 }
 
 type Active = jack::AsyncClient<Notify, Process>;
