@@ -2523,6 +2523,18 @@ mod tests {
     }
 
     /// Wait (at most 5 s) until `cond` holds on the collected events.
+    /// A session at 600 BPM (a bar in 0.4 s), playing or not, whose events are collected.
+    fn collecting_session(play: bool) -> (Session, patter_runtime::sink::collect::Collected) {
+        let (s, _) = Session::start(SessionConfig {
+            tempo: 600.0,
+            play,
+            ..SessionConfig::default()
+        });
+        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
+        s.engine().send(Command::AddSink(Box::new(sink)));
+        (s, events)
+    }
+
     fn eventually(
         events: &patter_runtime::sink::collect::Collected,
         cond: impl Fn(&[(Event, EventTimes)]) -> bool,
@@ -2539,12 +2551,7 @@ mod tests {
 
     #[test]
     fn mute_and_solo_silence_players_until_undone() {
-        let (mut s, _) = Session::start(SessionConfig {
-            tempo: 600.0,
-            ..SessionConfig::default()
-        });
-        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
-        s.engine().send(Command::AddSink(Box::new(sink)));
+        let (mut s, events) = collecting_session(true);
         assert!(
             s.eval(
                 REPL_DOC,
@@ -2778,12 +2785,7 @@ launch [b, a] on timer(2)";
 
     #[test]
     fn a_launch_lands_at_the_next_bar() {
-        let (mut s, _) = Session::start(SessionConfig {
-            tempo: 600.0,
-            ..SessionConfig::default()
-        });
-        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
-        s.engine().send(Command::AddSink(Box::new(sink)));
+        let (mut s, events) = collecting_session(true);
         assert!(s.eval("set.pat", SCENES).ok);
         let slot_of = |s: &Session, name: &str| {
             let slots = s.slots.lock().unwrap();
@@ -2836,12 +2838,7 @@ launch [b, a] on timer(2)";
 
     #[test]
     fn set_overrides_one_key_from_the_next_event() {
-        let (mut s, _) = Session::start(SessionConfig {
-            tempo: 600.0,
-            ..SessionConfig::default()
-        });
-        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
-        s.engine().send(Command::AddSink(Box::new(sink)));
+        let (mut s, events) = collecting_session(true);
         assert!(
             s.eval(
                 REPL_DOC,
@@ -2961,13 +2958,7 @@ launch [b, a] on timer(2)";
 
     #[test]
     fn a_set_right_after_a_launch_lands_with_it_at_the_bar() {
-        let (mut s, _) = Session::start(SessionConfig {
-            tempo: 600.0,
-            play: false,
-            ..SessionConfig::default()
-        });
-        let (sink, events, _) = patter_runtime::sink::collect::CollectSink::new("collect");
-        s.engine().send(Command::AddSink(Box::new(sink)));
+        let (mut s, events) = collecting_session(false);
         assert!(s.eval("set.pat", SCENES).ok);
         s.request(Request::Seek { beat: 1.0 });
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

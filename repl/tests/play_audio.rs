@@ -5,9 +5,8 @@
 
 use std::process::{Command as Process, Stdio};
 
-use patter_tests::jackd::JackServer;
 use patter_tests::listen::{
-    check_spacing, eventually, listener, onsets, recording, use_server, PERIOD,
+    check_spacing, connect_ear, eventually, onsets, recording, server_and_ear,
 };
 
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -40,11 +39,7 @@ fn trouble(err: &str) -> u64 {
 #[test]
 fn patter_play_defaults_to_the_synth_on_jack() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("audio-cli", 48_000, PERIOD as u32) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
-    let (ear, blocks) = listener("ear");
+    let (server, ear, blocks) = server_and_ear("audio-cli");
     let dir = std::env::temp_dir().join(format!("patter-audio-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join("kicks.pat");
@@ -61,11 +56,7 @@ fn patter_play_defaults_to_the_synth_on_jack() {
     // Its ports appear as its client starts (and connect once it is active); by default
     // they are connected to the system outputs.
     let c = ear.as_client();
-    assert!(eventually(|| c
-        .connect_ports_by_name("patter_out:out_0", "ear:in")
-        .is_ok()));
-    // Frames before this cycle were recorded from an unconnected input.
-    let connected = u64::from(c.frame_time()) + PERIOD as u64;
+    let connected = connect_ear(c, "patter_out:out_0");
     let system = c.port_by_name("system:playback_1").unwrap();
     assert!(eventually(|| system
         .is_connected_to("patter_out:out_0")
@@ -82,10 +73,7 @@ fn patter_play_defaults_to_the_synth_on_jack() {
 
     let peak = audio.iter().fold(0.0f32, |p, x| p.max(x.abs()));
     assert!(peak > 0.1, "the kicks are heard (peak {peak})");
-    let heard: Vec<usize> = onsets(audio, 10_000)
-        .into_iter()
-        .filter(|&at| rec.first + at as u64 > connected)
-        .collect();
+    let heard = rec.after(connected, &onsets(audio, 10_000));
     check_spacing(&heard, 48_000, trouble(&err), 3, &err);
 }
 
@@ -107,11 +95,7 @@ fn write_block_wav(path: &std::path::Path, frames: usize, level: f32) {
 #[test]
 fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("audio-samples", 48_000, PERIOD as u32) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
-    let (ear, blocks) = listener("ear");
+    let (server, ear, blocks) = server_and_ear("audio-samples");
     let dir = std::env::temp_dir().join(format!("patter-samples-{}", std::process::id()));
     let folder = dir.join("lib").join("blip");
     std::fs::create_dir_all(&folder).unwrap();
@@ -141,12 +125,7 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let c = ear.as_client();
-    assert!(eventually(|| c
-        .connect_ports_by_name("patter_out:out_0", "ear:in")
-        .is_ok()));
-    // Frames before this cycle were recorded from an unconnected input.
-    let connected = u64::from(c.frame_time()) + PERIOD as u64;
+    let connected = connect_ear(ear.as_client(), "patter_out:out_0");
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(out.status.success(), "{err}");
@@ -172,14 +151,15 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
     // A blip in a cycle the ear missed (an xrun in the test's own client) cannot be judged,
     // nor can any on a machine so loaded that the server xruns continually (patter's own
     // buffers then go missing too).
-    let judged: Vec<usize> = heard[..heard.len() - 1]
-        .iter()
-        .copied()
-        .filter(|&at| rec.first + at as u64 > connected && rec.heard_all(at..at + 1_100))
-        .filter(|_| trouble(&err) <= 3)
+    let trouble = trouble(&err);
+    let after_connect = rec.after(connected, &heard);
+    let judged: Vec<usize> = rec
+        .after(connected, &heard[..heard.len() - 1])
+        .into_iter()
+        .filter(|&at| trouble <= 3 && rec.heard_all(at..at + 1_100))
         .collect();
     assert!(
-        !judged.is_empty() || trouble(&err) > 3,
+        !judged.is_empty() || trouble > 3,
         "a whole blip is heard: {heard:?} {:?}",
         rec.missed
     );
@@ -196,22 +176,13 @@ fn patter_play_plays_samples_from_a_samples_folder_from_the_first_beat() {
             .fold((f32::MAX, f32::MIN), |(l, h), x| (l.min(*x), h.max(*x)));
         assert!(lo > 0.005 && hi - lo < 0.001, "a steady level: {lo}..{hi}");
     }
-    let after_connect: Vec<usize> = heard
-        .iter()
-        .copied()
-        .filter(|&at| rec.first + at as u64 > connected)
-        .collect();
-    check_spacing(&after_connect, 48_000, trouble(&err), 3, &err);
+    check_spacing(&after_connect, 48_000, trouble, 3, &err);
 }
 
 #[test]
 fn the_repl_loads_the_samples_a_new_program_names_and_warns_once_about_unknown_ones() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("audio-repl", 48_000, PERIOD as u32) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
-    let (ear, blocks) = listener("ear");
+    let (server, ear, blocks) = server_and_ear("audio-repl");
     let dir = std::env::temp_dir().join(format!("patter-repl-samples-{}", std::process::id()));
     let folder = dir.join("lib").join("blip");
     std::fs::create_dir_all(&folder).unwrap();
@@ -233,10 +204,7 @@ fn the_repl_loads_the_samples_a_new_program_names_and_warns_once_about_unknown_o
         b"play d { s: \"blip ~ ~ ~\" }\nplay x { s: \"nosuch\" }\n",
     )
     .unwrap();
-    let c = ear.as_client();
-    assert!(eventually(|| c
-        .connect_ports_by_name("patter_out:out_0", "ear:in")
-        .is_ok()));
+    connect_ear(ear.as_client(), "patter_out:out_0");
     // Keep the REPL's input open (it plays on) until a whole blip is heard.
     let mut audio = Vec::new();
     let whole_blip = |audio: &[f32]| {

@@ -3,29 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use patter_lang::{compile, NoImports};
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-
-const CYCLES: i64 = 64;
-
-fn program(src: &str) -> Program {
-    compile("bench.pat", src, &NoImports).program.unwrap()
-}
-
-fn query(p: &Program, out: &mut Vec<Event>) {
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    for c in 0..CYCLES {
-        let t = p.cycle_beats * Time::int(c);
-        p.query(
-            TimeSpan::new(t, t + p.cycle_beats),
-            &mut cache,
-            Budget::new(u64::MAX / 2),
-            out,
-            &mut failed,
-        );
-    }
-}
+use patter_tests::programs::{bench_program, query_bench_cycles};
 
 fn bench(c: &mut Criterion) {
     let hats = "s: \"hh*16\", amp: \"0.3 0.2\"";
@@ -50,14 +28,14 @@ fn bench(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("feel");
     for (name, src) in &cases {
-        let p = program(src);
+        let p = bench_program(src);
         let mut out = Vec::new();
-        query(&p, &mut out);
+        query_bench_cycles(&p, &mut out);
         group.throughput(Throughput::Elements(out.len() as u64));
         group.bench_function(*name, |b| {
             b.iter(|| {
                 out.clear();
-                query(&p, &mut out);
+                query_bench_cycles(&p, &mut out);
             })
         });
     }

@@ -55,6 +55,28 @@ pub fn listener(name: &str) -> (jack::AsyncClient<(), Listener>, Blocks) {
     (active, blocks)
 }
 
+/// A real-time dummy server at 48 kHz with [`PERIOD`]-frame cycles, this process's clients
+/// pointed at it (hold the test's lock), and the ear listening on it.
+pub fn server_and_ear(tag: &str) -> (JackServer, jack::AsyncClient<(), Listener>, Blocks) {
+    let Some(server) = JackServer::start_realtime(tag, 48_000, PERIOD as u32) else {
+        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
+    };
+    use_server(&server);
+    let (ear, blocks) = listener("ear");
+    (server, ear, blocks)
+}
+
+/// Connect `port` to the ear's input, waiting for the port to appear; returns the first
+/// JACK frame surely recorded from it, less one (earlier frames came from an unconnected
+/// input): pass it to [`Recording::after`].
+pub fn connect_ear(ear: &jack::Client, port: &str) -> u64 {
+    assert!(
+        eventually(|| ear.connect_ports_by_name(port, "ear:in").is_ok()),
+        "{port} never appeared"
+    );
+    u64::from(ear.frame_time()) + PERIOD as u64
+}
+
 /// What the listener heard, laid out by JACK frame from its first cycle.
 pub struct Recording {
     /// Absolute JACK frame of `samples[0]`.
@@ -66,6 +88,14 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// The onsets `at` (sample indices) heard after JACK frame `frame`.
+    pub fn after(&self, frame: u64, at: &[usize]) -> Vec<usize> {
+        at.iter()
+            .copied()
+            .filter(|&i| self.first + i as u64 > frame)
+            .collect()
+    }
+
     /// True when the listener heard every frame of `range`.
     pub fn heard_all(&self, range: std::ops::Range<usize>) -> bool {
         range.end <= self.samples.len()

@@ -53,3 +53,34 @@ pub fn query_cases() -> Vec<(&'static str, String)> {
         ),
     ]
 }
+
+/// Windows queried per bench iteration: one cycle at a time, as the scheduler's follow
+/// each other.
+pub const BENCH_CYCLES: i64 = 64;
+
+/// Compile a bench program (it must compile).
+#[allow(clippy::panic)]
+pub fn bench_program(src: &str) -> patter_pattern::Program {
+    match patter_lang::compile("bench.pat", src, &patter_lang::NoImports).program {
+        Some(p) => p,
+        None => panic!("a bench program does not compile:\n{src}"),
+    }
+}
+
+/// One bench iteration: [`BENCH_CYCLES`] one-cycle windows with a fresh cache, events
+/// appended to `out` (the query benches and the instruction-count harness share it).
+pub fn query_bench_cycles(p: &patter_pattern::Program, out: &mut Vec<patter_pattern::Event>) {
+    use patter_pattern::{Budget, QueryCache, Time, TimeSpan};
+    let mut cache = QueryCache::default();
+    let mut failed = Vec::new();
+    for c in 0..BENCH_CYCLES {
+        let t = p.cycle_beats * Time::int(c);
+        p.query(
+            TimeSpan::new(t, t + p.cycle_beats),
+            &mut cache,
+            Budget::new(u64::MAX / 2),
+            out,
+            &mut failed,
+        );
+    }
+}

@@ -12,7 +12,7 @@ use patter_runtime::{Command, Engine, EngineConfig};
 use patter_tests::compile;
 use patter_tests::jackd::JackServer;
 use patter_tests::listen::{
-    check_spacing, eventually, listener, onsets, recording, use_server, PERIOD,
+    check_spacing, eventually, listener, onsets, recording, server_and_ear, use_server, PERIOD,
 };
 
 /// The JACK server is chosen through a process-wide environment variable: tests take turns.
@@ -21,11 +21,7 @@ static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 #[test]
 fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("audio", 48_000, PERIOD as u32) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
-    let (ear, blocks) = listener("ear");
+    let (server, ear, blocks) = server_and_ear("audio");
 
     let mut engine = Engine::start(EngineConfig::default());
     let opts = AudioOptions {
@@ -95,11 +91,7 @@ fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
 #[test]
 fn after_an_xrun_the_sink_keeps_the_kicks_on_the_clock() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("audio-xrun", 48_000, PERIOD as u32) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
-    let (ear, blocks) = listener("ear");
+    let (server, ear, blocks) = server_and_ear("audio-xrun");
     let mut engine = Engine::start(EngineConfig::default());
     let opts = AudioOptions {
         backend: AudioBackend::Jack,

@@ -9,33 +9,15 @@
 //! `--toggle-collect=query_count::iteration` to leave compiling out of the count.
 #![allow(clippy::unwrap_used)]
 
-use patter_lang::NoImports;
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-use patter_tests::programs::query_cases;
-
-const CYCLES: i64 = 64;
-
-fn query(p: &Program, out: &mut Vec<Event>) {
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    for c in 0..CYCLES {
-        let t = p.cycle_beats * Time::int(c);
-        p.query(
-            TimeSpan::new(t, t + p.cycle_beats),
-            &mut cache,
-            Budget::new(u64::MAX / 2),
-            out,
-            &mut failed,
-        );
-    }
-}
+use patter_pattern::{Event, Program};
+use patter_tests::programs::{bench_program, query_bench_cycles, query_cases};
 
 /// One bench iteration: drop the previous events, query 64 cycles. Never inlined, so that
 /// `--toggle-collect=query_count::iteration` counts exactly the bench's work.
 #[inline(never)]
 fn iteration(p: &Program, out: &mut Vec<Event>) {
     out.clear();
-    query(p, out);
+    query_bench_cycles(p, out);
 }
 
 fn main() {
@@ -46,9 +28,7 @@ fn main() {
         if only.is_some_and(|o| o != i) {
             continue;
         }
-        let p = patter_lang::compile("bench.pat", src, &NoImports)
-            .program
-            .unwrap();
+        let p = bench_program(src);
         let mut out = Vec::new();
         let mut events = 0;
         for _ in 0..iterations {

@@ -169,9 +169,8 @@ pub struct AudioCore {
     rate: f64,
     channels: usize,
     frame: u64,
-    /// Engine ns at which stream frame 0 is heard (drift correction included).
-    anchor_ns: Option<i64>,
-    /// The same, as measured at the first callback.
+    /// Engine ns at which stream frame 0 is heard, as measured at the first callback (the
+    /// drift correction in force is added by `anchor_ns()`).
     first_anchor_ns: Option<i64>,
     /// The drift correction in force.
     correction_ns: i64,
@@ -228,7 +227,6 @@ impl AudioCore {
             rate: f64::from(rate.max(1)),
             channels: channels.max(1),
             frame: 0,
-            anchor_ns: None,
             first_anchor_ns: None,
             correction_ns: 0,
             slewing: false,
@@ -249,7 +247,7 @@ impl AudioCore {
 
     /// The stream frame an engine time falls on (None before the first callback).
     pub fn frame_at(&self, at_ns: i64) -> Option<i64> {
-        let anchor = self.anchor_ns?;
+        let anchor = self.anchor_ns()?;
         let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
         Some(frames.round() as i64)
     }
@@ -296,17 +294,16 @@ impl AudioCore {
     }
 
     fn update_mapping(&mut self, t: CallbackTiming, frames: u64) {
-        let Some(anchor0) = self.first_anchor_ns else {
+        if self.first_anchor_ns.is_none() {
             // Frame `self.frame` (0 for a new stream) is heard `latency` after now.
             let heard = t.engine_now_ns.saturating_add(t.latency_ns.max(0));
             let anchor = heard - (self.frame as f64 * 1e9 / self.rate) as i64;
             self.first_anchor_ns = Some(anchor);
-            self.anchor_ns = Some(anchor);
             self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
             self.first_stream = self.stream_origin;
             self.warm_until = self.frame + (WARMUP_S * self.rate) as u64;
             return;
-        };
+        }
         if let (Some((ns0, f0)), Some(now)) = (self.first_stream, t.stream_ns) {
             let elapsed = (now - ns0) as f64;
             let played = (self.frame - f0) as f64 * 1e9 / self.rate;
@@ -316,7 +313,6 @@ impl AudioCore {
                     self.shared.corrections.fetch_add(1, Ordering::Relaxed);
                 }
                 self.correction_ns = (elapsed - played) as i64;
-                self.anchor_ns = Some(anchor0 + self.correction_ns);
                 return;
             }
         }
@@ -338,7 +334,6 @@ impl AudioCore {
             self.drift_ns = raw as f64;
             self.slewing = false;
             self.shared.corrections.fetch_add(1, Ordering::Relaxed);
-            self.anchor_ns = Some(anchor0 + self.correction_ns);
             return;
         }
         let alpha = (frames as f64 / self.rate / DRIFT_TAU_S).min(1.0);
@@ -356,13 +351,18 @@ impl AudioCore {
                 self.slewing = false;
             }
         }
-        self.anchor_ns = Some(anchor0 + self.correction_ns);
+    }
+
+    /// Engine ns at which stream frame 0 is heard, the drift correction included (None
+    /// before the first callback).
+    fn anchor_ns(&self) -> Option<i64> {
+        self.first_anchor_ns.map(|a| a + self.correction_ns)
     }
 
     /// Move what the scheduler sent into the synth, stopping at a reset that cannot be
     /// served yet (no spare, or the previous reset still fading); it waits in `held`.
     fn drain(&mut self) {
-        let Some(anchor) = self.anchor_ns else {
+        let Some(anchor) = self.anchor_ns() else {
             return;
         };
         let now = self.frame;
