@@ -186,12 +186,19 @@ fn controls_and_notes_arrive_in_order_stamped_within_a_period() {
     let sent = drain(&sent);
     assert_eq!(sent.len(), expect.len());
     let period = 256.0 / 48000.0;
+    // A message the server hands on a cycle after it was written (the receiving client
+    // ran before the sender finished, on a loaded machine) is stamped a period later, and
+    // then by a cycle start JACK's clock filter has corrected: CI runs saw 5.347 and
+    // 5.666 ms for a 5.333 ms period. (The frame arithmetic is checked exactly by the
+    // unit test `frames_map_to_engine_seconds`; here stamps must fall in the cycle the
+    // message was written in or the next, by the clock the sender read.)
+    let jitter = 1e-3;
     let mut wall_gaps = Vec::new();
     for (m, (wall, at, b)) in got.iter().zip(&sent) {
         assert_eq!(m.bytes, *b);
-        // Against the frame it was written at: the same cycle, the same place in it.
+        // Against the frame it was written at: the same place in this cycle or the next.
         assert!(
-            (m.at - at).abs() <= period,
+            (m.at - at).abs() <= period + jitter,
             "{b:?} sent at {at:.6} s (frame time), stamped {:.6} s: more than one period ({period:.6} s) apart",
             m.at
         );

@@ -45,7 +45,7 @@ pub use arrange::{Activity, Arrangement, Cue, Scene, Section};
 pub use euclid::{bjorklund, MAX_STEPS};
 pub use feel::{Feel, Groove, Humanize};
 pub use key::Key;
-pub use params::Params;
+pub use params::{Pairs, Params};
 pub use pat::{ArpMode, BinOp, CycleCond, Hap, Pat, PatRef, SignalKind, UnOp};
 pub use player::QueryCache;
 pub use program::{Bind, Event, EventPat, Player, Program};

@@ -955,6 +955,10 @@ impl Query<'_> {
                 return Ok(false);
             }
             if let Some(t) = bc.templates.get_mut(slot) {
+                // Served as copies from now on: shared lists copy and drop as a count.
+                for e in &mut events {
+                    e.params.share();
+                }
                 let sorted = events.is_sorted_by_key(|e| e.whole.begin);
                 *t = Some(Template {
                     cycle: c,
@@ -1373,7 +1377,7 @@ impl Query<'_> {
                     Params::new()
                 },
             });
-            let Some(params) = self.out.last_mut().map(|e| &mut e.params) else {
+            let Some(params) = self.out.last_mut().map(|e| e.params.own()) else {
                 continue;
             };
             // The last note moves each plain value out instead of cloning it (values are
