@@ -1363,8 +1363,19 @@ impl Query<'_> {
             // their precomputed ranks: no sort, no name comparison, and no allocation up to
             // `Params::INLINE` pairs.
             let derived: [Option<f64>; DERIVED.len()] = [Some(amp), freq, midinote, n, velocity];
+            // Pairs this event gets: one per key (a derived key given too, such as `amp`,
+            // once), plus the other derived keys that have a value. Counted exactly, so a
+            // list that fits inline is never given heap room.
+            let mut room = order.len() + DERIVED.len();
+            if room > Params::INLINE {
+                let absent = derived.iter().filter(|d| d.is_none()).count();
+                let given = order
+                    .iter()
+                    .filter(|i| i.same && derived.get(i.below).is_some_and(Option::is_some))
+                    .count();
+                room -= absent + given;
+            }
             // Built in place: an event is large, and moving it costs more than filling it.
-            let room = order.len() + DERIVED.len();
             self.out.push(Event {
                 player: self.player,
                 whole,
