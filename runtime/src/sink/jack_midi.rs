@@ -3,9 +3,13 @@
 //! cycle, about 5 ms of jitter at 256 frames; this sink is within one frame).
 //!
 //! The process callback runs the same [`Dispatcher`] as the midir sink (no allocation,
-//! lock or blocking) with a port that turns each deadline into a frame offset. Engine time
-//! and JACK time are mapped once at start-up (both are the monotonic clock, a constant
-//! offset apart).
+//! lock or blocking) with a port that turns each deadline into a frame offset. The port's
+//! frames are counted, cycle by cycle, through the [`FrameClock`] the audio sink uses: a
+//! synth reading the port consumes them at a steady rate, so two messages a beat apart are
+//! a beat of frames apart. JACK's cycle times (its filtered clock, mapped to engine time
+//! once at start-up: both are the monotonic clock, a constant offset apart) only correct
+//! slow drift; after an xrun they jump and settle, and placing messages by them directly
+//! put ticks a cycle early or late, or lost one.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +19,7 @@ use crossbeam_queue::ArrayQueue;
 use patter_pattern::{Event, Time};
 
 use super::dispatch::{Control, Deadline, Dispatcher, MidiPort};
+use super::frame_clock::{CallbackTiming, FrameClock};
 use super::midi_queue::{MidiQueue, QUEUE};
 use super::{EventTimes, Sink, SinkCounters, SinkMetrics};
 use crate::midi::MidiMsg;
@@ -51,6 +56,10 @@ struct Process {
     dispatcher: Dispatcher<FramePort>,
     /// JACK microseconds minus engine microseconds.
     offset_us: i64,
+    /// Frames handed to the port so far.
+    frame: u64,
+    clock: FrameClock,
+    shared: Arc<Shared>,
 }
 
 /// State shared by the scheduler side, the process callback and the supervisor.
@@ -61,6 +70,8 @@ struct Shared {
     connected: AtomicBool,
     reconnects: AtomicU64,
     stop: AtomicBool,
+    /// Clock corrections the process callback started (see [`FrameClock::update`]).
+    corrections: AtomicU64,
 }
 
 /// Notices that the JACK server went away (async-signal context: only an atomic store).
@@ -118,6 +129,9 @@ fn open_client(
         out,
         dispatcher,
         offset_us,
+        frame: 0,
+        clock: FrameClock::new(sample_rate),
+        shared: shared.clone(),
     };
     let active = client
         .activate_async(
@@ -136,18 +150,30 @@ impl jack::ProcessHandler for Process {
         let Ok(times) = ps.cycle_times() else {
             return jack::Control::Continue;
         };
-        let to_engine_ns =
-            |jack_us: u64| ((jack_us as i64 - self.offset_us).max(0) as u64).saturating_mul(1000);
-        let start = to_engine_ns(times.current_usecs);
-        let end = to_engine_ns(times.next_usecs);
+        let cycle_ns = times.current_usecs as i64 * 1000;
+        let timing = CallbackTiming {
+            engine_now_ns: cycle_ns - self.offset_us * 1000,
+            latency_ns: 0,
+            stream_ns: Some(cycle_ns),
+        };
         let n = ps.n_frames();
+        let started = self.clock.update(timing, self.frame, u64::from(n));
+        if started > 0 {
+            self.shared
+                .corrections
+                .fetch_add(u64::from(started), Ordering::Relaxed);
+        }
+        let engine_ns = |frame: u64| self.clock.engine_ns(frame).unwrap_or(0).max(0) as u64;
+        let start = engine_ns(self.frame);
+        let end = engine_ns(self.frame + u64::from(n));
+        self.frame += u64::from(n);
         {
             // The port is the dispatcher's; set it up for this cycle.
             let port = self.dispatcher.port_mut();
             port.cycle_start_ns = start;
             port.n_frames = n;
             port.ns_per_frame = if n > 0 {
-                (end.saturating_sub(start)) as f64 / n as f64
+                (end.saturating_sub(start)) as f64 / f64::from(n)
             } else {
                 1.0
             };
@@ -196,6 +222,7 @@ impl JackMidiSink {
             connected: AtomicBool::new(false),
             reconnects: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            corrections: AtomicU64::new(0),
         });
         let (active, sample_rate, buffer_size) =
             open_client(client_name, port_name, origin, &shared)?;
@@ -323,7 +350,9 @@ impl Sink for JackMidiSink {
     }
 
     fn metrics(&self) -> SinkMetrics {
-        self.q.metrics(&self.name, self.is_connected())
+        let mut m = self.q.metrics(&self.name, self.is_connected());
+        m.clock_corrections = self.shared.corrections.load(Ordering::Relaxed);
+        m
     }
 
     fn close(&mut self) {

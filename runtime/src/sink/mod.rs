@@ -9,6 +9,7 @@
 pub mod audio;
 pub mod collect;
 pub mod dispatch;
+pub mod frame_clock;
 #[cfg(feature = "jack")]
 pub mod jack_midi;
 pub mod midi;

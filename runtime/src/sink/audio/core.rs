@@ -12,17 +12,9 @@
 //! that bin has no room, so the callback never frees a bank. A spare synth swapped in by a
 //! reset takes the playing synth's bank first.
 //!
-//! Timing: engine seconds map to stream frames through an anchor taken at the first
-//! callback (frame 0 is heard at engine time `anchor`), then frames are counted, so two
-//! notes one beat apart are exactly one beat of frames apart. The stream's own timestamps
-//! (JACK's cycle times on the JACK host) measure the drift between the audio clock and the
-//! engine's monotonic clock; past [`DRIFT_LIMIT_NS`] the mapping follows it, but slowly
-//! ([`SLEW`]), so notes one beat apart stay a beat apart to within a fraction of a
-//! millisecond; the measurement itself is low-passed ([`DRIFT_TAU_S`]) and starts after
-//! the stream has settled ([`WARMUP_S`]). Stream timestamps jump and settle after an xrun (JACK smooths its cycle
-//! times), and a mapping that jumped with them would put a hiccup into the rhythm at every
-//! xrun. Only an offset past [`STEP_NS`] (a stream that stalled for long or came back) is
-//! corrected in one step.
+//! Timing: engine time maps to stream frames through a [`FrameClock`] (frames are
+//! counted; drift against the stream's own timestamps is followed slowly; see
+//! `sink::frame_clock`).
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
@@ -31,35 +23,16 @@ use std::sync::Arc;
 use crossbeam_queue::ArrayQueue;
 use patter_synth::{NoteSpec, SampleBank, Synth};
 
+use crate::sink::frame_clock::FrameClock;
+pub use crate::sink::frame_clock::{
+    CallbackTiming, DRIFT_LIMIT_NS, DRIFT_TAU_S, SETTLED_NS, SLEW, STEP_NS, UNPACED, WARMUP_S,
+};
 use crate::sink::SinkCounters;
 
 /// Messages that may wait between the scheduler and the callback.
 pub const QUEUE: usize = 8192;
 /// Frames over which a reset fades the old voices out (5.3 ms at 48 kHz): quick, no click.
 pub const FADE_FRAMES: u64 = 256;
-/// Drift between the audio clock and the engine clock tolerated before the mapping moves.
-pub const DRIFT_LIMIT_NS: i64 = 1_000_000;
-/// How fast the mapping follows drift, as a fraction of the time played: 0.25%, so two
-/// notes a second apart move at most 2.5 ms (120 frames at 48 kHz) relative to each other
-/// while it catches up, and a 1 ms drift is taken up in 0.4 s.
-pub const SLEW: f64 = 0.0025;
-/// Drift left when a slew stops (then frames are the clock again until the next limit).
-pub const SETTLED_NS: i64 = 10_000;
-/// An offset this large is corrected at once: slewing it would take minutes.
-pub const STEP_NS: i64 = 250_000_000;
-/// Time constant (seconds) of the low-pass on measured drift: JACK's cycle times wobble by
-/// a millisecond or more for a moment when a cycle starts late, without any real drift;
-/// the mapping follows only drift that lasts.
-pub const DRIFT_TAU_S: f64 = 1.0;
-/// Seconds after a stream starts during which its clock is not trusted for drift: JACK's
-/// cycle times settle for a moment after a client starts, and an origin taken then reads as
-/// a constant offset of a millisecond or two, which is not drift at all.
-pub const WARMUP_S: f64 = 1.0;
-/// A stream whose frames and clock disagree by more than this fraction over 100 ms is not
-/// drifting: it does not run at its rate (ALSA's `null` device takes buffers as fast as
-/// they come). The mapping then follows its clock at every callback, so notes still play
-/// when they are due.
-pub const UNPACED: f64 = 0.05;
 /// Notes this late are dropped rather than played at once (a stream that stalled or came
 /// back after a server restart must not burst out a backlog).
 pub const STALE_NS: i64 = 200_000_000;
@@ -146,17 +119,6 @@ impl Default for AudioShared {
     }
 }
 
-/// When a callback runs, on the engine's timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CallbackTiming {
-    /// Engine nanoseconds when the callback started (read from the engine's clock).
-    pub engine_now_ns: i64,
-    /// Nanoseconds from the callback to when its first frame is heard.
-    pub latency_ns: i64,
-    /// The stream's own timestamp of this callback in nanoseconds (any epoch), for drift.
-    pub stream_ns: Option<i64>,
-}
-
 /// The audio callback's state. See the module documentation.
 pub struct AudioCore {
     shared: std::sync::Arc<AudioShared>,
@@ -169,23 +131,8 @@ pub struct AudioCore {
     rate: f64,
     channels: usize,
     frame: u64,
-    /// Engine ns at which stream frame 0 is heard, as measured at the first callback (the
-    /// drift correction in force is added by `anchor_ns()`).
-    first_anchor_ns: Option<i64>,
-    /// The drift correction in force.
-    correction_ns: i64,
-    /// True while the correction is catching up with the measured drift.
-    slewing: bool,
-    /// Measured drift, low-passed ([`DRIFT_TAU_S`]).
-    drift_ns: f64,
-    /// First callback's stream timestamp and frame, for drift.
-    stream_origin: Option<(i64, u64)>,
-    /// Until this stream frame, the stream origin is re-taken at every callback.
-    warm_until: u64,
-    /// The first callback's stream timestamp and frame (never re-taken).
-    first_stream: Option<(i64, u64)>,
-    /// The stream does not run at its rate (see [`UNPACED`]).
-    unpaced: bool,
+    /// Where engine time falls in the stream's frames.
+    clock: FrameClock,
 
     mix: Vec<f32>,
     fade_mix: Vec<f32>,
@@ -227,14 +174,7 @@ impl AudioCore {
             rate: f64::from(rate.max(1)),
             channels: channels.max(1),
             frame: 0,
-            first_anchor_ns: None,
-            correction_ns: 0,
-            slewing: false,
-            drift_ns: 0.0,
-            stream_origin: None,
-            warm_until: 0,
-            first_stream: None,
-            unpaced: false,
+            clock: FrameClock::new(rate),
             mix: vec![0.0; MAX_BLOCK * 2],
             fade_mix: vec![0.0; MAX_BLOCK * 2],
         }
@@ -247,7 +187,7 @@ impl AudioCore {
 
     /// The stream frame an engine time falls on (None before the first callback).
     pub fn frame_at(&self, at_ns: i64) -> Option<i64> {
-        let anchor = self.anchor_ns()?;
+        let anchor = self.clock.anchor_ns()?;
         let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
         Some(frames.round() as i64)
     }
@@ -261,7 +201,12 @@ impl AudioCore {
         conv: impl Fn(f32) -> T,
     ) {
         let frames = (out.len() / self.channels) as u64;
-        self.update_mapping(timing, frames);
+        let started = self.clock.update(timing, self.frame, frames);
+        if started > 0 {
+            self.shared
+                .corrections
+                .fetch_add(u64::from(started), Ordering::Relaxed);
+        }
         self.swap_samples();
         self.drain();
         for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
@@ -293,76 +238,10 @@ impl AudioCore {
             .store(s.queue.len() + self.synth.queued(), Ordering::Relaxed);
     }
 
-    fn update_mapping(&mut self, t: CallbackTiming, frames: u64) {
-        if self.first_anchor_ns.is_none() {
-            // Frame `self.frame` (0 for a new stream) is heard `latency` after now.
-            let heard = t.engine_now_ns.saturating_add(t.latency_ns.max(0));
-            let anchor = heard - (self.frame as f64 * 1e9 / self.rate) as i64;
-            self.first_anchor_ns = Some(anchor);
-            self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
-            self.first_stream = self.stream_origin;
-            self.warm_until = self.frame + (WARMUP_S * self.rate) as u64;
-            return;
-        }
-        if let (Some((ns0, f0)), Some(now)) = (self.first_stream, t.stream_ns) {
-            let elapsed = (now - ns0) as f64;
-            let played = (self.frame - f0) as f64 * 1e9 / self.rate;
-            if self.unpaced || (elapsed > 1e8 && (played - elapsed).abs() > UNPACED * elapsed) {
-                if !self.unpaced {
-                    self.unpaced = true;
-                    self.shared.corrections.fetch_add(1, Ordering::Relaxed);
-                }
-                self.correction_ns = (elapsed - played) as i64;
-                return;
-            }
-        }
-        if self.frame < self.warm_until {
-            self.stream_origin = t.stream_ns.map(|ns| (ns, self.frame));
-            return;
-        }
-        // Without stream timestamps, the frame count is the clock.
-        let (Some((origin_ns, origin_frame)), Some(stream_ns)) = (self.stream_origin, t.stream_ns)
-        else {
-            return;
-        };
-        // Frame F is heard at anchor0 + F/rate + drift, where drift is how far the stream's
-        // clock ran beyond the frames counted since the first callback.
-        let counted = ((self.frame - origin_frame) as f64 * 1e9 / self.rate) as i64;
-        let raw = (stream_ns - origin_ns) - counted;
-        if (raw - self.correction_ns).abs() > STEP_NS {
-            self.correction_ns = raw;
-            self.drift_ns = raw as f64;
-            self.slewing = false;
-            self.shared.corrections.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let alpha = (frames as f64 / self.rate / DRIFT_TAU_S).min(1.0);
-        self.drift_ns += alpha * (raw as f64 - self.drift_ns);
-        let drift = self.drift_ns as i64;
-        let error = drift - self.correction_ns;
-        if self.slewing || error.abs() > DRIFT_LIMIT_NS {
-            if !self.slewing {
-                self.slewing = true;
-                self.shared.corrections.fetch_add(1, Ordering::Relaxed);
-            }
-            let most = ((frames as f64 * 1e9 / self.rate * SLEW) as i64).max(1);
-            self.correction_ns += error.clamp(-most, most);
-            if (drift - self.correction_ns).abs() <= SETTLED_NS {
-                self.slewing = false;
-            }
-        }
-    }
-
-    /// Engine ns at which stream frame 0 is heard, the drift correction included (None
-    /// before the first callback).
-    fn anchor_ns(&self) -> Option<i64> {
-        self.first_anchor_ns.map(|a| a + self.correction_ns)
-    }
-
     /// Move what the scheduler sent into the synth, stopping at a reset that cannot be
     /// served yet (no spare, or the previous reset still fading); it waits in `held`.
     fn drain(&mut self) {
-        let Some(anchor) = self.anchor_ns() else {
+        let Some(anchor) = self.clock.anchor_ns() else {
             return;
         };
         let now = self.frame;
