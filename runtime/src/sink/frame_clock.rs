@@ -165,3 +165,83 @@ impl FrameClock {
         started
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RATE: u32 = 48_000;
+    const BUF: u64 = 256;
+
+    fn timing(stream_ns: i64) -> CallbackTiming {
+        CallbackTiming {
+            engine_now_ns: stream_ns,
+            latency_ns: 0,
+            stream_ns: Some(stream_ns),
+        }
+    }
+
+    /// Play `callbacks` buffers from `frame`, the stream's clock at `ns` and advancing by
+    /// `ns_per_buffer`; returns the corrections started and the anchors seen.
+    fn play(
+        clock: &mut FrameClock,
+        frame: &mut u64,
+        ns: &mut i64,
+        ns_per_buffer: i64,
+        callbacks: u32,
+    ) -> (u32, Vec<i64>) {
+        let mut started = 0;
+        let mut anchors = Vec::new();
+        for _ in 0..callbacks {
+            started += clock.update(timing(*ns), *frame, BUF);
+            anchors.extend(clock.anchor_ns());
+            *frame += BUF;
+            *ns += ns_per_buffer;
+        }
+        (started, anchors)
+    }
+
+    const PERIOD_NS: i64 = 5_333_333;
+
+    #[test]
+    fn a_stall_early_on_is_slewed_not_followed_at_every_callback() {
+        let mut clock = FrameClock::new(RATE);
+        let (mut frame, mut ns) = (0, 0);
+        play(&mut clock, &mut frame, &mut ns, PERIOD_NS, 100);
+        // 0.53 s in, the stream stops for 40 ms (6% of the time played so far): inside the
+        // warm-up, so taken as where the stream's clock starts.
+        ns += 40_000_000;
+        let (started, mut anchors) = play(&mut clock, &mut frame, &mut ns, PERIOD_NS, 200);
+        assert!(
+            !clock.unpaced,
+            "frames behind the clock are a stall, not a fast device"
+        );
+        assert_eq!(started, 0);
+        // 1.6 s in, another: measured as drift, and slewed.
+        ns += 40_000_000;
+        let (started, more) = play(&mut clock, &mut frame, &mut ns, PERIOD_NS, 400);
+        anchors.extend(more);
+        assert!(!clock.unpaced);
+        assert_eq!(started, 1, "one slew");
+        let most = (BUF as f64 * 1e9 / f64::from(RATE) * SLEW) as i64 + 1;
+        assert!(
+            anchors.windows(2).all(|w| (w[1] - w[0]).abs() <= most),
+            "the mapping moves at most SLEW of the time played per callback"
+        );
+        let moved = anchors.last().copied().unwrap_or(0) - anchors.first().copied().unwrap_or(0);
+        assert!(moved > 1_000_000, "and follows the stall: {moved} ns");
+    }
+
+    #[test]
+    fn frames_running_ahead_of_the_clock_are_followed_at_every_callback() {
+        // ALSA's null device: buffers taken ten times as fast as they play.
+        let mut clock = FrameClock::new(RATE);
+        let (mut frame, mut ns) = (0, 0);
+        let (started, _) = play(&mut clock, &mut frame, &mut ns, PERIOD_NS / 10, 400);
+        assert!(clock.unpaced);
+        assert_eq!(started, 1);
+        // The mapping is the stream's clock: frame `frame` is heard at its clock's time.
+        let at = clock.engine_ns(frame).unwrap_or(0);
+        assert!((at - ns).abs() < PERIOD_NS, "{at} vs {ns}");
+    }
+}
