@@ -3,10 +3,10 @@
 //! cycle, about 5 ms of jitter at 256 frames; this sink is within one frame).
 //!
 //! The process callback runs the same [`Dispatcher`] as the midir sink (no allocation,
-//! lock or blocking) with a port that turns each deadline into a frame offset. The port's
-//! frames are counted, cycle by cycle, through the [`FrameClock`] the audio sink uses: a
-//! synth reading the port consumes them at a steady rate, so two messages a beat apart are
-//! a beat of frames apart. JACK's cycle times (its filtered clock, mapped to engine time
+//! lock or blocking) with a port that turns each deadline into a frame offset. Engine time
+//! maps to the server's frame count through the [`FrameClock`] the audio sink uses: a
+//! synth reading the port consumes frames at a steady rate, so two messages a beat apart
+//! are a beat of frames apart. JACK's cycle times (its filtered clock, mapped to engine time
 //! once at start-up: both are the monotonic clock, a constant offset apart) only correct
 //! slow drift; after an xrun they jump and settle, and placing messages by them directly
 //! put ticks a cycle early or late, or lost one.
@@ -56,8 +56,11 @@ struct Process {
     dispatcher: Dispatcher<FramePort>,
     /// JACK microseconds minus engine microseconds.
     offset_us: i64,
-    /// Frames handed to the port so far.
+    /// JACK's frame count at this cycle's start, counted from the first cycle (JACK's own
+    /// count is 32 bits and wraps).
     frame: u64,
+    /// JACK's frame count at the last cycle's start.
+    last_jack_frame: Option<u32>,
     clock: FrameClock,
     shared: Arc<Shared>,
 }
@@ -72,6 +75,9 @@ struct Shared {
     stop: AtomicBool,
     /// Clock corrections the process callback started (see [`FrameClock::update`]).
     corrections: AtomicU64,
+    /// How far (ns) the port's frames were behind JACK's clock at the last cycle: a
+    /// message due now goes out that much later (see `close`).
+    lag_ns: AtomicU64,
 }
 
 /// Notices that the JACK server went away (async-signal context: only an atomic store).
@@ -130,6 +136,7 @@ fn open_client(
         dispatcher,
         offset_us,
         frame: 0,
+        last_jack_frame: None,
         clock: FrameClock::new(sample_rate),
         shared: shared.clone(),
     };
@@ -157,6 +164,13 @@ impl jack::ProcessHandler for Process {
             stream_ns: Some(cycle_ns),
         };
         let n = ps.n_frames();
+        // JACK's frame count, not the cycles this client ran: after an xrun in which the
+        // server skipped cycles, the port stays on the server's frames.
+        let jack_frame = ps.last_frame_time();
+        if let Some(last) = self.last_jack_frame {
+            self.frame += u64::from(jack_frame.wrapping_sub(last));
+        }
+        self.last_jack_frame = Some(jack_frame);
         let started = self.clock.update(timing, self.frame, u64::from(n));
         if started > 0 {
             self.shared
@@ -166,7 +180,10 @@ impl jack::ProcessHandler for Process {
         let engine_ns = |frame: u64| self.clock.engine_ns(frame).unwrap_or(0).max(0) as u64;
         let start = engine_ns(self.frame);
         let end = engine_ns(self.frame + u64::from(n));
-        self.frame += u64::from(n);
+        let lag = timing.engine_now_ns.max(0) as u64;
+        self.shared
+            .lag_ns
+            .store(lag.saturating_sub(start), Ordering::Relaxed);
         {
             // The port is the dispatcher's; set it up for this cycle.
             let port = self.dispatcher.port_mut();
@@ -223,6 +240,7 @@ impl JackMidiSink {
             reconnects: AtomicU64::new(0),
             stop: AtomicBool::new(false),
             corrections: AtomicU64::new(0),
+            lag_ns: AtomicU64::new(0),
         });
         let (active, sample_rate, buffer_size) =
             open_client(client_name, port_name, origin, &shared)?;
@@ -357,10 +375,12 @@ impl Sink for JackMidiSink {
 
     fn close(&mut self) {
         self.q.release_all();
-        // Give the process callback a few cycles to send the note-offs.
+        // Give the process callback a few cycles to send the note-offs, plus what its frames
+        // are behind JACK's clock after xruns (slewed away over seconds): no stuck notes.
         let period = self.buffer_size as f64 / self.sample_rate.max(1) as f64;
+        let lag = self.shared.lag_ns.load(Ordering::Relaxed) as f64 / 1e9;
         std::thread::sleep(std::time::Duration::from_secs_f64(
-            (period * 4.0).clamp(0.005, 0.2),
+            (period * 4.0).clamp(0.005, 0.2) + lag.min(0.3),
         ));
         self.shared.stop.store(true, Ordering::Release);
         if let Some(t) = self.supervisor.take() {
