@@ -10,19 +10,123 @@ pub mod stats;
 use patter_lang::{compile_with, Compiled, NoImports, Options};
 use patter_pattern::{fmt_num, Budget, Event, Program, QueryCache, Time, TimeSpan};
 
+/// Load `program` into `engine` (replacing what plays, at once, in phase) and start the
+/// transport; `tempo` sets the tempo with it.
+pub fn play(engine: &patter_runtime::Engine, program: Program, tempo: Option<f64>) {
+    use patter_runtime::scheduler::{LoadMode, Phase};
+    use patter_runtime::Command;
+    assert!(engine.send(Command::Load {
+        program: Box::new(program),
+        mode: LoadMode::Replace,
+        quant: None,
+        phase: Phase::Continue,
+        tempo,
+    }));
+    assert!(engine.send(Command::Play));
+}
+
+/// Play `program` on a live engine at 600 BPM (2 ms ticks, 50 ms look-ahead) into a
+/// collecting sink until it has sent `at_least` events (10 s at most); the events, each
+/// with its times.
+pub fn collect_live(
+    program: &Program,
+    at_least: usize,
+) -> Vec<(Event, patter_runtime::sink::EventTimes)> {
+    use patter_runtime::sink::collect::CollectSink;
+    use patter_runtime::{Command, Engine, EngineConfig};
+    use std::time::{Duration, Instant};
+    let mut e = Engine::start(EngineConfig {
+        tempo: 600.0,
+        tick: 0.002,
+        lookahead: 0.05,
+        ..EngineConfig::default()
+    });
+    let (sink, events, _) = CollectSink::new("collect");
+    e.send(Command::AddSink(Box::new(sink)));
+    play(&e, program.clone(), None);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while events.lock().map_or(0, |v| v.len()) < at_least && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    e.shutdown();
+    let got = events.lock().map(|v| v.clone()).unwrap_or_default();
+    assert!(got.len() >= at_least, "only {} events", got.len());
+    got
+}
+
+/// Check that live events (as a collecting sink received them) are what the offline
+/// scheduler core computes for `program`, beat for beat and parameter for parameter.
+pub fn assert_offline_core_agrees(
+    program: &Program,
+    live: &[(Event, patter_runtime::sink::EventTimes)],
+) {
+    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+    // The offline core computes its own trigger checkpoints, as the engine's thread did.
+    patter_pattern::trigger::forget_checkpoints();
+    let Some(last) = live.last().map(|(e, _)| e.beat) else {
+        return;
+    };
+    let mut core = SchedulerCore::new(Time::ZERO);
+    core.load(
+        program,
+        LoadMode::Replace,
+        patter_runtime::Quant::beats(Time::int(4)),
+        Phase::Continue,
+    );
+    let mut offline = Vec::new();
+    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
+    let live: Vec<_> = live
+        .iter()
+        .map(|(ev, _)| (ev.beat, ev.params.clone()))
+        .collect();
+    let expect: Vec<_> = offline
+        .iter()
+        .map(|s| (s.event.beat, s.event.params.clone()))
+        .collect();
+    assert_eq!(live, expect);
+}
+
+/// The program of `src` (no imports, no seed); panics with the diagnostics on an error.
+pub fn program(src: &str) -> Program {
+    seeded_program(src, None)
+}
+
+/// The program of `src` with `seed`; panics with the diagnostics on an error.
+#[allow(clippy::panic)] // a test helper: the panic is the test's failure message
+pub fn seeded_program(src: &str, seed: Option<u64>) -> Program {
+    let c = compile_with("t.pat", src, &NoImports, &Options { seed });
+    let text = diagnostics_text(&c);
+    assert!(!c.has_errors(), "{text}");
+    c.program.unwrap_or_else(|| panic!("{text}"))
+}
+
 /// Compile `src` with no imports.
 pub fn compile(src: &str) -> Compiled {
     compile_with("case.pat", src, &NoImports, &Options::default())
 }
 
-/// Events with onsets in `[from, to)` beats, queried one cycle at a time.
+/// Events with onsets in `[from, to)` beats, queried one cycle at a time (players over
+/// their budget are left out, as in a runaway case).
 pub fn events(program: &Program, from: Time, to: Time) -> Vec<Event> {
+    query_steps(program, from, to, program.cycle_beats).0
+}
+
+/// Events with onsets in `[from, to)` beats, queried in windows of `step` beats; no player
+/// may run over its budget.
+pub fn query_windows(program: &Program, from: Time, to: Time, step: Time) -> Vec<Event> {
+    let (out, failed) = query_steps(program, from, to, step);
+    assert!(failed.is_empty(), "players over budget: {failed:?}");
+    out
+}
+
+/// The events and the players over budget of `[from, to)` queried `step` beats at a time.
+fn query_steps(program: &Program, from: Time, to: Time, step: Time) -> (Vec<Event>, Vec<u32>) {
     let mut out = Vec::new();
     let mut cache = QueryCache::default();
     let mut failed = Vec::new();
     let mut t = from;
     while t < to {
-        let stop = (t + program.cycle_beats).min(to);
+        let stop = (t + step).min(to);
         program.query(
             TimeSpan::new(t, stop),
             &mut cache,
@@ -32,10 +136,9 @@ pub fn events(program: &Program, from: Time, to: Time) -> Vec<Event> {
         );
         t = stop;
     }
-    out
+    (out, failed)
 }
 
-/// Events of the first `cycles` cycles.
 /// Query `[0, end)` as a run of windows cut at `cuts` (cuts outside the range or out of
 /// order are skipped): for query additivity properties.
 pub fn query_tiled(p: &Program, cuts: &[Time], end: Time) -> Vec<Event> {
@@ -67,6 +170,7 @@ pub fn canonical(events: Vec<Event>) -> Vec<String> {
     lines
 }
 
+/// Events of the first `cycles` cycles.
 pub fn first_cycles(program: &Program, cycles: i64) -> Vec<Event> {
     events(program, Time::ZERO, program.cycle_beats * Time::int(cycles))
 }

@@ -56,12 +56,19 @@ pub fn listener(name: &str) -> (jack::AsyncClient<(), Listener>, Blocks) {
 }
 
 /// A real-time dummy server at 48 kHz with [`PERIOD`]-frame cycles, this process's clients
-/// pointed at it (hold the test's lock), and the ear listening on it.
-pub fn server_and_ear(tag: &str) -> (JackServer, jack::AsyncClient<(), Listener>, Blocks) {
+/// pointed at it (hold the test's lock). Real-time where granted: a non-real-time dummy
+/// server drops cycles on a busy machine.
+pub fn realtime_server(tag: &str) -> JackServer {
     let Some(server) = JackServer::start_realtime(tag, 48_000, PERIOD as u32) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
     use_server(&server);
+    server
+}
+
+/// [`realtime_server`] with the ear listening on it.
+pub fn server_and_ear(tag: &str) -> (JackServer, jack::AsyncClient<(), Listener>, Blocks) {
+    let server = realtime_server(tag);
     let (ear, blocks) = listener("ear");
     (server, ear, blocks)
 }

@@ -5,7 +5,6 @@
 //! stream clock's jumps only slowly). A test freezes the server on purpose to show it.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::audio::{AudioBackend, AudioOptions, AudioSink};
 use patter_runtime::sink::Sink;
 use patter_runtime::{Command, Engine, EngineConfig};
@@ -47,14 +46,7 @@ fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     let program = compile("tempo 120\nplay d { s: \"bd ~ bd ~\", amp: 0.5 }")
         .program
         .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(program),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(120.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, program, Some(120.0));
     assert!(eventually(|| engine.transport().beat >= 6.5));
     let transport = engine.transport();
     assert_eq!(transport.sample_rate, Some(48_000));
@@ -108,14 +100,7 @@ fn after_an_xrun_the_sink_keeps_the_kicks_on_the_clock() {
     let program = compile("tempo 120\nplay d { s: \"bd ~ bd ~\", amp: 0.5 }")
         .program
         .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(program),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(120.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, program, Some(120.0));
     // Freeze the server for 40 ms halfway between two kicks (the next one is not yet sent:
     // the look-ahead is 0.1 s), so no kick is due while it is frozen.
     assert!(eventually(|| engine.transport().beat >= 3.0));

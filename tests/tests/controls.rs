@@ -6,16 +6,9 @@
 
 use std::sync::Arc;
 
-use patter_lang::{compile_with, NoImports, Options};
 use patter_pattern::control::{with_input, ControlLog, Stamped};
-use patter_pattern::{Program, Time};
-use patter_tests::{diagnostics_text, event_table, events, query_tiled};
-
-fn program(src: &str) -> Program {
-    let c = compile_with("t.pat", src, &NoImports, &Options { seed: None });
-    let text = diagnostics_text(&c);
-    c.program.unwrap_or_else(|| panic!("{text}"))
-}
+use patter_pattern::Time;
+use patter_tests::{event_table, events, program, query_tiled};
 
 /// A log from `(beat, bytes)` pairs, beats given as (numerator, denominator).
 fn log(msgs: &[((i64, i64), [u8; 3])]) -> Arc<ControlLog> {
@@ -205,7 +198,6 @@ fn input_takes_effect_at_the_frontier_never_before() {
 #[test]
 fn live_input_is_recorded_and_the_render_of_the_recording_equals_the_live_stream() {
     use patter_runtime::input::MidiIn;
-    use patter_runtime::scheduler::{LoadMode, Phase};
     use patter_runtime::sink::collect::CollectSink;
     use patter_runtime::{Command, Engine, EngineConfig};
     use std::time::{Duration, Instant};
@@ -237,14 +229,7 @@ play pedal { degree: 9, dur: 1, start: switch(64), stop: switch(64), quant: 1 }
     let (sink, got, _) = CollectSink::new("collect");
     e.send(Command::AddSink(Box::new(sink)));
     let recording = e.record_input();
-    e.send(Command::Load {
-        program: Box::new(p.clone()),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: None,
-    });
-    e.send(Command::Play);
+    patter_tests::play(&e, p.clone(), None);
     let input = e.input();
     let origin = e.origin();
     let push = |bytes: &[u8]| {

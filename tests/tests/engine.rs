@@ -68,25 +68,7 @@ fn live_events_equal_the_offline_core_and_follow_the_clock() {
     );
 
     // Same events as the pure core up to the last beat received.
-    let last = got.last().unwrap().0.beat;
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &compile(src).program.unwrap(),
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
-    let mut offline = Vec::new();
-    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
-    let live: Vec<_> = got
-        .iter()
-        .map(|(ev, _)| (ev.beat, ev.params.clone()))
-        .collect();
-    let expect: Vec<_> = offline
-        .iter()
-        .map(|s| (s.event.beat, s.event.params.clone()))
-        .collect();
-    assert_eq!(live, expect);
+    patter_tests::assert_offline_core_agrees(&compile(src).program.unwrap(), &got);
 
     // Onsets follow the clock: 600 BPM is 0.1 s per beat.
     for w in got.windows(2) {

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
-use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::jack_midi::JackMidiSink;
+use patter_runtime::sink::SinkMetrics;
 use patter_runtime::{Command, Engine, EngineConfig};
 use patter_tests::compile;
 use patter_tests::jackd::JackServer;
+use patter_tests::listen::{realtime_server, use_server};
 
 /// The JACK server is chosen through a process-wide environment variable, so the tests of
 /// this file take turns.
@@ -61,17 +62,40 @@ fn drain(seen: &Seen) -> Vec<(u64, [u8; 3])> {
     std::iter::from_fn(|| seen.pop()).collect()
 }
 
+/// A playing engine whose JACK MIDI sink `patter{tag}` sends MIDI clock at 240 BPM (24
+/// ticks a beat: 500 frames apart at 48 kHz) into a recorder `{tag}rec`.
+fn clock_into_recorder(tag: &str) -> (Engine, jack::AsyncClient<(), Recorder>, Seen) {
+    let rec_name = format!("{tag}rec");
+    let (rec, seen) = recorder(&rec_name);
+    let engine = Engine::start(EngineConfig::default());
+    let mut sink =
+        JackMidiSink::start(&format!("patter{tag}"), "midi_out", engine.origin()).unwrap();
+    sink.set_clock_out(true);
+    sink.connect_to(&format!("{rec_name}:in")).unwrap();
+    engine.send(Command::AddSink(Box::new(sink)));
+    let p = compile("tempo 240\nplay a { note: \"0\" }")
+        .program
+        .unwrap();
+    patter_tests::play(&engine, p, Some(240.0));
+    (engine, rec, seen)
+}
+
+/// The JACK MIDI sink's metrics.
+fn sink_metrics(engine: &Engine) -> SinkMetrics {
+    engine
+        .metrics()
+        .sinks
+        .into_iter()
+        .find(|s| s.name.starts_with("jack-midi"))
+        .unwrap()
+}
+
 #[test]
 fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    // Real-time priority, as for the clock test: a non-real-time dummy server xruns on a
-    // busy machine, and a note-off of a missed cycle is lost with it.
-    let Some(server) = JackServer::start_realtime("midi", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    // SAFETY: set before any other thread of this test reads the environment.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
-    std::env::set_var("JACK_NO_START_SERVER", "1");
+    // Real-time: a non-real-time dummy server xruns on a busy machine, and a note-off of
+    // a missed cycle is lost with it.
+    let server = realtime_server("midi");
 
     let (rec, seen) = recorder("recorder");
 
@@ -84,19 +108,12 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     let p = compile("tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }")
         .program
         .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(150.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, p, Some(150.0));
     std::thread::sleep(Duration::from_millis(1500));
     // Stop mid-note: whatever sounds must be released.
     engine.send(Command::StopTransport);
     std::thread::sleep(Duration::from_millis(100));
-    let metrics = engine.metrics();
+    let metrics = sink_metrics(&engine);
     engine.shutdown();
     std::thread::sleep(Duration::from_millis(50));
     let _ = rec.deactivate();
@@ -112,15 +129,14 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     // A cycle the server drops at an xrun takes its messages with it (39 xruns in 1.5 s
     // were seen on this machine's dummy server, and one note-off lost with them); without
     // an xrun every note-on has its note-off.
-    let xruns: u64 = metrics.sinks.iter().map(|s| s.errors).sum();
+    let xruns = metrics.errors;
     if xruns == 0 {
         assert_eq!(offs, ons.len(), "every note-on has its note-off");
     } else {
         assert!(
             offs <= ons.len() && offs as u64 + xruns >= ons.len() as u64,
-            "{offs} note-offs for {} note-ons: {:?}",
-            ons.len(),
-            metrics.sinks
+            "{offs} note-offs for {} note-ons: {metrics:?}",
+            ons.len()
         );
     }
     // In order, cycling through the notes.
@@ -140,40 +156,14 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
 #[test]
 fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    // Real-time priority: without it a busy machine slows the dummy server's clock (ticks
-    // 476 frames apart instead of 500 were seen at a load of 13).
-    let Some(server) = JackServer::start_realtime("clock", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    // SAFETY: set before any other thread of this test reads the environment.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
-    let (rec, seen) = recorder("clockrec");
-    let mut engine = Engine::start(EngineConfig::default());
-    let mut sink = JackMidiSink::start("patterclock", "midi_out", engine.origin()).unwrap();
-    sink.set_clock_out(true);
-    sink.connect_to("clockrec:in").unwrap();
-    engine.send(Command::AddSink(Box::new(sink)));
-    let p = compile("tempo 240\nplay a { note: \"0\" }")
-        .program
-        .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(240.0),
-    });
-    engine.send(Command::Play);
+    // Real-time: without it a busy machine slows the dummy server's clock (ticks 476
+    // frames apart instead of 500 were seen at a load of 13).
+    let server = realtime_server("clock");
+    let (mut engine, rec, seen) = clock_into_recorder("clock");
     std::thread::sleep(Duration::from_millis(1200));
     engine.send(Command::StopTransport);
     std::thread::sleep(Duration::from_millis(100));
-    let xruns = engine
-        .metrics()
-        .sinks
-        .iter()
-        .find(|s| s.name.starts_with("jack-midi"))
-        .map(|s| s.errors)
-        .unwrap();
+    let xruns = sink_metrics(&engine).errors;
     engine.shutdown();
     let _ = rec.deactivate();
     let msgs = drain(&seen);
@@ -218,28 +208,8 @@ fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
 #[test]
 fn midi_clock_ticks_stay_evenly_spaced_through_a_server_freeze() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("clockfreeze", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    // SAFETY: set before any other thread of this test reads the environment.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
-    let (rec, seen) = recorder("freezerec");
-    let mut engine = Engine::start(EngineConfig::default());
-    let mut sink = JackMidiSink::start("patterfreeze", "midi_out", engine.origin()).unwrap();
-    sink.set_clock_out(true);
-    sink.connect_to("freezerec:in").unwrap();
-    engine.send(Command::AddSink(Box::new(sink)));
-    let p = compile("tempo 240\nplay a { note: \"0\" }")
-        .program
-        .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(240.0),
-    });
-    engine.send(Command::Play);
+    let server = realtime_server("clockfreeze");
+    let (mut engine, rec, seen) = clock_into_recorder("freeze");
     std::thread::sleep(Duration::from_millis(600));
     // Every client misses the cycles of the freeze, and JACK's clock jumps and settles
     // after it.
@@ -247,12 +217,7 @@ fn midi_clock_ticks_stay_evenly_spaced_through_a_server_freeze() {
     std::thread::sleep(Duration::from_millis(900));
     engine.send(Command::StopTransport);
     std::thread::sleep(Duration::from_millis(100));
-    let m = engine
-        .metrics()
-        .sinks
-        .into_iter()
-        .find(|s| s.name.starts_with("jack-midi"))
-        .unwrap();
+    let m = sink_metrics(&engine);
     engine.shutdown();
     let _ = rec.deactivate();
     drop(server);
@@ -301,8 +266,7 @@ fn a_lost_jack_server_is_reported_and_reconnected_when_it_returns() {
     let Some(server) = JackServer::start_named(&name, 48000, 256) else {
         panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
     };
-    // SAFETY: set before any other thread of this test reads the environment.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &name) };
+    use_server(&server);
     let mut engine = Engine::start(EngineConfig::default());
     let sink = JackMidiSink::start("patterlost", "midi_out", engine.origin()).unwrap();
     let probe = sink.connect_to("recorder2:in");
@@ -314,14 +278,7 @@ fn a_lost_jack_server_is_reported_and_reconnected_when_it_returns() {
     let p = compile("tempo 240\nplay a { note: \"0*8\" }")
         .program
         .unwrap();
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: None,
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, p, None);
     std::thread::sleep(Duration::from_millis(300));
 
     // The server goes away mid-set: the engine keeps running and the sink says so.

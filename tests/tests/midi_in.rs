@@ -12,7 +12,7 @@ use crossbeam_queue::ArrayQueue;
 use patter_runtime::input::{InputQueue, MidiIn};
 use patter_runtime::midi_in::{InputSpec, InputState, MidiInputs, Report};
 use patter_tests::jackd::JackServer;
-use patter_tests::listen::eventually;
+use patter_tests::listen::{eventually, realtime_server};
 
 /// The JACK server is chosen through a process-wide environment variable, so the tests of
 /// this file take turns.
@@ -139,18 +139,10 @@ fn settle(outbox: &Outbox, q: &InputQueue) {
     while q.pop().is_some() {}
 }
 
-fn use_server(server: &JackServer) {
-    // SAFETY: the tests of this file take turns (SERIAL) and set it before starting clients.
-    unsafe { std::env::set_var("JACK_DEFAULT_SERVER", &server.name) };
-}
-
 #[test]
 fn controls_and_notes_arrive_in_order_stamped_within_a_period() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("midiin", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
+    let server = realtime_server("midiin");
     let origin = Instant::now();
     let queue = Arc::new(InputQueue::new());
     let (report, seen) = reports();
@@ -230,10 +222,7 @@ fn controls_and_notes_arrive_in_order_stamped_within_a_period() {
 #[test]
 fn a_vanished_source_is_reported_releases_its_notes_and_reconnects_when_it_returns() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("midiin-vanish", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
+    let server = realtime_server("midiin-vanish");
     let origin = Instant::now();
     let queue = Arc::new(InputQueue::new());
     let (report, seen) = reports();
@@ -292,10 +281,7 @@ fn a_restarted_jack_server_is_rejoined_and_its_sources_reconnected() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     // Real-time server threads where granted: a starved client can be dropped by the server
     // on a loaded machine. The same tag brings it back under the same name.
-    let Some(server) = JackServer::start_realtime("midiin-restart", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
+    let server = realtime_server("midiin-restart");
     let origin = Instant::now();
     let queue = Arc::new(InputQueue::new());
     let (report, seen) = reports();
@@ -372,28 +358,17 @@ fn values(
 
 #[test]
 fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() {
-    use patter_runtime::scheduler::{LoadMode, Phase};
     use patter_runtime::sink::collect::CollectSink;
     use patter_runtime::{Command, Engine, EngineConfig};
 
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("midiin-e2e", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
+    let server = realtime_server("midiin-e2e");
     let mut engine = Engine::start(EngineConfig::default());
     let (sink, events, _) = CollectSink::new("collect");
     engine.send(Command::AddSink(Box::new(sink)));
     let src = "play k { amp: cc(74, channel: 1), dur: 1/4 }\nplay h { midinote: held(), dur: 1/4 }";
     let program = patter_tests::compile(src).program.unwrap();
-    engine.send(Command::Load {
-        program: Box::new(program),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: None,
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, program, None);
 
     let (report, seen) = reports();
     let mut inputs = MidiInputs::new(engine.input(), engine.origin(), report);
@@ -447,10 +422,7 @@ fn players_follow_the_knob_and_the_keys_and_let_go_when_the_keyboard_vanishes() 
 #[test]
 fn a_source_connected_by_hand_is_reconnected_when_it_returns_but_not_after_a_disconnect() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(server) = JackServer::start_realtime("midiin-hand", 48000, 256) else {
-        panic!("jackd is required for this test: apt-get install jackd2 (CI installs it)");
-    };
-    use_server(&server);
+    let server = realtime_server("midiin-hand");
     let origin = Instant::now();
     let queue = Arc::new(InputQueue::new());
     let (report, seen) = reports();

@@ -6,37 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use patter_lang::{compile_with, NoImports, Options};
 use patter_pattern::trigger::forget_checkpoints;
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
-use patter_tests::{diagnostics_text, event_table};
-
-fn program(src: &str, seed: Option<u64>) -> Program {
-    let c = compile_with("t.pat", src, &NoImports, &Options { seed });
-    let text = diagnostics_text(&c);
-    assert!(!c.has_errors(), "{text}");
-    c.program.unwrap_or_else(|| panic!("{text}"))
-}
-
-fn query_windows(p: &Program, from: Time, to: Time, step: Time) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    let mut t = from;
-    while t < to {
-        let stop = (t + step).min(to);
-        p.query(
-            TimeSpan::new(t, stop),
-            &mut cache,
-            Budget::new(5_000_000),
-            &mut out,
-            &mut failed,
-        );
-        t = stop;
-    }
-    assert!(failed.is_empty());
-    out
-}
+use patter_pattern::{Event, Program, Time};
+use patter_tests::{event_table, program, query_windows, seeded_program};
 
 /// The bar where each of a player's runs of consecutive bars with events starts.
 fn entries(p: &Program, evs: &[Event]) -> BTreeMap<String, Vec<i64>> {
@@ -74,7 +46,7 @@ launch low on timer(16)
 
 #[test]
 fn live_windows_offline_render_and_seeking_agree() {
-    let p = program(PIECE, None);
+    let p = program(PIECE);
     let end = Time::int(4 * 40);
     forget_checkpoints();
     let whole = query_windows(&p, Time::ZERO, end, end);
@@ -111,7 +83,7 @@ scene c { play z { degree: seq([0, 1, 2, 3, 4, 5, 6]), dur: 1 } }
 launch a
 launch [a, b, c] on timer(1), quant: 8
 "#;
-    let p = program(src, None);
+    let p = program(src);
     let evs = query_windows(&p, Time::ZERO, Time::int(4 * 12), Time::new(5, 3));
     // Boundaries 2, 4, 6, …: firings (1, 2) → b, (3, 4) → a, (5, 6) → c, (7, 8) → b, …
     let seen = entries(&p, &evs);
@@ -138,7 +110,7 @@ launch calm on bars.share([3, 1], 0)
 launch busy on bars.share([3, 1], 1)
 "#;
     let choices = |seed: Option<u64>| -> String {
-        let p = program(src, seed);
+        let p = seeded_program(src, seed);
         let evs = query_windows(&p, Time::int(4), Time::int(4 * 201), Time::int(3));
         evs.iter()
             .map(|e| {
@@ -167,7 +139,7 @@ fn the_scene_machine_example_changes_scene_where_its_comments_say() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scene-machine.pat");
     let src = std::fs::read_to_string(path).unwrap();
-    let p = program(&src, None);
+    let p = program(&src);
     let evs = query_windows(&p, Time::ZERO, Time::int(4 * 44), Time::new(1, 2));
     // The scene sounding in each bar (the hat plays in every one).
     let scene_of = |bar: i64, scene: &str| {
@@ -213,7 +185,7 @@ fn the_scene_machine_example_changes_scene_where_its_comments_say() {
 fn seeking_by_scene_name_finds_the_first_launch() {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/scene-machine.pat");
-    let p = program(&std::fs::read_to_string(path).unwrap(), None);
+    let p = program(&std::fs::read_to_string(path).unwrap());
     let bar = |b: i64| Some(Time::int(4 * b));
     assert_eq!(p.scene_start("calm"), bar(0));
     assert_eq!(p.scene_start("drive"), bar(4));
@@ -222,10 +194,7 @@ fn seeking_by_scene_name_finds_the_first_launch() {
     assert_eq!(p.scene_start("nope"), None);
     assert_eq!(p.launched_scenes(), ["calm", "drive", "open", "lift"]);
     // `a` on timer(2) always loses to `b` at the same boundary: `a` first plays at bar 3.
-    let q = program(
-        "scene a { play x { degree: 0 } }\nscene b { play y { degree: 1 } }\nlaunch a on timer(2)\nlaunch b on timer(2)\nlaunch a on timer(3)",
-        None,
-    );
+    let q = program("scene a { play x { degree: 0 } }\nscene b { play y { degree: 1 } }\nlaunch a on timer(2)\nlaunch b on timer(2)\nlaunch a on timer(3)");
     assert_eq!(q.scene_start("a"), Some(Time::int(12)));
     assert_eq!(q.scene_start("b"), Some(Time::int(8)));
 }
@@ -239,7 +208,7 @@ proptest::proptest! {
     fn launched_queries_are_additive(
         cuts in proptest::collection::vec(0i64..(48 * 40), 0..24),
     ) {
-        let p = program(PIECE, None);
+        let p = program(PIECE);
         let end = Time::int(4 * 40);
         let mut cuts: Vec<Time> = cuts.into_iter().map(|c| Time::new(c, 12)).collect();
         cuts.sort();
@@ -253,9 +222,6 @@ proptest::proptest! {
 /// launched scene must still be what the offline core computes.
 #[test]
 fn the_live_engine_plays_the_launches_the_offline_core_computes() {
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
-    use patter_runtime::sink::collect::CollectSink;
-    use patter_runtime::{Command, Engine, EngineConfig};
     let src = r#"
 tempo 600
 scene a { play x { degree: seq([0, 1, 2]), dur: 0.5 } }
@@ -265,51 +231,9 @@ launch a
 launch [b, a] on timer(1)
 launch c on onsets("<~ [~ x]>"), quant: 0
 "#;
-    let p = program(src, None);
-    let mut e = Engine::start(EngineConfig {
-        tempo: 600.0,
-        tick: 0.002,
-        lookahead: 0.05,
-        ..EngineConfig::default()
-    });
-    let (sink, events, _) = CollectSink::new("collect");
-    e.send(Command::AddSink(Box::new(sink)));
-    assert!(e.send(Command::Load {
-        program: Box::new(p.clone()),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: None
-    }));
-    e.send(Command::Play);
-    // Poll for enough events (four bars' worth), never longer than 10 s.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while events.lock().unwrap().len() < 36 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    e.shutdown();
-    let got = events.lock().unwrap().clone();
-    assert!(got.len() >= 36, "only {} events", got.len());
-    let last = got.last().unwrap().0.beat;
-    forget_checkpoints();
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
-    let mut offline = Vec::new();
-    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
-    let live: Vec<_> = got
-        .iter()
-        .map(|(ev, _)| (ev.beat, ev.params.clone()))
-        .collect();
-    let expect: Vec<_> = offline
-        .iter()
-        .map(|s| (s.event.beat, s.event.params.clone()))
-        .collect();
-    assert_eq!(live, expect);
+    let p = program(src);
+    let got = patter_tests::collect_live(&p, 36);
+    patter_tests::assert_offline_core_agrees(&p, &got);
     // Both scenes and the keep layer did play.
     let degrees: std::collections::BTreeSet<i64> = got
         .iter()

@@ -3,16 +3,10 @@
 //! phase, Replace vs Merge loading, and isolation of a failing player.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use patter_pattern::{Program, Time};
+use patter_pattern::Time;
 use patter_runtime::{LoadMode, Notice, Phase, Quant, Scheduled, SchedulerCore};
-use patter_tests::compile;
+use patter_tests::program;
 use proptest::prelude::*;
-
-fn program(src: &str) -> Program {
-    let c = compile(src);
-    let text = patter_tests::diagnostics_text(&c);
-    c.program.unwrap_or_else(|| panic!("{text}"))
-}
 
 fn bar() -> Quant {
     Quant::beats(Time::int(4))

@@ -5,14 +5,9 @@
 
 use patter_lang::{compile_with, NoImports, Options};
 use patter_pattern::trigger::forget_checkpoints;
-use patter_pattern::{Budget, Event, Program, QueryCache, Time, TimeSpan};
+use patter_pattern::{Event, Program, Time};
 use patter_tests::{diagnostics_text, events};
-
-fn program(src: &str, seed: Option<u64>) -> Program {
-    let c = compile_with("t.pat", src, &NoImports, &Options { seed });
-    let text = diagnostics_text(&c);
-    c.program.unwrap_or_else(|| panic!("{text}"))
-}
+use patter_tests::{program, query_windows, seeded_program};
 
 fn degrees(p: &Program, evs: &[Event], player: &str) -> Vec<f64> {
     let pi = p.players.iter().position(|x| &*x.name == player).unwrap() as u32;
@@ -34,7 +29,7 @@ play d { degree: t.chance(0.5, seed: 2).step(0..1023, quant: 0), dur: 0.25 }
 
 #[test]
 fn a_shared_trigger_is_taken_by_one_listener_at_a_time_by_weight() {
-    let p = program(SHARED, None);
+    let p = program(SHARED);
     let evs = events(&p, Time::ZERO, Time::int(64));
     let (a, b) = (degrees(&p, &evs, "a"), degrees(&p, &evs, "b"));
     assert_eq!(a.len(), 256);
@@ -54,10 +49,10 @@ fn a_shared_trigger_is_taken_by_one_listener_at_a_time_by_weight() {
     assert_eq!((c[255], d[255]), (129.0, 114.0));
     assert_ne!(c, d);
     // The program seed changes the choices, and the same seed gives the same ones.
-    let other = program(SHARED, Some(7));
+    let other = seeded_program(SHARED, Some(7));
     let evs7 = events(&other, Time::ZERO, Time::int(64));
     assert_ne!(degrees(&other, &evs7, "a"), a);
-    let again = program(SHARED, Some(7));
+    let again = seeded_program(SHARED, Some(7));
     assert_eq!(
         degrees(&again, &events(&again, Time::ZERO, Time::int(64)), "a"),
         degrees(&other, &evs7, "a")
@@ -75,33 +70,13 @@ play fill { s: "sn*8", start: timer(4).chance(0.5), stop: timer(4, offset: 1) }
 play keys { degree: onsets("x(3,8)").step([0, 2, 4], quant: 0), dur: 0.5, stop: charge }
 "#;
 
-fn query_windows(p: &Program, from: Time, to: Time, step: Time) -> Vec<Event> {
-    let mut out = Vec::new();
-    let mut cache = QueryCache::default();
-    let mut failed = Vec::new();
-    let mut t = from;
-    while t < to {
-        let stop = (t + step).min(to);
-        p.query(
-            TimeSpan::new(t, stop),
-            &mut cache,
-            Budget::new(5_000_000),
-            &mut out,
-            &mut failed,
-        );
-        t = stop;
-    }
-    assert!(failed.is_empty());
-    out
-}
-
 fn table(p: &Program, evs: &[Event]) -> String {
     patter_tests::event_table(p, evs)
 }
 
 #[test]
 fn live_windows_offline_render_and_seeking_agree() {
-    let p = program(PIECE, None);
+    let p = program(PIECE);
     let end = Time::int(4 * 24);
     forget_checkpoints();
     let whole = query_windows(&p, Time::ZERO, end, end);
@@ -170,9 +145,6 @@ fn the_integrator_example_changes_mode_where_its_comments_say() {
 /// what the offline core computes.
 #[test]
 fn the_live_engine_plays_what_the_offline_core_computes() {
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
-    use patter_runtime::sink::collect::CollectSink;
-    use patter_runtime::{Command, Engine, EngineConfig};
     let src = r#"
 tempo 600
 let t = onsets("x(3,8)")
@@ -180,51 +152,9 @@ play a { degree: t.step([0, 2, 4, 6], quant: 0), dur: 0.5, stop: timer(2) }
 play b { degree: "0 1 2 3", scale: timer(1).step([dorian, phrygian]) }
 play c { degree: integrate(saw, threshold: 1).step([0, 7]), dur: 1, octave: 4 }
 "#;
-    let p = program(src, None);
-    let mut e = Engine::start(EngineConfig {
-        tempo: 600.0,
-        tick: 0.002,
-        lookahead: 0.05,
-        ..EngineConfig::default()
-    });
-    let (sink, events, _) = CollectSink::new("collect");
-    e.send(Command::AddSink(Box::new(sink)));
-    assert!(e.send(Command::Load {
-        program: Box::new(p.clone()),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: None
-    }));
-    e.send(Command::Play);
-    // Poll for enough events (three bars' worth), never longer than 10 s.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while events.lock().unwrap().len() < 40 && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    e.shutdown();
-    let got = events.lock().unwrap().clone();
-    assert!(got.len() >= 40, "only {} events", got.len());
-    let last = got.last().unwrap().0.beat;
-    forget_checkpoints();
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
-    let mut offline = Vec::new();
-    core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
-    let live: Vec<_> = got
-        .iter()
-        .map(|(ev, _)| (ev.beat, ev.params.clone()))
-        .collect();
-    let expect: Vec<_> = offline
-        .iter()
-        .map(|s| (s.event.beat, s.event.params.clone()))
-        .collect();
-    assert_eq!(live, expect);
+    let p = program(src);
+    let got = patter_tests::collect_live(&p, 40);
+    patter_tests::assert_offline_core_agrees(&p, &got);
     // The values did switch while it played.
     let scales: std::collections::BTreeSet<String> = got
         .iter()

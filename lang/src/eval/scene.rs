@@ -81,6 +81,20 @@ pub(crate) struct LaunchDef {
     pub(crate) on: Option<(TriggerRef, Time)>,
 }
 
+/// A name that is not one of `scenes`, with the nearest one as a hint.
+fn unknown_scene(
+    code: &'static str,
+    message: String,
+    name: &Ident,
+    scenes: &[Scene],
+) -> Diagnostic {
+    let d = Diagnostic::error(code, message, name.span).with_label("not a scene");
+    match suggest(&name.node, scenes.iter().map(|s| &*s.name)) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help("declare it with `scene NAME { play … }`"),
+    }
+}
+
 impl Evaluator<'_> {
     /// `scene NAME [keep] { … }`: evaluate its settings, then its players, in a fresh
     /// player list and feel; the file's settings are restored afterwards.
@@ -291,17 +305,12 @@ impl Evaluator<'_> {
             let n = def.scenes.len() as u64;
             for (i, name) in def.scenes.iter().enumerate() {
                 let Some(si) = scenes.iter().position(|s| *s.name == *name.node) else {
-                    let d = Diagnostic::error(
+                    self.diags.push(unknown_scene(
                         "E0424",
                         format!("there is no scene called `{}` to launch", name.node),
-                        name.span,
-                    )
-                    .with_label("not a scene");
-                    let d = match suggest(&name.node, scenes.iter().map(|s| &*s.name)) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help("declare it with `scene NAME { play … }`"),
-                    };
-                    self.diags.push(d);
+                        name,
+                        scenes,
+                    ));
                     ok = false;
                     continue;
                 };
@@ -635,17 +644,12 @@ impl Evaluator<'_> {
         let mut ok = true;
         for (name, bars) in &def.sections {
             if !scenes.iter().any(|s| *s.name == *name.node) {
-                let d = Diagnostic::error(
+                self.diags.push(unknown_scene(
                     "E0422",
                     format!("there is no scene called `{}`", name.node),
-                    name.span,
-                )
-                .with_label("not a scene");
-                let d = match suggest(&name.node, scenes.iter().map(|s| &*s.name)) {
-                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                    None => d.with_help("declare it with `scene NAME { play … }`"),
-                };
-                self.diags.push(d);
+                    name,
+                    &scenes,
+                ));
                 ok = false;
                 continue;
             }

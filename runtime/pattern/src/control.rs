@@ -1068,31 +1068,14 @@ mod tests {
     #[test]
     fn the_pedal_holds_released_notes_until_it_lifts() {
         let at = |n| Time::int(n);
+        let msg = |n, bytes| Stamped { at: at(n), bytes };
         let log = ControlLog::from_messages(vec![
-            Stamped {
-                at: at(0),
-                bytes: [0x90, 60, 1],
-            },
-            Stamped {
-                at: at(1),
-                bytes: [0xB0, 64, 127],
-            },
-            Stamped {
-                at: at(2),
-                bytes: [0x80, 60, 0],
-            },
-            Stamped {
-                at: at(2),
-                bytes: [0x90, 62, 9],
-            },
-            Stamped {
-                at: at(3),
-                bytes: [0x90, 62, 0],
-            },
-            Stamped {
-                at: at(4),
-                bytes: [0xB0, 64, 0],
-            },
+            msg(0, [0x90, 60, 1]),
+            msg(1, [0xB0, 64, 127]),
+            msg(2, [0x80, 60, 0]),
+            msg(2, [0x90, 62, 9]),
+            msg(3, [0x90, 62, 0]),
+            msg(4, [0xB0, 64, 0]),
         ]);
         assert_eq!(log.held(None, true, at(2)), [60, 62]);
         assert_eq!(log.held(None, false, at(2)), [62]);

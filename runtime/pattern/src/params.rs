@@ -224,8 +224,7 @@ impl IntoIterator for Params {
     type Item = (Key, Value);
     type IntoIter = smallvec::IntoIter<[(Key, Value); Params::INLINE]>;
 
-    fn into_iter(mut self) -> Self::IntoIter {
-        self.own();
+    fn into_iter(self) -> Self::IntoIter {
         match self.0 {
             Repr::Own(pairs) => pairs.into_iter(),
             Repr::Shared(shared) => shared.iter().cloned().collect::<Pairs>().into_iter(),

@@ -14,7 +14,9 @@
 //! the rhythm at every xrun. Only an offset past [`STEP_NS`] (a stream that stalled for long
 //! or came back) is corrected in one step.
 //!
-//! Real-time contract: [`FrameClock::update`] does arithmetic only.
+//! Real-time contract: [`FrameClock::update`] does arithmetic and one relaxed atomic add.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Drift between the audio clock and the engine clock tolerated before the mapping moves.
 pub const DRIFT_LIMIT_NS: i64 = 1_000_000;
@@ -95,6 +97,13 @@ impl FrameClock {
         self.first_anchor_ns.map(|a| a + self.correction_ns)
     }
 
+    /// The stream frame (fractional) heard at engine time `at_ns` (None before the first
+    /// callback).
+    pub fn frames_at(&self, at_ns: i64) -> Option<f64> {
+        let anchor = self.anchor_ns()?;
+        Some(at_ns.saturating_sub(anchor) as f64 * self.rate / 1e9)
+    }
+
     /// Engine ns at which stream frame `frame` is heard (None before the first callback).
     pub fn engine_ns(&self, frame: u64) -> Option<i64> {
         let anchor = self.anchor_ns()?;
@@ -102,9 +111,15 @@ impl FrameClock {
     }
 
     /// Take a callback about to play `frames` frames from stream frame `frame` into
-    /// account. Returns the number of clock corrections it started (0 or 1), for the sink's
-    /// count.
-    pub fn update(&mut self, t: CallbackTiming, frame: u64, frames: u64) -> u32 {
+    /// account, adding a correction it starts (a slew, a step, unpaced) to `corrections`.
+    pub fn update(&mut self, t: CallbackTiming, frame: u64, frames: u64, corrections: &AtomicU64) {
+        if self.follow(t, frame, frames) {
+            corrections.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// [`FrameClock::update`]'s work; true when it started a correction.
+    fn follow(&mut self, t: CallbackTiming, frame: u64, frames: u64) -> bool {
         if self.first_anchor_ns.is_none() {
             // Frame `frame` (0 for a new stream) is heard `latency` after now.
             let heard = t.engine_now_ns.saturating_add(t.latency_ns.max(0));
@@ -113,7 +128,7 @@ impl FrameClock {
             self.stream_origin = t.stream_ns.map(|ns| (ns, frame));
             self.first_stream = self.stream_origin;
             self.warm_until = frame + (WARMUP_S * self.rate) as u64;
-            return 0;
+            return false;
         }
         if let (Some((ns0, f0)), Some(now)) = (self.first_stream, t.stream_ns) {
             let elapsed = (now - ns0) as f64;
@@ -121,7 +136,7 @@ impl FrameClock {
             // Only frames running ahead of the clock: frames fall behind it at a stall (an
             // xrun, a frozen server), which the slew below takes up without a jump.
             if self.unpaced || (elapsed > 1e8 && played - elapsed > UNPACED * elapsed) {
-                let started = u32::from(!self.unpaced);
+                let started = !self.unpaced;
                 self.unpaced = true;
                 self.correction_ns = (elapsed - played) as i64;
                 return started;
@@ -129,12 +144,12 @@ impl FrameClock {
         }
         if frame < self.warm_until {
             self.stream_origin = t.stream_ns.map(|ns| (ns, frame));
-            return 0;
+            return false;
         }
         // Without stream timestamps, the frame count is the clock.
         let (Some((origin_ns, origin_frame)), Some(stream_ns)) = (self.stream_origin, t.stream_ns)
         else {
-            return 0;
+            return false;
         };
         // Frame F is heard at anchor0 + F/rate + drift, where drift is how far the stream's
         // clock ran beyond the frames counted since the first callback.
@@ -144,17 +159,17 @@ impl FrameClock {
             self.correction_ns = raw;
             self.drift_ns = raw as f64;
             self.slewing = false;
-            return 1;
+            return true;
         }
         let alpha = (frames as f64 / self.rate / DRIFT_TAU_S).min(1.0);
         self.drift_ns += alpha * (raw as f64 - self.drift_ns);
         let drift = self.drift_ns as i64;
         let error = drift - self.correction_ns;
-        let mut started = 0;
+        let mut started = false;
         if self.slewing || error.abs() > DRIFT_LIMIT_NS {
             if !self.slewing {
                 self.slewing = true;
-                started = 1;
+                started = true;
             }
             let most = ((frames as f64 * 1e9 / self.rate * SLEW) as i64).max(1);
             self.correction_ns += error.clamp(-most, most);
@@ -189,16 +204,16 @@ mod tests {
         ns: &mut i64,
         ns_per_buffer: i64,
         callbacks: u32,
-    ) -> (u32, Vec<i64>) {
-        let mut started = 0;
+    ) -> (u64, Vec<i64>) {
+        let started = AtomicU64::new(0);
         let mut anchors = Vec::new();
         for _ in 0..callbacks {
-            started += clock.update(timing(*ns), *frame, BUF);
+            clock.update(timing(*ns), *frame, BUF, &started);
             anchors.extend(clock.anchor_ns());
             *frame += BUF;
             *ns += ns_per_buffer;
         }
-        (started, anchors)
+        (started.into_inner(), anchors)
     }
 
     const PERIOD_NS: i64 = 5_333_333;

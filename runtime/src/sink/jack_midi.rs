@@ -171,19 +171,15 @@ impl jack::ProcessHandler for Process {
             self.frame += u64::from(jack_frame.wrapping_sub(last));
         }
         self.last_jack_frame = Some(jack_frame);
-        let started = self.clock.update(timing, self.frame, u64::from(n));
-        if started > 0 {
-            self.shared
-                .corrections
-                .fetch_add(u64::from(started), Ordering::Relaxed);
-        }
+        self.clock
+            .update(timing, self.frame, u64::from(n), &self.shared.corrections);
         let engine_ns = |frame: u64| self.clock.engine_ns(frame).unwrap_or(0).max(0) as u64;
         let start = engine_ns(self.frame);
         let end = engine_ns(self.frame + u64::from(n));
-        let lag = timing.engine_now_ns.max(0) as u64;
+        let jack_now = timing.engine_now_ns.max(0) as u64;
         self.shared
             .lag_ns
-            .store(lag.saturating_sub(start), Ordering::Relaxed);
+            .store(jack_now.saturating_sub(start), Ordering::Relaxed);
         {
             // The port is the dispatcher's; set it up for this cycle.
             let port = self.dispatcher.port_mut();

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
-use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::collect::CollectSink;
 use patter_runtime::sink::jack_midi::JackMidiSink;
 use patter_runtime::{Command, Engine, EngineConfig};
@@ -88,14 +87,7 @@ fn main() {
     let Some(p) = compile("tempo 120\nplay steady { note: \"0*16\", legato: 0.5 }").program else {
         std::process::exit(1)
     };
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(120.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, p, Some(120.0));
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let metrics = engine.metrics();
     engine.shutdown();
@@ -156,14 +148,7 @@ fn main() {
     let mut engine = Engine::start(EngineConfig::default());
     let (sink, events, _) = CollectSink::new("count");
     engine.send(Command::AddSink(Box::new(sink)));
-    engine.send(Command::Load {
-        program: Box::new(p),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(120.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, p, Some(120.0));
     std::thread::sleep(Duration::from_secs_f64(seconds.min(10.0)));
     let m = engine.metrics();
     engine.shutdown();

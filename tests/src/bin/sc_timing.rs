@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossbeam_queue::ArrayQueue;
-use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::{Command, Engine, EngineConfig};
 use patter_sc::server::{BootOptions, ServerKind};
 use patter_sc::{ScConfig, ScSink};
@@ -86,14 +85,7 @@ fn run(kind: ServerKind, seconds: f64, port: u16) -> Result<(), String> {
     )
     .program
     .ok_or("the pattern does not compile")?;
-    engine.send(Command::Load {
-        program: Box::new(program),
-        mode: LoadMode::Replace,
-        quant: None,
-        phase: Phase::Continue,
-        tempo: Some(120.0),
-    });
-    engine.send(Command::Play);
+    patter_tests::play(&engine, program, Some(120.0));
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let metrics = engine.metrics();
     let status = handle.status();

@@ -187,9 +187,7 @@ impl AudioCore {
 
     /// The stream frame an engine time falls on (None before the first callback).
     pub fn frame_at(&self, at_ns: i64) -> Option<i64> {
-        let anchor = self.clock.anchor_ns()?;
-        let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
-        Some(frames.round() as i64)
+        Some(self.clock.frames_at(at_ns)?.round() as i64)
     }
 
     /// Fill `out` (interleaved, the stream's channel count) with the next buffer, writing
@@ -201,12 +199,8 @@ impl AudioCore {
         conv: impl Fn(f32) -> T,
     ) {
         let frames = (out.len() / self.channels) as u64;
-        let started = self.clock.update(timing, self.frame, frames);
-        if started > 0 {
-            self.shared
-                .corrections
-                .fetch_add(u64::from(started), Ordering::Relaxed);
-        }
+        self.clock
+            .update(timing, self.frame, frames, &self.shared.corrections);
         self.swap_samples();
         self.drain();
         for chunk in out.chunks_mut(MAX_BLOCK * self.channels) {
@@ -241,13 +235,17 @@ impl AudioCore {
     /// Move what the scheduler sent into the synth, stopping at a reset that cannot be
     /// served yet (no spare, or the previous reset still fading); it waits in `held`.
     fn drain(&mut self) {
-        let Some(anchor) = self.clock.anchor_ns() else {
+        if self.clock.anchor_ns().is_none() {
             return;
-        };
+        }
         let now = self.frame;
         while let Some(msg) = self.held.take().or_else(|| self.shared.queue.pop()) {
             match msg {
-                AudioMsg::Note { at_ns, spec } => self.place(at_ns, spec, now, anchor),
+                AudioMsg::Note { at_ns, spec } => {
+                    if let Some(frames) = self.clock.frames_at(at_ns) {
+                        self.place(frames.round(), spec, now);
+                    }
+                }
                 AudioMsg::Reset => {
                     if self.fading.is_some() || !self.reset(now) {
                         self.held = Some(msg);
@@ -258,10 +256,9 @@ impl AudioCore {
         }
     }
 
-    fn place(&mut self, at_ns: i64, spec: NoteSpec, now: u64, anchor: i64) {
+    /// Start a note at stream frame `target` (or `now`, counted late, if that has passed).
+    fn place(&mut self, target: f64, spec: NoteSpec, now: u64) {
         let c = &self.shared.counters;
-        let frames = (at_ns.saturating_sub(anchor)) as f64 * self.rate / 1e9;
-        let target = frames.round();
         let late_ns = (now as f64 - target) * 1e9 / self.rate;
         if late_ns > STALE_NS as f64 {
             c.dropped.fetch_add(1, Ordering::Relaxed);
