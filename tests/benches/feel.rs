@@ -2,8 +2,9 @@
 //! `cargo bench -p patter-tests --bench feel`
 #![allow(clippy::unwrap_used)]
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use patter_tests::programs::{bench_program, query_bench_cycles};
+mod common;
+
+use criterion::{criterion_group, criterion_main, Criterion};
 
 fn bench(c: &mut Criterion) {
     let hats = "s: \"hh*16\", amp: \"0.3 0.2\"";
@@ -26,20 +27,7 @@ fn bench(c: &mut Criterion) {
             format!("scene a {{ play h {{ {hats} }} }}\nscene b {{ play h {{ {hats} }} }}\narrange loop a 3, b 1, a 2, b 2"),
         ),
     ];
-    let mut group = c.benchmark_group("feel");
-    for (name, src) in &cases {
-        let p = bench_program(src);
-        let mut out = Vec::new();
-        query_bench_cycles(&p, &mut out);
-        group.throughput(Throughput::Elements(out.len() as u64));
-        group.bench_function(*name, |b| {
-            b.iter(|| {
-                out.clear();
-                query_bench_cycles(&p, &mut out);
-            })
-        });
-    }
-    group.finish();
+    common::bench_query_cases(c, "feel", &cases);
 }
 
 criterion_group!(benches, bench);
