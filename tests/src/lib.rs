@@ -54,18 +54,9 @@ pub fn collect_live(
     got
 }
 
-/// Check that live events (as a collecting sink received them) are what the offline
-/// scheduler core computes for `program`, beat for beat and parameter for parameter.
-pub fn assert_offline_core_agrees(
-    program: &Program,
-    live: &[(Event, patter_runtime::sink::EventTimes)],
-) {
+/// An offline scheduler core at beat 0 playing `program` (loaded at once, in phase).
+pub fn playing_core(program: &Program) -> patter_runtime::scheduler::SchedulerCore {
     use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
-    // The offline core computes its own trigger checkpoints, as the engine's thread did.
-    patter_pattern::trigger::forget_checkpoints();
-    let Some(last) = live.last().map(|(e, _)| e.beat) else {
-        return;
-    };
     let mut core = SchedulerCore::new(Time::ZERO);
     core.load(
         program,
@@ -73,6 +64,21 @@ pub fn assert_offline_core_agrees(
         patter_runtime::Quant::beats(Time::int(4)),
         Phase::Continue,
     );
+    core
+}
+
+/// Check that live events (as a collecting sink received them) are what the offline
+/// scheduler core computes for `program`, beat for beat and parameter for parameter.
+pub fn assert_offline_core_agrees(
+    program: &Program,
+    live: &[(Event, patter_runtime::sink::EventTimes)],
+) {
+    // The offline core computes its own trigger checkpoints, as the engine's thread did.
+    patter_pattern::trigger::forget_checkpoints();
+    let Some(last) = live.last().map(|(e, _)| e.beat) else {
+        return;
+    };
+    let mut core = playing_core(program);
     let mut offline = Vec::new();
     core.advance(last + Time::new(1, 1000), &mut offline, &mut Vec::new());
     let live: Vec<_> = live

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use patter_pattern::control::{with_input, ControlLog, Stamped};
 use patter_pattern::Time;
-use patter_tests::{event_table, events, program, query_tiled};
+use patter_tests::{event_table, events, playing_core, program, query_tiled};
 
 /// A log from `(beat, bytes)` pairs, beats given as (numerator, denominator).
 fn log(msgs: &[((i64, i64), [u8; 3])]) -> Arc<ControlLog> {
@@ -158,15 +158,8 @@ play c { degree: notes().count(quant: 1), dur: 1/2, start: switch(64), stop: swi
 /// already produced stay as they were; stamps never go back.
 #[test]
 fn input_takes_effect_at_the_frontier_never_before() {
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
     let p = program("play a { amp: cc(1), dur: 1 }");
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&p);
     let mut out = Vec::new();
     core.advance(Time::int(2), &mut out, &mut Vec::new());
     assert_eq!(
@@ -308,7 +301,7 @@ play pedal { degree: 9, dur: 1, start: switch(64), stop: switch(64), quant: 1 }
 #[test]
 fn an_integrated_knob_live_equals_its_replay() {
     use patter_pattern::trigger::forget_checkpoints;
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+
     let p = program(
         r#"
 let swell = integrate(cc(1), threshold: 1, leak: 0.5)
@@ -316,13 +309,7 @@ play a { degree: swell.count(quant: 0), dur: 1/2, amp: cc(1, smooth: 1) }
 play b { degree: swell.chance(0.5).count(quant: 1), dur: 1, start: press(2) }
 "#,
     );
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&p);
     let mut live = Vec::new();
     let script: [(i64, [u8; 3]); 6] = [
         (3, [0xB0, 1, 127]),
@@ -359,15 +346,8 @@ play b { degree: swell.chance(0.5).count(quant: 1), dur: 1, start: press(2) }
 /// takes effect from the new position, not after the old frontier.
 #[test]
 fn a_seek_back_keeps_the_input_state_and_takes_new_input_at_once() {
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
     let p = program("play a { midinote: held(), amp: cc(1), dur: 1 }");
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&p);
     let mut out = Vec::new();
     core.advance(Time::int(8), &mut out, &mut Vec::new());
     core.push_input(Time::int(7), [0x90, 60, 100]);
@@ -397,15 +377,8 @@ fn a_seek_back_keeps_the_input_state_and_takes_new_input_at_once() {
 /// middle of a cycle opens the rest of that cycle, live as in the replay.
 #[test]
 fn a_structure_masked_by_the_pedal_follows_it_within_a_cycle() {
-    use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
     let p = program(r#"play hats { s: "hh*8".mask(switch(64)), n: seq([0, 1, 2]) }"#);
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&p);
     let mut live = Vec::new();
     let mut t = Time::ZERO;
     for (beat, v) in [(5, 127), (7, 0), (10, 100), (13, 0)] {

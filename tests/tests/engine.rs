@@ -8,11 +8,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use patter_pattern::Time;
-use patter_runtime::scheduler::{LoadMode, Phase, SchedulerCore};
+use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::collect::CollectSink;
 use patter_runtime::sink::smf::SmfRecorder;
 use patter_runtime::{Command, Engine, EngineConfig};
-use patter_tests::compile;
+use patter_tests::{compile, playing_core};
 
 fn engine(tempo: f64) -> Engine {
     Engine::start(EngineConfig {
@@ -139,13 +139,7 @@ fn live_smf_recording_equals_the_offline_render() {
     rec.set_players(program.players.iter().map(|p| p.name.to_string()).collect());
 
     // Record through the scheduler core exactly as the engine feeds sinks.
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &program,
-        LoadMode::Replace,
-        patter_runtime::Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&program);
     let clock = patter_runtime::TempoClock::new(program.tempo);
     let mut t = Time::ZERO;
     while t < Time::int(16) {

@@ -175,7 +175,6 @@ fn the_groove_and_arrangement_examples_compile_and_play() {
 
 #[test]
 fn the_live_scheduler_plays_exactly_what_an_offline_query_gives() {
-    use patter_runtime::{LoadMode, Phase, Quant, SchedulerCore};
     let src = PROGRAMS[4].to_string()
         + "\nplay g { s: \"hh*8\", groove: { grid: 8, timing: [0, 0.4] }, humanize: 0.1 }";
     let p = compile(&src).program.unwrap();
@@ -186,13 +185,7 @@ fn the_live_scheduler_plays_exactly_what_an_offline_query_gives() {
             (e.beat, name, format!("{:?}", e.params))
         })
         .collect();
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &p,
-        LoadMode::Replace,
-        Quant::beats(Time::int(4)),
-        Phase::Continue,
-    );
+    let mut core = patter_tests::playing_core(&p);
     let mut live = Vec::new();
     let mut t = Time::ZERO;
     while t < Time::int(32) {

@@ -5,7 +5,7 @@
 
 use patter_pattern::Time;
 use patter_runtime::{LoadMode, Notice, Phase, Quant, Scheduled, SchedulerCore};
-use patter_tests::program;
+use patter_tests::{playing_core, program};
 use proptest::prelude::*;
 
 fn bar() -> Quant {
@@ -43,12 +43,10 @@ proptest! {
     #[test]
     fn any_stepping_gives_each_event_exactly_once(steps in prop::collection::vec(1i64..40, 1..60)) {
         let p = program(SET);
-        let mut whole = SchedulerCore::new(Time::ZERO);
-        whole.load(&p, LoadMode::Replace, bar(), Phase::Continue);
+        let mut whole = playing_core(&p);
         let expect = run(&mut whole, 32);
 
-        let mut stepped = SchedulerCore::new(Time::ZERO);
-        stepped.load(&p, LoadMode::Replace, bar(), Phase::Continue);
+        let mut stepped = playing_core(&p);
         let mut got = Vec::new();
         let mut t = Time::ZERO;
         for s in steps {
@@ -63,13 +61,7 @@ proptest! {
 
 #[test]
 fn a_changed_player_swaps_at_the_next_bar_with_nothing_lost_or_doubled() {
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }"),
-        LoadMode::Replace,
-        bar(),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }"));
     let mut events = run(&mut core, 5);
     let changes = core.load(
         &program("play a { degree: seq([10, 11, 12, 13]), dur: 1 }"),
@@ -114,8 +106,7 @@ fn continue_keeps_phase_and_restart_starts_over() {
     let old = program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }");
     let new = program("play a { degree: seq([10, 11, 12]), dur: 1 }");
     let at8 = |phase: Phase| {
-        let mut core = SchedulerCore::new(Time::ZERO);
-        core.load(&old, LoadMode::Replace, bar(), Phase::Continue);
+        let mut core = playing_core(&old);
         run(&mut core, 6);
         core.load(&new, LoadMode::Replace, bar(), phase);
         let events = run(&mut core, 11);
@@ -134,8 +125,7 @@ fn unchanged_players_are_untouched_and_whitespace_changes_nothing() {
     let before =
         program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"0 1\" }");
     let edited = program("// a comment\nplay a {\n  degree: rand([0, 1, 2, 3]),   dur: 0.5\n}\nplay b { note: \"0 1\" }");
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&before, LoadMode::Replace, bar(), Phase::Continue);
+    let mut core = playing_core(&before);
     run(&mut core, 3);
     assert!(core
         .load(&edited, LoadMode::Replace, bar(), Phase::Continue)
@@ -143,16 +133,14 @@ fn unchanged_players_are_untouched_and_whitespace_changes_nothing() {
 
     let changed_b =
         program("play a { degree: rand([0, 1, 2, 3]), dur: 0.5 }\nplay b { note: \"5 6 7\" }");
-    let mut reloaded = SchedulerCore::new(Time::ZERO);
-    reloaded.load(&before, LoadMode::Replace, bar(), Phase::Continue);
+    let mut reloaded = playing_core(&before);
     let mut with_reload = run(&mut reloaded, 3);
     assert_eq!(
         reloaded.load(&changed_b, LoadMode::Replace, bar(), Phase::Continue),
         vec![("b".into(), Time::int(4))]
     );
     reloaded.advance(Time::int(16), &mut with_reload, &mut Vec::new());
-    let mut plain = SchedulerCore::new(Time::ZERO);
-    plain.load(&before, LoadMode::Replace, bar(), Phase::Continue);
+    let mut plain = playing_core(&before);
     let without = run(&mut plain, 16);
     let only_a = |core: &SchedulerCore, ev: &[Scheduled]| {
         summary(core, ev)
@@ -168,8 +156,7 @@ fn replace_stops_missing_players_and_merge_keeps_them() {
     let both = program("play a { note: \"0\" }\nplay b { note: \"1\" }");
     let only_a = program("play a { note: \"0\" }");
     for (mode, b_events_after_4) in [(LoadMode::Replace, 0), (LoadMode::Merge, 2)] {
-        let mut core = SchedulerCore::new(Time::ZERO);
-        core.load(&both, LoadMode::Replace, bar(), Phase::Continue);
+        let mut core = playing_core(&both);
         run(&mut core, 2);
         core.load(&only_a, mode, bar(), Phase::Continue);
         let events = run(&mut core, 12);
@@ -187,8 +174,7 @@ fn a_runaway_player_is_muted_and_the_others_play_on() {
     let p = program(
         "play bad { s: \"bd\".every(4, fast(100000000), offset: 3) }\nplay good { note: \"0 1\" }",
     );
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&p, LoadMode::Replace, bar(), Phase::Continue);
+    let mut core = playing_core(&p);
     let mut out = Vec::new();
     let mut notices = Vec::new();
     core.advance(Time::int(24), &mut out, &mut notices);
@@ -209,13 +195,9 @@ fn a_runaway_player_is_muted_and_the_others_play_on() {
 
 #[test]
 fn stop_and_hush_take_effect_at_the_boundary() {
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(
-        &program("play a { note: \"0*4\" }\nplay b { note: \"1*4\" }"),
-        LoadMode::Replace,
-        bar(),
-        Phase::Continue,
-    );
+    let mut core = playing_core(&program(
+        "play a { note: \"0*4\" }\nplay b { note: \"1*4\" }",
+    ));
     run(&mut core, 1);
     assert_eq!(core.stop(Some(&["a"]), bar()), Time::int(4));
     let ev = run(&mut core, 8);
@@ -229,8 +211,7 @@ fn stop_and_hush_take_effect_at_the_boundary() {
 #[test]
 fn seek_lands_in_phase() {
     let p = program("play a { degree: seq([0, 1, 2, 3, 4]), dur: 1 }");
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&p, LoadMode::Replace, bar(), Phase::Continue);
+    let mut core = playing_core(&p);
     core.seek(Time::int(100));
     core.advance(Time::int(100), &mut Vec::new(), &mut Vec::new());
     let ev = run(&mut core, 103);
@@ -242,8 +223,7 @@ fn seek_lands_in_phase() {
 fn per_player_quant_and_restart_come_from_the_program() {
     let old = program("play a { degree: seq([0, 1, 2, 3]), dur: 1 }\nplay b { degree: seq([0, 1, 2, 3]), dur: 1 }");
     let new = program("play a { degree: seq([10, 11, 12]), dur: 1, quant: 1, restart: true }\nplay b { degree: seq([20, 21, 22]), dur: 1, quant: 8 }");
-    let mut core = SchedulerCore::new(Time::ZERO);
-    core.load(&old, LoadMode::Replace, bar(), Phase::Continue);
+    let mut core = playing_core(&old);
     run(&mut core, 2);
     let changes = core.load(&new, LoadMode::Replace, bar(), Phase::Continue);
     assert_eq!(
