@@ -17,18 +17,23 @@ use patter_tests::listen::{
 /// The JACK server is chosen through a process-wide environment variable: tests take turns.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The synth on JACK as client `name`, connected to nothing but what the test connects.
+fn jack_options(name: &str) -> AudioOptions {
+    AudioOptions {
+        backend: AudioBackend::Jack,
+        jack_name: name.into(),
+        auto_connect: false,
+        ..AudioOptions::default()
+    }
+}
+
 #[test]
 fn the_sink_plays_kicks_on_exact_frames_into_a_jack_client() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let (server, ear, blocks) = server_and_ear("audio");
 
     let mut engine = Engine::start(EngineConfig::default());
-    let opts = AudioOptions {
-        backend: AudioBackend::Jack,
-        jack_name: "synthtest".into(),
-        auto_connect: false,
-        ..AudioOptions::default()
-    };
+    let opts = jack_options("synthtest");
     let sink = AudioSink::open(&opts, engine.origin()).unwrap();
     assert_eq!(sink.name(), "synth:jack");
     assert_eq!(sink.jack_client(), Some("synthtest_out"));
@@ -85,12 +90,7 @@ fn after_an_xrun_the_sink_keeps_the_kicks_on_the_clock() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let (server, ear, blocks) = server_and_ear("audio-xrun");
     let mut engine = Engine::start(EngineConfig::default());
-    let opts = AudioOptions {
-        backend: AudioBackend::Jack,
-        jack_name: "xruntest".into(),
-        auto_connect: false,
-        ..AudioOptions::default()
-    };
+    let opts = jack_options("xruntest");
     let sink = AudioSink::open(&opts, engine.origin()).unwrap();
     ear.as_client()
         .connect_ports_by_name("xruntest_out:out_0", "ear:in")
@@ -143,12 +143,7 @@ fn the_sink_reconnects_when_the_jack_server_comes_back() {
     };
     use_server(&server);
     let origin = std::time::Instant::now();
-    let opts = AudioOptions {
-        backend: AudioBackend::Jack,
-        jack_name: "phoenix".into(),
-        auto_connect: false,
-        ..AudioOptions::default()
-    };
+    let opts = jack_options("phoenix");
     let mut sink = AudioSink::open(&opts, origin).unwrap();
     assert!(sink.metrics().connected);
     drop(server);
