@@ -40,7 +40,7 @@ use crate::pitch::{self, Slot};
 use crate::program::{Bind, Event, EventPat, Player, Program};
 use crate::query::{Budget, Overrun};
 use crate::stream::{Stream, StreamCtx, StreamRef};
-use crate::stream_eval::{self, apply_bin, mix, Ev, StreamMemo};
+use crate::stream_eval::{self, apply_bin, mix, Ev, Roots, StreamMemo};
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
 
@@ -120,6 +120,8 @@ struct BindCache {
     order_ready: bool,
     /// Scratch for one event's values, kept between queries.
     values: Vec<Value>,
+    /// The keys' root streams, prepared for evaluation event after event.
+    roots: Roots,
     /// Recent sample-name splits.
     splits: Splits,
     /// The bind's structure key (`structure_key`), once computed: the bind behind a cache
@@ -700,6 +702,7 @@ impl Query<'_> {
             bc.order = sorted_order(keys);
             bc.order_ready = true;
         }
+        bc.roots.prepare(keys.iter().map(|(_, s)| &**s), salt);
         let offset_cycles = offset / cb;
         let mut cycle = onset / cb;
         // The last conversion of a float delta to exact time (rhythms repeat values).
@@ -718,7 +721,7 @@ impl Query<'_> {
                 };
                 for (ki, (_, s)) in keys.iter().enumerate() {
                     let ctx = StreamCtx { index: i, cycle };
-                    match stream_eval::root_at(s, ctx, mix(salt, ki as u64), &mut ev)? {
+                    match bc.roots.eval(ki, s, ctx, &mut ev)? {
                         Some(v) => bc.values.push(v),
                         None => {
                             bc.ended = Some(onset);
@@ -1118,6 +1121,7 @@ impl Query<'_> {
         } else {
             offset / cb
         };
+        bc.roots.prepare(bind.keys.iter().map(|(_, s)| &**s), salt);
         {
             let mut last_len: Option<(Time, Time, f64)> = None;
             let mut last_end: Option<(Time, Time)> = None;
@@ -1159,7 +1163,7 @@ impl Query<'_> {
                             }
                             v
                         } else {
-                            match stream_eval::root_at(s, ctx, ks, &mut ev)? {
+                            match bc.roots.eval(ki, s, ctx, &mut ev)? {
                                 Some(v) => v,
                                 None => {
                                     ended = true;

@@ -23,6 +23,9 @@ use crate::stream::{Repeats, Stream, StreamCtx, StreamRef};
 use crate::time::{Time, TimeSpan};
 use crate::value::Value;
 
+mod root;
+pub(crate) use root::Roots;
+
 /// Budget used by the convenience methods [`Stream::len`] and [`Stream::at`].
 const DEFAULT_STEPS: u64 = 1 << 22;
 /// Entries kept in a memo before it is cleared (bounds memory on any input).
@@ -568,10 +571,15 @@ fn xrand_init(seed: u64, salt: u64, n: u64) -> u64 {
 
 /// Pxrand: `index = (index + rand(size - 1) + 1) % size`.
 fn xrand_next(seed: u64, salt: u64, n: u64, prev: u64, m: u64) -> u64 {
+    xrand_step(hash3(seed, salt, m), n, prev)
+}
+
+/// [`xrand_next`] with the pick's hash `h` already made.
+fn xrand_step(h: u64, n: u64, prev: u64) -> u64 {
     if n <= 1 {
         return 0;
     }
-    (prev + below(hash3(seed, salt, m), n - 1) + 1) % n
+    (prev + below(h, n - 1) + 1) % n
 }
 
 // ---------------------------------------------------------------------------------------
