@@ -1125,6 +1125,9 @@ fn series(
 /// The values of a cycle pattern at `cycle`: every hap whose whole contains it (and
 /// continuous values). One value is itself, several a chord, none a rest.
 fn sample(pat: &Pat, cycle: Time, ev: &mut Ev) -> Result<Value, Overrun> {
+    if let Some(v) = pat.sample_point(cycle, ev.budget)? {
+        return Ok(v);
+    }
     let mut haps = std::mem::take(&mut ev.memo.scratch);
     haps.clear();
     let r = pat.query(TimeSpan::new(cycle, cycle), ev.budget, &mut haps);

@@ -12,6 +12,7 @@
 
 mod combine;
 mod ops;
+mod point;
 mod random;
 mod structure;
 
