@@ -28,7 +28,7 @@ use crate::span::{FileId, Span};
 use crate::{Compiled, Loader};
 
 pub use builtins::{builtin_names, BUILTINS};
-pub use value::{Env, Func, Val};
+pub use value::{Env, Func, Globals, Val};
 
 /// Evaluation steps allowed for one compilation.
 const STEP_LIMIT: u64 = 5_000_000;
@@ -78,6 +78,8 @@ pub struct Evaluator<'a> {
     pub(crate) sources: Sources,
     pub(crate) diags: Vec<Diagnostic>,
     env: Env,
+    /// The top-level bindings `env` sees (owned here; environments hold them weakly).
+    _globals: Globals,
     steps: u64,
     depth: u32,
     budget_reported: bool,
@@ -106,11 +108,13 @@ pub fn compile(
     loader: &dyn Loader,
     options: &crate::Options,
 ) -> Compiled {
+    let globals = Globals::default();
     let mut ev = Evaluator {
         loader,
         sources: Sources::default(),
         diags: Vec::new(),
-        env: Env::default(),
+        env: globals.env(),
+        _globals: globals,
         steps: 0,
         depth: 0,
         budget_reported: false,
@@ -198,7 +202,7 @@ impl<'a> Evaluator<'a> {
         match item {
             ItemKind::Let { name, value } => {
                 let v = self.eval(value)?;
-                self.env = self.env.bind(name.node.clone(), v);
+                self.env = self.env.define(name.node.clone(), v);
             }
             ItemKind::Fn { name, params, body } => {
                 self.check_params(params)?;
@@ -211,7 +215,7 @@ impl<'a> Evaluator<'a> {
                     span,
                     given: Vec::new(),
                 }));
-                self.env = self.env.bind(name.node.clone(), f);
+                self.env = self.env.define(name.node.clone(), f);
             }
             ItemKind::Play { name, body } => {
                 let v = self.eval(body)?;
@@ -705,7 +709,7 @@ impl<'a> Evaluator<'a> {
 
     fn lookup(&mut self, name: &str, span: Span) -> EvalResult {
         if let Some(v) = self.env.get(name) {
-            return Ok(v.clone());
+            return Ok(v);
         }
         if let Some(v) = Evaluator::constant_name(name) {
             return Ok(v);
@@ -720,7 +724,7 @@ impl<'a> Evaluator<'a> {
         if patter_pattern::scale::lookup(name).is_some() || builtins::is_symbol(name) {
             return Ok(Val::Sym(Arc::from(name)));
         }
-        let mut known: Vec<String> = self.env.names().into_iter().map(String::from).collect();
+        let mut known: Vec<String> = self.env.names();
         known.extend(builtins::builtin_names().map(String::from));
         known.extend(patter_pattern::scale::names().map(String::from));
         known.extend(builtins::symbols().map(String::from));

@@ -1,6 +1,8 @@
 //! Compile-time values: what an expression evaluates to before it becomes IR.
 
-use std::rc::Rc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
 use patter_pattern::{EventPat, Pat, PatRef, Stream, StreamRef, Value};
@@ -65,48 +67,133 @@ pub enum Func {
     },
 }
 
-/// A lexical environment: a persistent linked list, cheap to extend and to capture.
+/// A lexical environment, cheap to extend and to capture: local bindings (parameters) in a
+/// persistent linked list, over a snapshot of the top-level bindings.
+///
+/// A long program has hundreds of top-level `let`s and `fn`s, and every name not bound
+/// locally (every builtin such as `seq` or `fast`) used to walk all of them. Top-level
+/// bindings go instead into one append-only table, by name; an environment sees the
+/// entries made before it (`upto`), which is exactly what the linked list showed. The
+/// table is owned by the evaluator ([`Globals`]); environments hold it weakly, so closures
+/// stored in it make no reference cycle.
 #[derive(Clone, Debug, Default)]
-pub struct Env(Option<Rc<EnvNode>>);
+pub struct Env {
+    locals: Option<Rc<EnvNode>>,
+    globals: Weak<RefCell<GlobalTable>>,
+    /// Top-level entries made before this environment (sequence numbers below it).
+    upto: u32,
+}
 
-/// One binding.
+/// One local binding.
 #[derive(Debug)]
 pub struct EnvNode {
     name: String,
     value: Val,
-    parent: Env,
+    parent: Option<Rc<EnvNode>>,
+}
+
+/// The top-level bindings of one compilation (see [`Env`]).
+#[derive(Debug, Default)]
+pub struct Globals(Rc<RefCell<GlobalTable>>);
+
+#[derive(Debug, Default)]
+struct GlobalTable {
+    /// Each name's bindings in order: `(sequence number, value)`.
+    by_name: HashMap<String, Vec<(u32, Val)>>,
+    /// Sequence number of the next binding.
+    next: u32,
+}
+
+impl Globals {
+    /// The empty top-level environment over this table.
+    pub fn env(&self) -> Env {
+        Env {
+            locals: None,
+            globals: Rc::downgrade(&self.0),
+            upto: self.0.borrow().next,
+        }
+    }
 }
 
 impl Env {
     /// A new environment with `name` bound on top of this one.
     pub fn bind(&self, name: impl Into<String>, value: Val) -> Env {
-        Env(Some(Rc::new(EnvNode {
-            name: name.into(),
-            value,
-            parent: self.clone(),
-        })))
+        Env {
+            locals: Some(Rc::new(EnvNode {
+                name: name.into(),
+                value,
+                parent: self.locals.clone(),
+            })),
+            globals: self.globals.clone(),
+            upto: self.upto,
+        }
+    }
+
+    /// [`bind`](Env::bind) for a top-level binding: into the table when this is the
+    /// latest top-level environment, as a local binding otherwise (the same scoping).
+    pub fn define(&self, name: impl Into<String>, value: Val) -> Env {
+        let Some(table) = self.globals.upgrade() else {
+            return self.bind(name, value);
+        };
+        let mut t = table.borrow_mut();
+        if self.locals.is_some() || t.next != self.upto || t.next == u32::MAX {
+            drop(t);
+            return self.bind(name, value);
+        }
+        let seq = t.next;
+        t.by_name.entry(name.into()).or_default().push((seq, value));
+        t.next += 1;
+        Env {
+            locals: None,
+            globals: self.globals.clone(),
+            upto: t.next,
+        }
     }
 
     /// Look a name up (innermost first). Iterative, so long environments cannot overflow
     /// the stack.
-    pub fn get(&self, name: &str) -> Option<&Val> {
-        let mut cur = self.0.as_deref();
+    pub fn get(&self, name: &str) -> Option<Val> {
+        let mut cur = self.locals.as_deref();
         while let Some(node) = cur {
             if node.name == name {
-                return Some(&node.value);
+                return Some(node.value.clone());
             }
-            cur = node.parent.0.as_deref();
+            cur = node.parent.as_deref();
         }
-        None
+        let table = self.globals.upgrade()?;
+        let t = table.borrow();
+        let entries = t.by_name.get(name)?;
+        entries
+            .iter()
+            .rev()
+            .find(|(seq, _)| *seq < self.upto)
+            .map(|(_, v)| v.clone())
     }
 
     /// Every bound name (innermost first, may repeat), for suggestions.
-    pub fn names(&self) -> Vec<&str> {
+    pub fn names(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let mut cur = self.0.as_deref();
+        let mut cur = self.locals.as_deref();
         while let Some(node) = cur {
-            out.push(node.name.as_str());
-            cur = node.parent.0.as_deref();
+            out.push(node.name.clone());
+            cur = node.parent.as_deref();
+        }
+        if let Some(table) = self.globals.upgrade() {
+            let t = table.borrow();
+            let mut globals: Vec<(u32, &String)> = t
+                .by_name
+                .iter()
+                .filter_map(|(name, entries)| {
+                    let seq = entries
+                        .iter()
+                        .map(|(s, _)| *s)
+                        .filter(|s| *s < self.upto)
+                        .max()?;
+                    Some((seq, name))
+                })
+                .collect();
+            globals.sort_by_key(|g| std::cmp::Reverse(g.0));
+            out.extend(globals.into_iter().map(|(_, n)| n.clone()));
         }
         out
     }
@@ -116,10 +203,10 @@ impl Drop for EnvNode {
     // A long chain of Rc'd nodes would otherwise be dropped recursively and could overflow
     // the stack on a program with many thousands of bindings.
     fn drop(&mut self) {
-        let mut next = self.parent.0.take();
+        let mut next = self.parent.take();
         while let Some(rc) = next {
             match Rc::try_unwrap(rc) {
-                Ok(mut node) => next = node.parent.0.take(),
+                Ok(mut node) => next = node.parent.take(),
                 Err(_) => break,
             }
         }
@@ -175,5 +262,44 @@ impl Val {
             Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod env_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn num(v: Option<Val>) -> Option<f64> {
+        match v {
+            Some(Val::Num(x)) => Some(x),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn top_level_bindings_are_seen_by_what_comes_after_them_only() {
+        let globals = Globals::default();
+        let empty = globals.env();
+        let a1 = empty.define("a", Val::Num(1.0));
+        // A closure captured here keeps seeing a = 1 after a is redefined.
+        let captured = a1.clone();
+        let a2 = a1.define("a", Val::Num(2.0)).define("b", Val::Num(3.0));
+        assert_eq!(num(empty.get("a")), None);
+        assert_eq!(num(captured.get("a")), Some(1.0));
+        assert_eq!(num(captured.get("b")), None);
+        assert_eq!(num(a2.get("a")), Some(2.0));
+        // Locals shadow top-level names, and a top-level definition made under locals
+        // stays local to them.
+        let call = captured.bind("a", Val::Num(10.0));
+        assert_eq!(num(call.get("a")), Some(10.0));
+        let inner = call.define("c", Val::Num(4.0));
+        assert_eq!(num(inner.get("c")), Some(4.0));
+        assert_eq!(num(a2.get("c")), None);
+        // Defining on an older snapshot does not see (or show) later entries.
+        let branch = captured.define("d", Val::Num(5.0));
+        assert_eq!(num(branch.get("b")), None);
+        assert_eq!(num(a2.get("d")), None);
+        assert_eq!(a2.names(), vec!["b".to_string(), "a".to_string()]);
     }
 }
