@@ -18,8 +18,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use patter_pattern::{
-    Bind, Budget, Event, EventPat, Key, Player, Program, QueryCache, Stream, StreamRef, Time,
-    TimeSpan, Value,
+    Bind, Budget, EventPat, Key, Player, Program, Stream, StreamRef, Time, TimeSpan, Value,
 };
 
 use crate::ast::{Arg, ExprKind, Ident, ItemKind, Module, Setting, UnaryOp};
@@ -1002,11 +1001,8 @@ impl<'a> Evaluator<'a> {
             arrangement,
         };
         // Probe each player's first cycle: a pattern that explodes is an error now rather
-        // than a muted player later.
-        let mut failed = Vec::new();
-        let mut out: Vec<Event> = Vec::new();
-        // Scene players are probed in their own first cycle, not where an arrangement
-        // puts them.
+        // than a muted player later. Scene players are probed in their own first cycle,
+        // not where an arrangement puts them.
         let mut probe = program.clone();
         probe.players.truncate(top_level);
         probe.players.extend(
@@ -1015,16 +1011,9 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .flat_map(|s| s.players.iter().cloned()),
         );
-        probe.solo.clear();
-        for p in &mut probe.players {
-            p.muted = false;
-        }
-        probe.query(
+        let failed = probe.probe(
             TimeSpan::new(Time::ZERO, program.cycle_beats),
-            &mut QueryCache::default(),
             Budget::new(PROBE_BUDGET),
-            &mut out,
-            &mut failed,
         );
         let mut ok = true;
         for i in failed {

@@ -48,6 +48,8 @@ use crate::value::Value;
 const CHECKPOINT_EVERY: u64 = 64;
 /// Checkpoints kept per bind (bounds memory on endless players).
 const MAX_CHECKPOINTS: usize = 1 << 14;
+/// Players from which [`Program::probe`] spreads its work over several threads.
+const PROBE_SPLIT: usize = 32;
 /// Steps allowed for measuring a stream player's length.
 const LEN_ALLOWANCE: u64 = 4096;
 /// Per-cycle event counts kept per bind.
@@ -206,22 +208,6 @@ impl Program {
             let Some(entry) = cache.players.get_mut(pi as usize) else {
                 break;
             };
-            let stale = entry.as_ref().is_none_or(|pc| {
-                !Arc::ptr_eq(&pc.body, &player.body)
-                    || pc.seed != player.seed
-                    || pc.cycle_beats != cycle_beats
-            });
-            if stale {
-                *entry = Some(PlayerCache {
-                    body: player.body.clone(),
-                    seed: player.seed,
-                    cycle_beats,
-                    binds: Vec::new(),
-                });
-            }
-            let Some(pc) = entry.as_mut() else {
-                break;
-            };
             let target = if split {
                 if bufs.len() <= used {
                     bufs.push((pi, Vec::new()));
@@ -238,23 +224,15 @@ impl Program {
             } else {
                 &mut *out
             };
-            let mut budget = budget_per_player;
-            let start = target.len();
-            let binds = &mut pc.binds;
-            // Arrangement, groove and humanize wrap the pattern's own query (arrange.rs).
-            let mut raw = |w: TimeSpan, out: &mut Vec<Event>| {
-                let mut q = Query {
-                    player: pi,
-                    seed: player.seed,
-                    cycle_beats,
-                    budget: &mut budget,
-                    out,
-                };
-                q.event_pat(&player.body, w, Time::ZERO, binds, &mut 0usize)
-            };
-            if crate::arrange::player_events(player, cycle_beats, beats, target, &mut raw).is_err()
-            {
-                target.truncate(start);
+            if !self.query_player(
+                pi,
+                player,
+                beats,
+                cycle_beats,
+                entry,
+                budget_per_player,
+                target,
+            ) {
                 failed.push(pi);
             }
         }
@@ -287,6 +265,118 @@ impl Program {
             }
         }
         cache.bufs = bufs;
+    }
+
+    /// One player's events in `beats`, appended to `target`; false (and nothing appended)
+    /// when its budget runs out.
+    #[allow(clippy::too_many_arguments)]
+    fn query_player(
+        &self,
+        pi: u32,
+        player: &Player,
+        beats: TimeSpan,
+        cycle_beats: Time,
+        entry: &mut Option<PlayerCache>,
+        mut budget: Budget,
+        target: &mut Vec<Event>,
+    ) -> bool {
+        let stale = entry.as_ref().is_none_or(|pc| {
+            !Arc::ptr_eq(&pc.body, &player.body)
+                || pc.seed != player.seed
+                || pc.cycle_beats != cycle_beats
+        });
+        if stale {
+            *entry = Some(PlayerCache {
+                body: player.body.clone(),
+                seed: player.seed,
+                cycle_beats,
+                binds: Vec::new(),
+            });
+        }
+        let Some(pc) = entry.as_mut() else {
+            return false;
+        };
+        let start = target.len();
+        let binds = &mut pc.binds;
+        // Arrangement, groove and humanize wrap the pattern's own query (arrange.rs).
+        let mut raw = |w: TimeSpan, out: &mut Vec<Event>| {
+            let mut q = Query {
+                player: pi,
+                seed: player.seed,
+                cycle_beats,
+                budget: &mut budget,
+                out,
+            };
+            q.event_pat(&player.body, w, Time::ZERO, binds, &mut 0usize)
+        };
+        if crate::arrange::player_events(player, cycle_beats, beats, target, &mut raw).is_err() {
+            target.truncate(start);
+            return false;
+        }
+        true
+    }
+
+    /// The indices of the players whose budget runs out in `beats`, muted and unsoloed
+    /// players included: what a compiler checks before a program may play. Each player is
+    /// queried on its own (no events are kept or ordered), spread over the machine's
+    /// cores when there are many.
+    pub fn probe(&self, beats: TimeSpan, budget_per_player: Budget) -> Vec<u32> {
+        let cycle_beats = if self.cycle_beats > Time::ZERO {
+            self.cycle_beats
+        } else {
+            Time::int(4)
+        };
+        let n = self.players.len().min(u32::MAX as usize);
+        let check = |range: std::ops::Range<usize>| -> Vec<u32> {
+            let mut failed = Vec::new();
+            let mut scratch = Vec::new();
+            for pi in range {
+                let (Some(player), Ok(index)) = (self.players.get(pi), u32::try_from(pi)) else {
+                    break;
+                };
+                scratch.clear();
+                let mut entry = None;
+                if !self.query_player(
+                    index,
+                    player,
+                    beats,
+                    cycle_beats,
+                    &mut entry,
+                    budget_per_player,
+                    &mut scratch,
+                ) {
+                    failed.push(index);
+                }
+            }
+            failed
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |t| t.get())
+            .min(4);
+        if threads < 2 || n < PROBE_SPLIT {
+            return check(0..n);
+        }
+        let chunk = n.div_ceil(threads);
+        std::thread::scope(|scope| {
+            let rest: Vec<_> = (1..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    (range.clone(), scope.spawn(move || check(range)))
+                })
+                .collect();
+            let mut failed = check(0..chunk.min(n));
+            for (range, handle) in rest {
+                // A panicking probe thread would be a bug; its players count as failed
+                // rather than taking the compiler down.
+                match handle.join() {
+                    Ok(f) => failed.extend(f),
+                    Err(_) => failed.extend(range.filter_map(|i| u32::try_from(i).ok())),
+                }
+            }
+            failed.sort_unstable();
+            failed.dedup();
+            failed
+        })
     }
 
     /// Rank of each player index by name (equal names by index), for the players given;
