@@ -127,7 +127,7 @@ const BRACKETS: [Token; 6] = [
 ];
 
 /// Tokens that start an item (where top-level recovery resumes).
-const ITEM_KEYWORDS: [Token; 19] = [
+pub(crate) const ITEM_KEYWORDS: [Token; 19] = [
     Token::Let,
     Token::Fn,
     Token::Play,

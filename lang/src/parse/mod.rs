@@ -103,17 +103,22 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     let eoi: SimpleSpan = (src.len()..src.len()).into();
     // chumsky recurses once per bracket level, with large frames in debug builds; give it
     // a stack of its own (mapped lazily) rather than depend on the caller's thread.
-    let (module, errors) = stacker::grow(PARSE_STACK, || {
-        let input = || tokens.as_slice().map(eoi, |(t, s)| (t, s));
-        // Most parses succeed: try without building error values first.
-        let fast = grammar::module::<_, Cheap<SimpleSpan>>(src, file).parse(input());
-        if !fast.has_errors() {
-            return (fast.into_output(), Vec::new());
-        }
-        grammar::module::<_, Rich<'_, Token, SimpleSpan>>(src, file)
-            .parse(input())
-            .into_output_errors()
-    });
+    // Most parses succeed: try without building error values first (a long file in two
+    // halves at once), and parse again for the messages only when that fails.
+    let fast = if tokens.len() >= SPLIT_TOKENS {
+        parse_halves(&tokens, src, file)
+    } else {
+        stacker::grow(PARSE_STACK, || parse_cheap(&tokens, src, file))
+    };
+    let (module, errors) = match fast {
+        Some(module) => (Some(module), Vec::new()),
+        None => stacker::grow(PARSE_STACK, || {
+            let input = tokens.as_slice().map(eoi, |(t, s)| (t, s));
+            grammar::module::<_, Rich<'_, Token, SimpleSpan>>(src, file)
+                .parse(input)
+                .into_output_errors()
+        }),
+    };
 
     let ctx = report::Context {
         src,
@@ -145,6 +150,74 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     }
     diagnostics.sort_by_key(|d| d.span().map(|s| (s.start, s.end)));
     (module.unwrap_or_default(), diagnostics)
+}
+
+/// Tokens from which a file is parsed in two halves on two threads.
+const SPLIT_TOKENS: usize = 4096;
+
+/// The module of `tokens` if they parse without any error (no error values are built).
+fn parse_cheap(tokens: &[(Token, SimpleSpan)], src: &str, file: FileId) -> Option<Module> {
+    let end = tokens.last().map_or(0, |(_, s)| s.end);
+    let input = tokens.map((end..end).into(), |(t, s)| (t, s));
+    let parsed = grammar::module::<_, Cheap<SimpleSpan>>(src, file).parse(input);
+    if parsed.has_errors() {
+        return None;
+    }
+    parsed.into_output()
+}
+
+/// [`parse_cheap`] of a long file as two halves split between top-level items, the second
+/// on a thread of its own: items are independent, so the two modules joined are the
+/// whole file's. A split in the wrong place only makes a half fail, and the caller then
+/// parses the whole file again.
+fn parse_halves(tokens: &[(Token, SimpleSpan)], src: &str, file: FileId) -> Option<Module> {
+    let cheap =
+        |part: &[(Token, SimpleSpan)]| stacker::grow(PARSE_STACK, || parse_cheap(part, src, file));
+    let Some(at) = item_boundary_near(tokens, src, tokens.len() / 2) else {
+        return cheap(tokens);
+    };
+    let (first, second) = tokens.split_at(at);
+    std::thread::scope(|scope| {
+        let other = std::thread::Builder::new()
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_cheap(second, src, file));
+        let Ok(other) = other else {
+            // No thread to be had: parse the whole file here.
+            return cheap(tokens);
+        };
+        let mut module = cheap(first)?;
+        module.items.extend(other.join().ok()??.items);
+        Some(module)
+    })
+}
+
+/// The first token at or after `from` that starts a top-level item: an item keyword
+/// outside brackets, first on its line and not after a `.` (a keyword used as a method
+/// name). `None` if there is none.
+fn item_boundary_near(tokens: &[(Token, SimpleSpan)], src: &str, from: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut prev: Option<(Token, SimpleSpan)> = None;
+    for (i, &(tok, span)) in tokens.iter().enumerate() {
+        if i >= from
+            && depth == 0
+            && grammar::ITEM_KEYWORDS.contains(&tok)
+            && prev.is_some_and(|(p, ps)| {
+                p != Token::Dot
+                    && src
+                        .get(ps.end..span.start)
+                        .is_some_and(|gap| gap.contains('\n'))
+            })
+        {
+            return Some(i);
+        }
+        match tok {
+            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = Some((tok, span));
+    }
+    None
 }
 
 /// Keep a span inside `src`, ordered, on char boundaries (chumsky can produce an inverted
@@ -255,4 +328,68 @@ fn link(chain: &mut [usize], total: &mut usize) {
         *last += 1;
     }
     *total += 1;
+}
+
+#[cfg(test)]
+mod halves_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A long file of varied items: scenes with items inside braces, a keyword used as a
+    /// method name at the start of a line, comments, `;`-separated items on one line.
+    fn long_source(items: usize, broken_at: Option<usize>) -> String {
+        let mut s = String::from("tempo 120\nscale dorian\n");
+        for i in 0..items {
+            if Some(i) == broken_at {
+                s.push_str("let oops = (1 +\n");
+            }
+            match i % 5 {
+                0 => s.push_str(&format!("let a{i} = seq([0, 2, {i}], inf) // a comment\n")),
+                1 => s.push_str(&format!(
+                    "play p{i} {{\n  degree: a{}.fast(2)\n    .scale(\"minor\"),\n  dur: 0.25,\n}}\n",
+                    i - 1
+                )),
+                2 => s.push_str(&format!(
+                    "scene s{i} {{\n  play q{i} {{ s: \"bd sn\" }}\n  tempo 120\n}}\n"
+                )),
+                3 => s.push_str(&format!("fn f{i}(x) = x + {i}; let b{i} = f{i}(1)\n")),
+                _ => s.push_str(&format!("/* block */ stop p{}\n", i - 3)),
+            }
+        }
+        s
+    }
+
+    fn tokens_of(src: &str) -> Vec<(Token, SimpleSpan)> {
+        lex(src)
+            .into_iter()
+            .filter(|(t, _)| !matches!(t, Token::LineComment | Token::BlockComment))
+            .map(|(t, r)| (t, r.into()))
+            .collect()
+    }
+
+    #[test]
+    fn a_long_file_parsed_in_halves_is_the_file_parsed_whole() {
+        let src = long_source(600, None);
+        let file = FileId(0);
+        let tokens = tokens_of(&src);
+        assert!(tokens.len() >= SPLIT_TOKENS);
+        let at = item_boundary_near(&tokens, &src, tokens.len() / 2).unwrap();
+        assert!(at < tokens.len());
+        let whole = stacker::grow(PARSE_STACK, || parse_cheap(&tokens, &src, file)).unwrap();
+        let halves = parse_halves(&tokens, &src, file).unwrap();
+        assert_eq!(whole, halves);
+        assert_eq!(parse(file, &src).0, whole);
+    }
+
+    #[test]
+    fn an_error_in_either_half_is_reported_as_in_a_whole_parse() {
+        for broken in [20, 580] {
+            let src = long_source(600, Some(broken));
+            let (_, diags) = parse(FileId(0), &src);
+            assert!(
+                diags.iter().any(|d| d.is_error()),
+                "item {broken}: no error reported"
+            );
+        }
+    }
 }
