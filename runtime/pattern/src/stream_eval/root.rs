@@ -8,7 +8,11 @@
 //! [`eval`]'s (the tests below compare them at increasing, repeated and sought indices),
 //! and the budget is charged one step per evaluation and per walk step, as [`eval`] does.
 
-use super::{below, eval, fold, mix, repeats_len, unit, xrand_step, Ev, Len, TAG_INIT};
+use super::{
+    apply_bin, apply_un, below, eval, fold, mix, mul_len, repeats_len, seq_item, unit, xrand_step,
+    Ev, Len, TAG_INIT, TAG_LEFT, TAG_RIGHT,
+};
+use crate::pat::{BinOp, UnOp};
 use crate::query::Overrun;
 use crate::stream::{Stream, StreamCtx};
 use crate::value::Value;
@@ -33,7 +37,7 @@ impl Roots {
         if self.salt != Some(salt) || self.roots.len() != keys.len() {
             self.roots = keys
                 .enumerate()
-                .map(|(i, s)| Root::of(s, mix(salt, i as u64)))
+                .map(|(i, s)| Root::of(s, mix(salt, i as u64), &mut MAX_NODES.clone()))
                 .collect();
             self.salt = Some(salt);
         }
@@ -69,6 +73,23 @@ struct Root {
 #[derive(Clone, Debug)]
 enum Shape {
     Const(Value),
+    /// `seq` of constants: item `index + offset` (wrapping), for `count` values.
+    Seq {
+        items: Box<[crate::stream::StreamRef]>,
+        count: Len,
+        offset: i64,
+    },
+    /// An operator on two streams, each prepared.
+    Bin {
+        op: BinOp,
+        left: Box<Root>,
+        right: Box<Root>,
+    },
+    /// A unary operator on a prepared stream.
+    Un {
+        op: UnOp,
+        inner: Box<Root>,
+    },
     /// `rand` / `choose` among constants: item `below(hash, n)` at each index.
     Pick {
         items: Box<[Value]>,
@@ -114,10 +135,41 @@ fn const_num(s: &Stream) -> Option<Option<f64>> {
     }
 }
 
+/// Most stream nodes prepared for one key (a shared node counts at each use, so this also
+/// bounds a deep DAG of shared nodes); the rest go through [`eval`].
+const MAX_NODES: u32 = 64;
+
 impl Root {
-    fn of(s: &Stream, salt: u64) -> Root {
+    fn of(s: &Stream, salt: u64, fuel: &mut u32) -> Root {
+        let general = Root {
+            shape: Shape::General,
+            salt,
+            seeded: 0,
+        };
+        let Some(left) = fuel.checked_sub(1) else {
+            return general;
+        };
+        *fuel = left;
         let shape = match s {
             Stream::Const(v) => Shape::Const(v.clone()),
+            Stream::Seq {
+                items,
+                repeats,
+                offset,
+            } if !items.is_empty() && consts(items).is_some() => Shape::Seq {
+                items: items.clone().into_boxed_slice(),
+                count: mul_len(Len::Fin(items.len() as u64), *repeats),
+                offset: *offset,
+            },
+            Stream::Bin { op, left, right } => Shape::Bin {
+                op: *op,
+                left: Box::new(Root::of(left, mix(salt, TAG_LEFT), fuel)),
+                right: Box::new(Root::of(right, mix(salt, TAG_RIGHT), fuel)),
+            },
+            Stream::Un { op, stream } => Shape::Un {
+                op: *op,
+                inner: Box::new(Root::of(stream, salt, fuel)),
+            },
             Stream::Rand { items, repeats, .. } if !items.is_empty() => match consts(items) {
                 Some(items) => Shape::Pick {
                     items,
@@ -183,6 +235,42 @@ impl Root {
         Ok(match &mut self.shape {
             Shape::General => None,
             Shape::Const(v) => Some(v.clone()),
+            Shape::Seq {
+                items,
+                count,
+                offset,
+            } => {
+                if !count.contains(idx) {
+                    return Ok(None);
+                }
+                match seq_item(items, *offset, idx).map(|it| &**it) {
+                    Some(Stream::Const(v)) => Some(v.clone()),
+                    _ => None,
+                }
+            }
+            Shape::Bin { op, left, right } => {
+                let Stream::Bin {
+                    left: ls,
+                    right: rs,
+                    ..
+                } = s
+                else {
+                    return Ok(None);
+                };
+                let Some(a) = left.eval(ls, ctx, ev)? else {
+                    return Ok(None);
+                };
+                let Some(b) = right.eval(rs, ctx, ev)? else {
+                    return Ok(None);
+                };
+                Some(apply_bin(*op, &a, &b))
+            }
+            Shape::Un { op, inner } => {
+                let Stream::Un { stream, .. } = s else {
+                    return Ok(None);
+                };
+                inner.eval(stream, ctx, ev)?.map(|v| apply_un(*op, &v))
+            }
             Shape::Pick { items, count } => {
                 if !count.contains(idx) {
                     return Ok(None);
@@ -312,10 +400,48 @@ mod tests {
                 seed: 12,
             }),
             // Not a fast shape: goes through `eval`.
-            Arc::new(Stream::Seq {
-                items: vec![c(1.0), c(2.0)],
+            Arc::new(Stream::Shuf {
+                items: vec![c(1.0), c(2.0), c(3.0)],
                 repeats: None,
-                offset: 0,
+                seed: 13,
+            }),
+            Arc::new(Stream::Seq {
+                items: vec![c(1.0), c(2.0), c(5.0)],
+                repeats: Some(4),
+                offset: -1,
+            }),
+            // `seq([0, 2, 4], inf) + rand([0, 12])`, negated; and an operator on a stream
+            // that is not a fast shape.
+            Arc::new(Stream::Un {
+                op: UnOp::Neg,
+                stream: Arc::new(Stream::Bin {
+                    op: BinOp::Add,
+                    left: Arc::new(Stream::Seq {
+                        items: vec![c(0.0), c(2.0), c(4.0)],
+                        repeats: None,
+                        offset: 0,
+                    }),
+                    right: Arc::new(Stream::Rand {
+                        items: vec![c(0.0), c(12.0)],
+                        repeats: None,
+                        seed: 14,
+                    }),
+                }),
+            }),
+            Arc::new(Stream::Bin {
+                op: BinOp::Mul,
+                left: Arc::new(Stream::Shuf {
+                    items: vec![c(1.0), c(2.0)],
+                    repeats: Some(3),
+                    seed: 15,
+                }),
+                right: Arc::new(Stream::Brown {
+                    lo: c(0.0),
+                    hi: c(1.0),
+                    step: c(0.2),
+                    length: None,
+                    seed: 16,
+                }),
             }),
         ]
     }
