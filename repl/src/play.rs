@@ -243,6 +243,12 @@ pub(crate) fn sink_summary(s: &patter_runtime::sink::SinkMetrics) -> String {
             s.clock_corrections
         ));
     }
+    if s.resent > 0 {
+        line.push_str(&format!(
+            ", {} note-offs sent again after xruns (no stuck notes)",
+            s.resent
+        ));
+    }
     line
 }
 

@@ -126,24 +126,36 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
         .collect();
     let offs = msgs.iter().filter(|(_, b)| b[0] & 0xf0 == 0x80).count();
     assert!(ons.len() >= 10, "only {} notes in 1.5 s", ons.len());
-    // A cycle the server drops at an xrun takes its messages with it (39 xruns in 1.5 s
-    // were seen on this machine's dummy server, and one note-off lost with them); without
-    // an xrun every note-on has its note-off.
-    let xruns = metrics.errors;
-    if xruns == 0 {
-        assert_eq!(offs, ons.len(), "every note-on has its note-off");
-    } else {
+    // Every note-on has a note-off after it, and nothing is left sounding. A cycle the
+    // server drops at an xrun takes its messages with it (39 xruns in 1.5 s were seen on
+    // this machine's dummy server); the sink then sends the last note-offs again, so a
+    // note-off may arrive twice, never not at all.
+    assert!(
+        offs >= ons.len(),
+        "{offs} note-offs for {} note-ons: {metrics:?}",
+        ons.len()
+    );
+    for (at, key) in &ons {
         assert!(
-            offs <= ons.len() && offs as u64 + xruns >= ons.len() as u64,
-            "{offs} note-offs for {} note-ons: {metrics:?}",
-            ons.len()
+            msgs.iter()
+                .any(|(f, b)| f >= at && b[0] & 0xf0 == 0x80 && b[1] == *key),
+            "note {key} at frame {at} has no note-off: {metrics:?}"
         );
     }
-    // In order, cycling through the notes.
+    assert_eq!(sounding(&msgs), vec![], "stuck notes: {metrics:?}");
+    // In order, cycling through the notes; a note-on lost with a dropped cycle skips one
+    // (at most one per xrun).
+    let mut skipped = 0;
     for w in ons.windows(2) {
         assert!(w[0].0 < w[1].0);
-        assert_eq!(60 + (w[0].1 - 60 + 1) % 8, w[1].1, "{w:?}");
+        let step = (w[1].1 + 8 - w[0].1) % 8;
+        assert!(step >= 1, "{w:?}");
+        skipped += u64::from(step) - 1;
     }
+    assert!(
+        skipped <= metrics.errors,
+        "{skipped} notes skipped: {ons:?} {metrics:?}"
+    );
     // Placed inside cycles: onsets 4800 frames apart cannot all sit at a cycle start.
     let inside = ons.iter().filter(|(f, _)| f % 256 != 0).count();
     assert!(
@@ -203,6 +215,73 @@ fn midi_clock_out_sends_24_ticks_per_beat_with_start_and_stop() {
         "median tick spacing {median} frames ({xruns} xruns)"
     );
     drop(server);
+}
+
+/// Keys still sounding after `msgs`, as a synth reading them would hold them.
+fn sounding(msgs: &[(u64, [u8; 3])]) -> Vec<(u8, u8)> {
+    let mut on = std::collections::BTreeSet::new();
+    for (_, b) in msgs {
+        let key = (b[0] & 0x0f, b[1]);
+        match b[0] & 0xf0 {
+            0x90 if b[2] > 0 => {
+                on.insert(key);
+            }
+            0x80 | 0x90 => {
+                on.remove(&key);
+            }
+            _ => {}
+        }
+    }
+    on.into_iter().collect()
+}
+
+#[test]
+fn no_note_is_left_sounding_through_server_freezes() {
+    let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    let server = realtime_server("freezenotes");
+    let (rec, seen) = recorder("freezerec");
+    let mut engine = Engine::start(EngineConfig::default());
+    let sink = JackMidiSink::start("patterfreeze", "midi_out", engine.origin()).unwrap();
+    sink.connect_to("freezerec:in").unwrap();
+    engine.send(Command::AddSink(Box::new(sink)));
+    // A new key every 25 ms (64ths at 150 BPM), each struck once: a lost note-off is not
+    // hidden by a later release of the same key.
+    let p = compile("tempo 150\nplay a { note: series(-60, 1), dur: 0.0625, legato: 0.5 }")
+        .program
+        .unwrap();
+    patter_tests::play(&engine, p, Some(150.0));
+    std::thread::sleep(Duration::from_millis(300));
+    // Each freeze is an xrun, after which the sink sends the last note-offs again: a cycle
+    // the server drops takes its MIDI with it. (A freeze itself loses none here: this test
+    // passes without the resending too: it shows the resending at work leaving no note
+    // sounding. The dummy server's own xruns, which do lose cycles, come at random; that
+    // a release is never sent again after its key was struck anew is a unit test of
+    // `RecentNotes`.)
+    for _ in 0..8 {
+        server.stall(Duration::from_millis(30));
+        std::thread::sleep(Duration::from_millis(120));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    engine.send(Command::StopTransport);
+    std::thread::sleep(Duration::from_millis(150));
+    let m = sink_metrics(&engine);
+    engine.shutdown();
+    let _ = rec.deactivate();
+    drop(server);
+    let all = drain(&seen);
+    let ons = all
+        .iter()
+        .filter(|(_, b)| b[0] & 0xf0 == 0x90 && b[2] > 0)
+        .count();
+    assert!(ons > 40, "only {ons} note-ons: {m:?}");
+    assert!(m.errors >= 1, "the freezes are counted as xruns: {m:?}");
+    assert!(
+        m.resent >= 1,
+        "note-offs were sent again after the xruns: {m:?}"
+    );
+    // Stopping releases what the sink believes sounds; a note-off lost downstream would
+    // leave its key sounding for good.
+    assert_eq!(sounding(&all), vec![], "stuck notes ({m:?})");
 }
 
 #[test]

@@ -189,6 +189,7 @@ impl Sink for ShmSink {
             connected: self.writer.is_some(),
             server: None,
             clock_corrections: 0,
+            resent: 0,
         }
     }
 

@@ -21,6 +21,7 @@ use patter_pattern::{Event, Time};
 use super::dispatch::{Control, Deadline, Dispatcher, MidiPort};
 use super::frame_clock::{CallbackTiming, FrameClock};
 use super::midi_queue::{MidiQueue, QUEUE};
+use super::recent_notes::RecentNotes;
 use super::{EventTimes, Sink, SinkCounters, SinkMetrics};
 use crate::midi::MidiMsg;
 
@@ -63,6 +64,12 @@ struct Process {
     last_jack_frame: Option<u32>,
     clock: FrameClock,
     shared: Arc<Shared>,
+    /// Note messages sent lately, by frame: their note-offs go out again after an xrun.
+    recent: RecentNotes,
+    /// Xruns already answered.
+    xruns_seen: u64,
+    /// How far back (frames) note-offs are sent again after an xrun.
+    resend_frames: u64,
 }
 
 /// State shared by the scheduler side, the process callback and the supervisor.
@@ -78,6 +85,11 @@ struct Shared {
     /// How far (ns) the port's frames were behind JACK's clock at the last cycle: a
     /// message due now goes out that much later (see `close`).
     lag_ns: AtomicU64,
+    /// Xruns the server reported (the notification thread counts, the process callback
+    /// answers).
+    xruns: AtomicU64,
+    /// Note-offs sent again after xruns.
+    resent: AtomicU64,
 }
 
 /// Notices that the JACK server went away (async-signal context: only an atomic store).
@@ -91,9 +103,11 @@ impl jack::NotificationHandler for Notify {
     }
 
     /// An xrun: the server missed a cycle, and messages of that time may have moved by a
-    /// cycle or been lost with it. Counted as a device error, as the audio sink does.
+    /// cycle or been lost with it. Counted as a device error, as the audio sink does; the
+    /// process callback then sends the last note-offs again (see [`RecentNotes`]).
     fn xrun(&mut self, _: &jack::Client) -> jack::Control {
         self.shared.counters.errors.fetch_add(1, Ordering::Relaxed);
+        self.shared.xruns.fetch_add(1, Ordering::Release);
         jack::Control::Continue
     }
 }
@@ -139,6 +153,10 @@ fn open_client(
         last_jack_frame: None,
         clock: FrameClock::new(sample_rate),
         shared: shared.clone(),
+        recent: RecentNotes::new(),
+        xruns_seen: shared.xruns.load(Ordering::Acquire),
+        // The notification of an xrun comes a few cycles after the cycle it lost.
+        resend_frames: u64::from(sample_rate / 5).max(u64::from(buffer_size) * 8),
     };
     let active = client
         .activate_async(
@@ -194,11 +212,28 @@ impl jack::ProcessHandler for Process {
         }
         self.dispatcher.run_until(start, end.saturating_sub(1));
         let mut writer = self.out.writer(ps);
+        // After an xrun, first the note-offs of the last moments again: the cycle the
+        // server dropped may have carried some of them.
+        let xruns = self.shared.xruns.load(Ordering::Acquire);
+        if xruns != self.xruns_seen {
+            self.xruns_seen = xruns;
+            let mut resent = 0;
+            self.recent
+                .owed_since(self.frame.saturating_sub(self.resend_frames), |msg| {
+                    let sent = writer.write(&jack::RawMidi {
+                        time: 0,
+                        bytes: msg.as_slice(),
+                    });
+                    resent += u64::from(sent.is_ok());
+                });
+            self.shared.resent.fetch_add(resent, Ordering::Relaxed);
+        }
         for (frame, msg) in &self.dispatcher.port().pending {
             let _ = writer.write(&jack::RawMidi {
                 time: *frame,
                 bytes: msg.as_slice(),
             });
+            self.recent.sent(self.frame + u64::from(*frame), msg);
         }
         jack::Control::Continue
     }
@@ -237,6 +272,8 @@ impl JackMidiSink {
             stop: AtomicBool::new(false),
             corrections: AtomicU64::new(0),
             lag_ns: AtomicU64::new(0),
+            xruns: AtomicU64::new(0),
+            resent: AtomicU64::new(0),
         });
         let (active, sample_rate, buffer_size) =
             open_client(client_name, port_name, origin, &shared)?;
@@ -366,6 +403,7 @@ impl Sink for JackMidiSink {
     fn metrics(&self) -> SinkMetrics {
         let mut m = self.q.metrics(&self.name, self.is_connected());
         m.clock_corrections = self.shared.corrections.load(Ordering::Relaxed);
+        m.resent = self.shared.resent.load(Ordering::Relaxed);
         m
     }
 

@@ -16,6 +16,7 @@ pub mod midi;
 pub mod midi_queue;
 #[cfg(feature = "osc")]
 pub mod osc;
+mod recent_notes;
 pub mod smf;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -101,6 +102,7 @@ impl SinkCounters {
             connected: true,
             server: None,
             clock_corrections: 0,
+            resent: 0,
         }
     }
 }
@@ -147,6 +149,9 @@ pub struct SinkMetrics {
     /// Times the sink moved its mapping from engine time to device frames to follow the
     /// device's clock (the built-in synth; 0 elsewhere).
     pub clock_corrections: u64,
+    /// Note-offs sent again after the server dropped a cycle that may have carried them
+    /// (JACK MIDI; 0 elsewhere).
+    pub resent: u64,
 }
 
 /// Something that receives scheduled events.
