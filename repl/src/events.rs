@@ -179,7 +179,7 @@ fn run_args(argv: &[String]) -> ExitCode {
                 code: "E0501",
                 message: format!("player `{name}` produces too many events (between beats {t} and {stop})"),
                 labels: Vec::new(),
-                help: Some("look for a very large `fast`, `*` or `ply` factor; while playing live, such a player is muted and the others go on".into()),
+                help: Some("look for a very large `fast`, `*` or `ply` factor, or a tiny `dur`; while playing live, such a player is muted and the others go on".into()),
                 incomplete: false,
             };
             eprint!(

@@ -1032,7 +1032,9 @@ impl<'a> Evaluator<'a> {
                     .with_label(format!(
                         "more than {PROBE_BUDGET} events or steps in its first cycle"
                     ))
-                    .with_help("look for a very large `fast`, `*` or `ply` factor"),
+                    .with_help(
+                        "look for a very large `fast`, `*` or `ply` factor, or a tiny `dur`",
+                    ),
                 );
             }
         }

@@ -316,6 +316,20 @@ impl Program {
         true
     }
 
+    /// A static upper bound on the budget player `index` spends on a one-cycle query from
+    /// a fresh cache (`None`: not a player the bound covers, or not known). [`probe`]
+    /// leaves a player whose bound is far below its budget unqueried.
+    ///
+    /// [`probe`]: Program::probe
+    pub fn work_bound(&self, index: usize) -> Option<u64> {
+        let cycle_beats = if self.cycle_beats > Time::ZERO {
+            self.cycle_beats
+        } else {
+            Time::int(4)
+        };
+        work_bound(self.players.get(index)?, cycle_beats)
+    }
+
     /// The indices of the players whose budget runs out in `beats`, muted and unsoloed
     /// players included: what a compiler checks before a program may play. Each player is
     /// queried on its own (no events are kept or ordered), spread over the machine's
@@ -327,6 +341,9 @@ impl Program {
             Time::int(4)
         };
         let n = self.players.len().min(u32::MAX as usize);
+        // Plainly small players need no probe: their work's static bound is far below
+        // the budget (see `Pat::work_bound`).
+        let small = budget_per_player.remaining / 4;
         let check = |range: std::ops::Range<usize>| -> Vec<u32> {
             let mut failed = Vec::new();
             let mut scratch = Vec::new();
@@ -334,6 +351,9 @@ impl Program {
                 let (Some(player), Ok(index)) = (self.players.get(pi), u32::try_from(pi)) else {
                     break;
                 };
+                if work_bound(player, cycle_beats).is_some_and(|w| w <= small) {
+                    continue;
+                }
                 scratch.clear();
                 let mut entry = None;
                 if !self.query_player(
@@ -544,6 +564,126 @@ fn structure(s: &StreamRef) -> Option<(&PatRef, Vec<(BinOp, &StreamRef)>)> {
         }
         _ => None,
     }
+}
+
+/// An upper bound on the budget one cycle of `player` spends, when it is a plain player
+/// (one bind, no arrangement or feel) whose rhythm and values the bound covers (`None`
+/// otherwise).
+fn work_bound(player: &Player, cycle_beats: Time) -> Option<u64> {
+    if player.feel.is_some() || player.active.is_some() {
+        return None;
+    }
+    let EventPat::Bind(bind) = &*player.body else {
+        return None;
+    };
+    let Some(k) = structure_key(bind) else {
+        return stream_bound(bind, cycle_beats);
+    };
+    let (pat, ops) = structure(&bind.keys.get(k)?.1)?;
+    let haps = pat.work_bound()?;
+    // Every hap evaluates the other keys (a walk may go back to index 0: at most `haps`
+    // steps) and is built into events (one per chord note).
+    let mut per_hap: u64 = 2;
+    let others = bind
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(ki, _)| *ki != k)
+        .map(|(_, (_, s))| s)
+        .chain(ops.iter().map(|(_, s)| *s));
+    let mut fuel = 256u32;
+    for s in others {
+        per_hap = per_hap.checked_add(stream_work(s, haps, &mut fuel)?)?;
+    }
+    haps.checked_add(haps.checked_mul(per_hap)?)
+}
+
+/// [`work_bound`] of a stream-mode bind: events in a cycle from the shortest `dur` its
+/// stream can give (constants only; no `delta`), each evaluating every key, plus the
+/// measuring of the player's length.
+fn stream_bound(bind: &Bind, cycle_beats: Time) -> Option<u64> {
+    let positive = |s: &Stream| -> Option<f64> {
+        let one = |s: &StreamRef| match &**s {
+            Stream::Const(v) => v.as_num().filter(|x| *x > 0.0 && x.is_finite()),
+            _ => None,
+        };
+        match s {
+            Stream::Const(v) => v.as_num().filter(|x| *x > 0.0 && x.is_finite()),
+            Stream::Seq { items, .. }
+            | Stream::Rand { items, .. }
+            | Stream::XRand { items, .. }
+            | Stream::Shuf { items, .. }
+            | Stream::WRand { items, .. } => {
+                let mut least = f64::INFINITY;
+                for it in items {
+                    least = least.min(one(it)?);
+                }
+                least.is_finite().then_some(least)
+            }
+            _ => None,
+        }
+    };
+    let mut dur = 1.0;
+    let mut stretch = 1.0;
+    for (key, s) in &bind.keys {
+        match &**key {
+            "delta" => return None,
+            "dur" => dur = positive(s)?,
+            "stretch" => stretch = positive(s)?,
+            _ => {}
+        }
+    }
+    let events = (cycle_beats.to_f64() / (dur * stretch)).ceil();
+    if !(events.is_finite() && events < 1e9) {
+        return None;
+    }
+    let events = events as u64 + 2;
+    let mut per_event: u64 = 2;
+    let mut fuel = 256u32;
+    for (_, s) in &bind.keys {
+        per_event = per_event.checked_add(stream_work(s, events, &mut fuel)?)?;
+    }
+    let measuring = LEN_ALLOWANCE.checked_mul(bind.keys.len() as u64)?;
+    events.checked_mul(per_event)?.checked_add(measuring)
+}
+
+/// An upper bound on evaluating `s` at one index below `haps` with a fresh memo (`None`
+/// for shapes not covered).
+fn stream_work(s: &Stream, haps: u64, fuel: &mut u32) -> Option<u64> {
+    *fuel = fuel.checked_sub(1)?;
+    let consts = |items: &[StreamRef]| -> Option<u64> {
+        let mut notes = 1u64;
+        for it in items {
+            match &**it {
+                Stream::Const(v) => notes = notes.max(flat_len(v) as u64),
+                _ => return None,
+            }
+        }
+        Some(notes)
+    };
+    let num = |s: &Stream| matches!(s, Stream::Const(_));
+    Some(match s {
+        Stream::Const(v) => 1 + flat_len(v) as u64,
+        Stream::Cycle(p) => p.work_bound()?.checked_add(2)?,
+        Stream::Seq { items, .. } | Stream::Rand { items, .. } | Stream::WRand { items, .. } => {
+            consts(items)?
+                .checked_add(items.len() as u64)?
+                .checked_add(2)?
+        }
+        Stream::Shuf { items, .. } => consts(items)?
+            .checked_add((items.len() as u64).checked_mul(2)?)?
+            .checked_add(2)?,
+        Stream::XRand { items, .. } => consts(items)?.checked_add(haps)?.checked_add(2)?,
+        Stream::White { lo, hi, .. } | Stream::ExpRand { lo, hi, .. } if num(lo) && num(hi) => 2,
+        Stream::Brown { lo, hi, step, .. } if num(lo) && num(hi) && num(step) => {
+            haps.checked_add(4)?
+        }
+        Stream::Bin { left, right, .. } => stream_work(left, haps, fuel)?
+            .checked_add(stream_work(right, haps, fuel)?)?
+            .checked_add(1)?,
+        Stream::Un { stream, .. } => stream_work(stream, haps, fuel)?.checked_add(1)?,
+        _ => return None,
+    })
 }
 
 /// The period in cycles of a cycle-mode bind's events: every key's values and the

@@ -10,6 +10,7 @@
 //! Every node visit, every cycle piece and every hap produced costs budget, so runaway
 //! patterns (`fast 1e9`, deep nesting) stop with [`Overrun`] instead of hanging.
 
+mod bound;
 mod combine;
 mod ops;
 mod point;
