@@ -643,7 +643,9 @@ fn stream_bound(bind: &Bind, cycle_beats: Time) -> Option<u64> {
     for (_, s) in &bind.keys {
         per_event = per_event.checked_add(stream_work(s, events, &mut fuel)?)?;
     }
-    let measuring = LEN_ALLOWANCE.checked_mul(bind.keys.len() as u64)?;
+    // Every stream `stream_work` admits has a length known from its tree: measuring it
+    // costs a charged walk (at most 4096 node visits, one step per 16) per key.
+    let measuring = 300u64.checked_mul(bind.keys.len() as u64)?;
     events.checked_mul(per_event)?.checked_add(measuring)
 }
 
