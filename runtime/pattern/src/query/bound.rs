@@ -8,7 +8,6 @@
 //! budget need not be probed; any other still is. Every rule below over-estimates the
 //! query's own accounting (see `query/mod.rs`), so a skipped probe could only have passed.
 
-use super::as_time;
 use crate::pat::Pat;
 use crate::value::Value;
 
@@ -38,12 +37,13 @@ impl Pat {
         *fuel = fuel.checked_sub(1)?;
         let add = |a: u64, b: u64| a.checked_add(b);
         let mul = |a: u64, b: u64| a.checked_mul(b);
-        // A constant factor as a count of cycles, rounded up (`None` if not a finite
-        // constant or absurdly large).
+        // The size of a constant parameter (`None` if not a finite constant or absurdly
+        // large). Read as a float: the query's conversion to exact time can only make it
+        // smaller (a tiny factor becomes 0), which a bound may ignore.
         let factor = |p: &Pat| -> Option<f64> {
             match p {
                 Pat::Pure(v) => {
-                    let t = as_time(v)?.to_f64().abs();
+                    let t = v.as_num()?.abs();
                     (t.is_finite() && t < 1e12).then_some(t)
                 }
                 _ => None,
@@ -91,7 +91,11 @@ impl Pat {
                 (add(w, 3)?, l)
             }
             // A span within a cycle, sped up by r, touches at most ceil(r) + 1 cycles.
+            // (A negative factor also reverses: left to the query.)
             Pat::Fast { factor: f, pat } => {
+                if matches!(&**f, Pat::Pure(v) if v.as_num().is_some_and(|x| x < 0.0)) {
+                    return None;
+                }
                 let r = factor(f)?;
                 let (pw, pl) = pat.bound(fuel)?;
                 let l = if r > 0.0 { pl / r } else { 0.0 };
