@@ -80,6 +80,24 @@ fn clock_into_recorder(tag: &str) -> (Engine, jack::AsyncClient<(), Recorder>, S
     (engine, rec, seen)
 }
 
+/// A playing engine whose JACK MIDI sink `patter{tag}` plays `src` into a recorder
+/// `{tag}recorder`.
+fn notes_into_recorder(
+    tag: &str,
+    src: &str,
+    bpm: f64,
+) -> (Engine, jack::AsyncClient<(), Recorder>, Seen) {
+    let rec_name = format!("{tag}recorder");
+    let (rec, seen) = recorder(&rec_name);
+    let engine = Engine::start(EngineConfig::default());
+    let sink = JackMidiSink::start(&format!("patter{tag}"), "midi_out", engine.origin()).unwrap();
+    sink.connect_to(&format!("{rec_name}:in")).unwrap();
+    assert_eq!(sink.format(), (48000, 256));
+    engine.send(Command::AddSink(Box::new(sink)));
+    patter_tests::play(&engine, compile(src).program.unwrap(), Some(bpm));
+    (engine, rec, seen)
+}
+
 /// The JACK MIDI sink's metrics.
 fn sink_metrics(engine: &Engine) -> SinkMetrics {
     engine
@@ -97,18 +115,12 @@ fn notes_arrive_in_order_inside_cycles_and_stop_releases_them() {
     // a missed cycle is lost with it.
     let server = realtime_server("midi");
 
-    let (rec, seen) = recorder("recorder");
-
-    let mut engine = Engine::start(EngineConfig::default());
-    let sink = JackMidiSink::start("patter", "midi_out", engine.origin()).unwrap();
-    sink.connect_to("recorder:in").unwrap();
-    assert_eq!(sink.format(), (48000, 256));
-    engine.send(Command::AddSink(Box::new(sink)));
     // 16th notes at 150 BPM: 0.1 s = 4800 frames apart, each sounding 3/4 of that.
-    let p = compile("tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }")
-        .program
-        .unwrap();
-    patter_tests::play(&engine, p, Some(150.0));
+    let (mut engine, rec, seen) = notes_into_recorder(
+        "",
+        "tempo 150\nplay a { note: \"0 1 2 3 4 5 6 7\".fast(2), legato: 0.75 }",
+        150.0,
+    );
     std::thread::sleep(Duration::from_millis(1500));
     // Stop mid-note: whatever sounds must be released.
     engine.send(Command::StopTransport);
@@ -239,17 +251,13 @@ fn sounding(msgs: &[(u64, [u8; 3])]) -> Vec<(u8, u8)> {
 fn no_note_is_left_sounding_through_server_freezes() {
     let _turn = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
     let server = realtime_server("freezenotes");
-    let (rec, seen) = recorder("freezerec");
-    let mut engine = Engine::start(EngineConfig::default());
-    let sink = JackMidiSink::start("patterfreeze", "midi_out", engine.origin()).unwrap();
-    sink.connect_to("freezerec:in").unwrap();
-    engine.send(Command::AddSink(Box::new(sink)));
     // A new key every 25 ms (64ths at 150 BPM), each struck once: a lost note-off is not
     // hidden by a later release of the same key.
-    let p = compile("tempo 150\nplay a { note: series(-60, 1), dur: 0.0625, legato: 0.5 }")
-        .program
-        .unwrap();
-    patter_tests::play(&engine, p, Some(150.0));
+    let (mut engine, rec, seen) = notes_into_recorder(
+        "freeze",
+        "tempo 150\nplay a { note: series(-60, 1), dur: 0.0625, legato: 0.5 }",
+        150.0,
+    );
     std::thread::sleep(Duration::from_millis(300));
     // Each freeze is an xrun, after which the sink sends the last note-offs again: a cycle
     // the server drops takes its MIDI with it. (A freeze itself loses none here: this test

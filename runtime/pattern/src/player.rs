@@ -584,15 +584,8 @@ fn work_bound(player: &Player, cycle_beats: Time) -> Option<u64> {
     // Every hap evaluates the other keys (a walk may go back to index 0: at most `haps`
     // steps) and is built into events (one per chord note).
     let mut per_hap: u64 = 2;
-    let others = bind
-        .keys
-        .iter()
-        .enumerate()
-        .filter(|(ki, _)| *ki != k)
-        .map(|(_, (_, s))| s)
-        .chain(ops.iter().map(|(_, s)| *s));
     let mut fuel = 256u32;
-    for s in others {
+    for s in value_streams(bind, k, &ops) {
         per_hap = per_hap.checked_add(stream_work(s, haps, &mut fuel)?)?;
     }
     haps.checked_add(haps.checked_mul(per_hap)?)
@@ -688,6 +681,21 @@ fn stream_work(s: &Stream, haps: u64, fuel: &mut u32) -> Option<u64> {
     })
 }
 
+/// The streams a cycle-mode bind evaluates at each hap: every key but the structure key,
+/// and the right sides of the operators on the structure.
+fn value_streams<'a>(
+    bind: &'a Bind,
+    structure_key: usize,
+    ops: &'a [(BinOp, &'a StreamRef)],
+) -> impl Iterator<Item = &'a StreamRef> {
+    bind.keys
+        .iter()
+        .enumerate()
+        .filter(move |(ki, _)| *ki != structure_key)
+        .map(|(_, (_, s))| s)
+        .chain(ops.iter().map(|(_, s)| *s))
+}
+
 /// The period in cycles of a cycle-mode bind's events: every key's values and the
 /// structure repeat with it. `None` when unknown (see [`crate::period`]).
 fn bind_period(
@@ -697,14 +705,7 @@ fn bind_period(
     structure_key: usize,
 ) -> Option<u64> {
     let mut p = period::pat_period(pat)?;
-    let others = bind
-        .keys
-        .iter()
-        .enumerate()
-        .filter(|(ki, _)| *ki != structure_key)
-        .map(|(_, (_, s))| s)
-        .chain(ops.iter().map(|(_, s)| *s));
-    for s in others {
+    for s in value_streams(bind, structure_key, ops) {
         p = period::lcm(p, period::stream_period(s)?)?;
     }
     Some(p)

@@ -174,17 +174,7 @@ mod tests {
     use crate::time::{Time, TimeSpan};
     use std::sync::Arc;
 
-    /// Random trees of the shapes `bound` knows (and some it does not).
-    struct Gen(u64);
-
-    impl Gen {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0 % n
-        }
-    }
+    use crate::query::test_gen::Gen;
 
     fn num(x: f64) -> Arc<Pat> {
         Arc::new(Pat::Pure(Value::Num(x)))

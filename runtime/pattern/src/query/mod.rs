@@ -12,6 +12,23 @@
 
 mod bound;
 mod combine;
+#[cfg(test)]
+pub(crate) mod test_gen {
+    //! A small deterministic generator for the randomized tests of the query modules.
+
+    /// Xorshift64: the tests need no crate for their random trees.
+    pub(crate) struct Gen(pub(crate) u64);
+
+    impl Gen {
+        /// A number in `0..n` (n > 0).
+        pub(crate) fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+}
 mod ops;
 mod point;
 mod random;

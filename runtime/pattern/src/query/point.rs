@@ -107,21 +107,7 @@ mod tests {
     use crate::time::TimeSpan;
     use std::sync::Arc;
 
-    /// A small deterministic generator (the test needs no crate for it).
-    struct Gen(u64);
-
-    impl Gen {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
+    use crate::query::test_gen::Gen;
 
     const KINDS: [SignalKind; 8] = [
         SignalKind::Sine,
