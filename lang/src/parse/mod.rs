@@ -105,7 +105,8 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     // a stack of its own (mapped lazily) rather than depend on the caller's thread.
     // Most parses succeed: try without building error values first (a long file in two
     // halves at once), and parse again for the messages only when that fails.
-    let fast = if tokens.len() >= SPLIT_TOKENS {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let fast = if tokens.len() >= SPLIT_TOKENS && cores >= 2 {
         parse_halves(&tokens, src, file)
     } else {
         stacker::grow(PARSE_STACK, || parse_cheap(&tokens, src, file))
@@ -152,7 +153,7 @@ pub fn parse(file: FileId, src: &str) -> (Module, Vec<Diagnostic>) {
     (module.unwrap_or_default(), diagnostics)
 }
 
-/// Tokens from which a file is parsed in two halves on two threads.
+/// Tokens from which a file is parsed in two halves on two threads (with two cores).
 const SPLIT_TOKENS: usize = 4096;
 
 /// The module of `tokens` if they parse without any error (no error values are built).
