@@ -25,6 +25,17 @@ pub fn play(engine: &patter_runtime::Engine, program: Program, tempo: Option<f64
     assert!(engine.send(Command::Play));
 }
 
+/// An engine at `tempo` with a 2 ms tick and 50 ms look-ahead: live tests run many
+/// beats a second and see events soon after they are scheduled.
+pub fn quick_engine(tempo: f64) -> patter_runtime::Engine {
+    patter_runtime::Engine::start(patter_runtime::EngineConfig {
+        tempo,
+        tick: 0.002,
+        lookahead: 0.05,
+        ..patter_runtime::EngineConfig::default()
+    })
+}
+
 /// Play `program` on a live engine at 600 BPM (2 ms ticks, 50 ms look-ahead) into a
 /// collecting sink until it has sent `at_least` events (10 s at most); the events, each
 /// with its times.
@@ -33,14 +44,9 @@ pub fn collect_live(
     at_least: usize,
 ) -> Vec<(Event, patter_runtime::sink::EventTimes)> {
     use patter_runtime::sink::collect::CollectSink;
-    use patter_runtime::{Command, Engine, EngineConfig};
+    use patter_runtime::Command;
     use std::time::{Duration, Instant};
-    let mut e = Engine::start(EngineConfig {
-        tempo: 600.0,
-        tick: 0.002,
-        lookahead: 0.05,
-        ..EngineConfig::default()
-    });
+    let mut e = quick_engine(600.0);
     let (sink, events, _) = CollectSink::new("collect");
     e.send(Command::AddSink(Box::new(sink)));
     play(&e, program.clone(), None);

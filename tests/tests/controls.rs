@@ -192,7 +192,7 @@ fn input_takes_effect_at_the_frontier_never_before() {
 fn live_input_is_recorded_and_the_render_of_the_recording_equals_the_live_stream() {
     use patter_runtime::input::MidiIn;
     use patter_runtime::sink::collect::CollectSink;
-    use patter_runtime::{Command, Engine, EngineConfig};
+    use patter_runtime::{Command, Engine};
     use std::time::{Duration, Instant};
 
     /// Poll published state until `cond` holds (at most 5 s).
@@ -213,12 +213,7 @@ play pads { degree: notes(lo: 36, hi: 51).count(quant: 0), dur: 1/2, octave: 3 }
 play pedal { degree: 9, dur: 1, start: switch(64), stop: switch(64), quant: 1 }
 "#;
     let p = program(src);
-    let mut e = Engine::start(EngineConfig {
-        tempo: 600.0,
-        tick: 0.002,
-        lookahead: 0.05,
-        ..EngineConfig::default()
-    });
+    let mut e = patter_tests::quick_engine(600.0);
     let (sink, got, _) = CollectSink::new("collect");
     e.send(Command::AddSink(Box::new(sink)));
     let recording = e.record_input();

@@ -11,17 +11,10 @@ use patter_pattern::Time;
 use patter_runtime::scheduler::{LoadMode, Phase};
 use patter_runtime::sink::collect::CollectSink;
 use patter_runtime::sink::smf::SmfRecorder;
-use patter_runtime::{Command, Engine, EngineConfig};
+use patter_runtime::{Command, Engine};
 use patter_tests::{compile, playing_core};
 
-fn engine(tempo: f64) -> Engine {
-    Engine::start(EngineConfig {
-        tempo,
-        tick: 0.002,
-        lookahead: 0.05,
-        ..EngineConfig::default()
-    })
-}
+use patter_tests::quick_engine as engine;
 
 /// Wait (at most 2 s) for the engine's published state to satisfy `cond`: its scheduler
 /// thread publishes within a tick, but a loaded machine may delay it.

@@ -183,11 +183,7 @@ impl Program {
         if beats.end <= beats.begin {
             return;
         }
-        let cycle_beats = if self.cycle_beats > Time::ZERO {
-            self.cycle_beats
-        } else {
-            Time::int(4)
-        };
+        let cycle_beats = self.queried_cycle_beats();
         let audible =
             |p: &Player| !p.muted && (self.solo.is_empty() || self.solo.contains(&p.name));
         // Several players: each fills its own list, and sorted lists are merged straight
@@ -267,6 +263,15 @@ impl Program {
         cache.bufs = bufs;
     }
 
+    /// The cycle length queries use: the program's, or 4 beats if it is not positive.
+    fn queried_cycle_beats(&self) -> Time {
+        if self.cycle_beats > Time::ZERO {
+            self.cycle_beats
+        } else {
+            Time::int(4)
+        }
+    }
+
     /// One player's events in `beats`, appended to `target`; false (and nothing appended)
     /// when its budget runs out.
     #[allow(clippy::too_many_arguments)]
@@ -322,12 +327,7 @@ impl Program {
     ///
     /// [`probe`]: Program::probe
     pub fn work_bound(&self, index: usize) -> Option<u64> {
-        let cycle_beats = if self.cycle_beats > Time::ZERO {
-            self.cycle_beats
-        } else {
-            Time::int(4)
-        };
-        work_bound(self.players.get(index)?, cycle_beats)
+        work_bound(self.players.get(index)?, self.queried_cycle_beats())
     }
 
     /// The indices of the players whose budget runs out in `beats`, muted and unsoloed
@@ -335,11 +335,7 @@ impl Program {
     /// queried on its own (no events are kept or ordered), spread over the machine's
     /// cores when there are many.
     pub fn probe(&self, beats: TimeSpan, budget_per_player: Budget) -> Vec<u32> {
-        let cycle_beats = if self.cycle_beats > Time::ZERO {
-            self.cycle_beats
-        } else {
-            Time::int(4)
-        };
+        let cycle_beats = self.queried_cycle_beats();
         let n = self.players.len().min(u32::MAX as usize);
         // Plainly small players need no probe: their work's static bound is far below
         // the budget (see `Pat::work_bound`).
@@ -595,13 +591,14 @@ fn work_bound(player: &Player, cycle_beats: Time) -> Option<u64> {
 /// stream can give (constants only; no `delta`), each evaluating every key, plus the
 /// measuring of the player's length.
 fn stream_bound(bind: &Bind, cycle_beats: Time) -> Option<u64> {
+    let constant = |s: &Stream| match s {
+        Stream::Const(v) => v.as_num().filter(|x| *x > 0.0 && x.is_finite()),
+        _ => None,
+    };
+    // The least value a constant or a list of positive constants gives.
     let positive = |s: &Stream| -> Option<f64> {
-        let one = |s: &StreamRef| match &**s {
-            Stream::Const(v) => v.as_num().filter(|x| *x > 0.0 && x.is_finite()),
-            _ => None,
-        };
         match s {
-            Stream::Const(v) => v.as_num().filter(|x| *x > 0.0 && x.is_finite()),
+            Stream::Const(_) => constant(s),
             Stream::Seq { items, .. }
             | Stream::Rand { items, .. }
             | Stream::XRand { items, .. }
@@ -609,7 +606,7 @@ fn stream_bound(bind: &Bind, cycle_beats: Time) -> Option<u64> {
             | Stream::WRand { items, .. } => {
                 let mut least = f64::INFINITY;
                 for it in items {
-                    least = least.min(one(it)?);
+                    least = least.min(constant(it)?);
                 }
                 least.is_finite().then_some(least)
             }

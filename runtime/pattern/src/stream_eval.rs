@@ -521,7 +521,7 @@ fn sum_instances<'s>(
 // ---------------------------------------------------------------------------------------
 // Random helpers
 
-fn seq_item(items: &[StreamRef], offset: i64, m: u64) -> Option<&StreamRef> {
+fn seq_item<T>(items: &[T], offset: i64, m: u64) -> Option<&T> {
     let n = items.len() as i128;
     if n == 0 {
         return None;

@@ -73,7 +73,6 @@ impl Pat {
             Pat::Pure(v) => v.clone(),
             Pat::Fast { factor, pat } => match &**factor {
                 Pat::Pure(v) => match as_time(v) {
-                    Some(r) if r == Time::ONE => pat.point(t, budget)?,
                     Some(r) => pat.point(t * r, budget)?,
                     None => Value::Rest,
                 },
@@ -81,7 +80,6 @@ impl Pat {
             },
             Pat::Early { amount, pat } => match &**amount {
                 Pat::Pure(v) => match as_time(v) {
-                    Some(a) if a.is_zero() => pat.point(t, budget)?,
                     Some(a) => pat.point(t + a, budget)?,
                     None => Value::Rest,
                 },

@@ -1,9 +1,10 @@
 //! Root streams prepared for evaluation event after event.
 //!
 //! A player evaluates every key's root stream at every event, and most keys are one of a
-//! few shapes: a constant, a random pick among plain values (`rand`, `choose`, `xrand`),
-//! white noise or a brown walk between constant bounds. [`Roots`] recognises those once
-//! per bind and evaluates them directly, keeping a walk's state in itself instead of in the
+//! few shapes: a constant, a sequence of or a random pick among plain values (`seq`,
+//! `rand`, `choose`, `xrand`), white noise or a brown walk between constant bounds, and
+//! operators on such streams (`seq([0, 2, 4]) + 7`). [`Roots`] recognises those once per
+//! bind and evaluates them directly, keeping a walk's state in itself instead of in the
 //! memo's hash map; any other stream goes through [`eval`]. The values are exactly
 //! [`eval`]'s (the tests below compare them at increasing, repeated and sought indices),
 //! and the budget is charged one step per evaluation and per walk step, as [`eval`] does.
@@ -37,7 +38,10 @@ impl Roots {
         if self.salt != Some(salt) || self.roots.len() != keys.len() {
             self.roots = keys
                 .enumerate()
-                .map(|(i, s)| Root::of(s, mix(salt, i as u64), &mut MAX_NODES.clone()))
+                .map(|(i, s)| {
+                    let mut fuel = MAX_NODES;
+                    Root::of(s, mix(salt, i as u64), &mut fuel)
+                })
                 .collect();
             self.salt = Some(salt);
         }
@@ -64,6 +68,8 @@ impl Roots {
 #[derive(Clone, Debug)]
 struct Root {
     shape: Shape,
+    /// Values the stream has (`length` or `repeats`; forever for the shapes without).
+    count: Len,
     /// The key's salt.
     salt: u64,
     /// `mix(seed, salt)` for the shape's seed: the first half of `hash3`, done once.
@@ -73,10 +79,9 @@ struct Root {
 #[derive(Clone, Debug)]
 enum Shape {
     Const(Value),
-    /// `seq` of constants: item `index + offset` (wrapping), for `count` values.
+    /// `seq` of constants: item `index + offset` (wrapping).
     Seq {
-        items: Box<[crate::stream::StreamRef]>,
-        count: Len,
+        items: Box<[Value]>,
         offset: i64,
     },
     /// An operator on two streams, each prepared.
@@ -93,26 +98,22 @@ enum Shape {
     /// `rand` / `choose` among constants: item `below(hash, n)` at each index.
     Pick {
         items: Box<[Value]>,
-        count: Len,
     },
     /// `xrand` among constants: a chain of picks; the last `(index, item)` is kept.
     XPick {
         items: Box<[Value]>,
-        count: Len,
         last: Option<(u64, u64)>,
     },
     /// `white` between constant bounds (`None`: a bound that is not a number).
     White {
         lo: Option<f64>,
         hi: Option<f64>,
-        count: Len,
     },
     /// `brown` with constant bounds and step; the walk's `(parameters consumed, value)`.
     Brown {
         lo: f64,
         hi: f64,
         step: f64,
-        count: Len,
         walk: Option<(u64, f64)>,
     },
     General,
@@ -141,87 +142,100 @@ const MAX_NODES: u32 = 64;
 
 impl Root {
     fn of(s: &Stream, salt: u64, fuel: &mut u32) -> Root {
-        let general = Root {
-            shape: Shape::General,
+        let root = |shape, count, seed| Root {
+            shape,
+            count,
             salt,
-            seeded: 0,
+            seeded: mix(seed, salt),
         };
+        let general = root(Shape::General, Len::Inf, 0);
         let Some(left) = fuel.checked_sub(1) else {
             return general;
         };
         *fuel = left;
-        let shape = match s {
-            Stream::Const(v) => Shape::Const(v.clone()),
+        match s {
+            Stream::Const(v) => root(Shape::Const(v.clone()), Len::Inf, 0),
             Stream::Seq {
                 items,
                 repeats,
                 offset,
-            } if !items.is_empty() && consts(items).is_some() => Shape::Seq {
-                items: items.clone().into_boxed_slice(),
-                count: mul_len(Len::Fin(items.len() as u64), *repeats),
-                offset: *offset,
+            } if !items.is_empty() => match consts(items) {
+                Some(values) => root(
+                    Shape::Seq {
+                        items: values,
+                        offset: *offset,
+                    },
+                    mul_len(Len::Fin(items.len() as u64), *repeats),
+                    0,
+                ),
+                None => general,
             },
-            Stream::Bin { op, left, right } => Shape::Bin {
-                op: *op,
-                left: Box::new(Root::of(left, mix(salt, TAG_LEFT), fuel)),
-                right: Box::new(Root::of(right, mix(salt, TAG_RIGHT), fuel)),
-            },
-            Stream::Un { op, stream } => Shape::Un {
-                op: *op,
-                inner: Box::new(Root::of(stream, salt, fuel)),
-            },
-            Stream::Rand { items, repeats, .. } if !items.is_empty() => match consts(items) {
-                Some(items) => Shape::Pick {
-                    items,
-                    count: repeats_len(*repeats),
+            Stream::Bin { op, left, right } => root(
+                Shape::Bin {
+                    op: *op,
+                    left: Box::new(Root::of(left, mix(salt, TAG_LEFT), fuel)),
+                    right: Box::new(Root::of(right, mix(salt, TAG_RIGHT), fuel)),
                 },
-                None => Shape::General,
-            },
-            Stream::XRand { items, repeats, .. } if !items.is_empty() => match consts(items) {
-                Some(items) => Shape::XPick {
-                    items,
-                    count: repeats_len(*repeats),
-                    last: None,
+                Len::Inf,
+                0,
+            ),
+            Stream::Un { op, stream } => root(
+                Shape::Un {
+                    op: *op,
+                    inner: Box::new(Root::of(stream, salt, fuel)),
                 },
-                None => Shape::General,
+                Len::Inf,
+                0,
+            ),
+            Stream::Rand {
+                items,
+                repeats,
+                seed,
+            } if !items.is_empty() => match consts(items) {
+                Some(items) => root(Shape::Pick { items }, repeats_len(*repeats), *seed),
+                None => general,
             },
-            Stream::White { lo, hi, length, .. } => match (const_num(lo), const_num(hi)) {
-                (Some(lo), Some(hi)) => Shape::White {
-                    lo,
-                    hi,
-                    count: repeats_len(*length),
-                },
-                _ => Shape::General,
+            Stream::XRand {
+                items,
+                repeats,
+                seed,
+            } if !items.is_empty() => match consts(items) {
+                Some(items) => root(
+                    Shape::XPick { items, last: None },
+                    repeats_len(*repeats),
+                    *seed,
+                ),
+                None => general,
+            },
+            Stream::White {
+                lo,
+                hi,
+                length,
+                seed,
+            } => match (const_num(lo), const_num(hi)) {
+                (Some(lo), Some(hi)) => root(Shape::White { lo, hi }, repeats_len(*length), *seed),
+                _ => general,
             },
             Stream::Brown {
                 lo,
                 hi,
                 step,
                 length,
-                ..
+                seed,
             } => match (const_num(lo), const_num(hi), const_num(step)) {
-                (Some(lo), Some(hi), Some(step)) => Shape::Brown {
-                    lo: lo.unwrap_or(0.0),
-                    hi: hi.unwrap_or(0.0),
-                    step: step.unwrap_or(0.0),
-                    count: repeats_len(*length),
-                    walk: None,
-                },
-                _ => Shape::General,
+                (Some(lo), Some(hi), Some(step)) => root(
+                    Shape::Brown {
+                        lo: lo.unwrap_or(0.0),
+                        hi: hi.unwrap_or(0.0),
+                        step: step.unwrap_or(0.0),
+                        walk: None,
+                    },
+                    repeats_len(*length),
+                    *seed,
+                ),
+                _ => general,
             },
-            _ => Shape::General,
-        };
-        let seed = match s {
-            Stream::Rand { seed, .. }
-            | Stream::XRand { seed, .. }
-            | Stream::White { seed, .. }
-            | Stream::Brown { seed, .. } => *seed,
-            _ => 0,
-        };
-        Root {
-            shape,
-            salt,
-            seeded: mix(seed, salt),
+            _ => general,
         }
     }
 
@@ -232,22 +246,13 @@ impl Root {
             return eval(s, idx, self.salt, ctx.cycle, ev);
         }
         ev.budget.spend(1)?;
+        if !self.count.contains(idx) {
+            return Ok(None);
+        }
         Ok(match &mut self.shape {
             Shape::General => None,
             Shape::Const(v) => Some(v.clone()),
-            Shape::Seq {
-                items,
-                count,
-                offset,
-            } => {
-                if !count.contains(idx) {
-                    return Ok(None);
-                }
-                match seq_item(items, *offset, idx).map(|it| &**it) {
-                    Some(Stream::Const(v)) => Some(v.clone()),
-                    _ => None,
-                }
-            }
+            Shape::Seq { items, offset } => seq_item(items, *offset, idx).cloned(),
             Shape::Bin { op, left, right } => {
                 let Stream::Bin {
                     left: ls,
@@ -271,17 +276,11 @@ impl Root {
                 };
                 inner.eval(stream, ctx, ev)?.map(|v| apply_un(*op, &v))
             }
-            Shape::Pick { items, count } => {
-                if !count.contains(idx) {
-                    return Ok(None);
-                }
+            Shape::Pick { items } => {
                 let k = below(mix(seeded, idx), items.len() as u64);
                 items.get(k as usize).cloned()
             }
-            Shape::XPick { items, count, last } => {
-                if !count.contains(idx) {
-                    return Ok(None);
-                }
+            Shape::XPick { items, last } => {
                 let n = items.len() as u64;
                 let (mut m, mut k) = match *last {
                     Some((m, k)) if m <= idx => (m + 1, k),
@@ -295,25 +294,11 @@ impl Root {
                 *last = Some((idx, k));
                 items.get(k as usize).cloned()
             }
-            Shape::White { lo, hi, count } => {
-                if !count.contains(idx) {
-                    return Ok(None);
-                }
-                Some(match (*lo, *hi) {
-                    (Some(lo), Some(hi)) => Value::Num(lo + (hi - lo) * unit(mix(seeded, idx))),
-                    _ => Value::Rest,
-                })
-            }
-            Shape::Brown {
-                lo,
-                hi,
-                step,
-                count,
-                walk,
-            } => {
-                if !count.contains(idx) {
-                    return Ok(None);
-                }
+            Shape::White { lo, hi } => Some(match (*lo, *hi) {
+                (Some(lo), Some(hi)) => Value::Num(lo + (hi - lo) * unit(mix(seeded, idx))),
+                _ => Value::Rest,
+            }),
+            Shape::Brown { lo, hi, step, walk } => {
                 let (l, h, st) = (*lo, *hi, *step);
                 // As `brown`: parameters 0 set the start, value i uses parameters i + 1,
                 // so the walk holding value i has consumed i + 2.
